@@ -1,0 +1,1 @@
+"""The rank engine: pure rules (``rules``) and the set-based facts gatherer (``facts``)."""

@@ -1,0 +1,171 @@
+"""Gather the facts of many commercial customers in a few set-based queries.
+
+This is the only place that knows where a customer's facts live in the
+database. It returns ``rules.CustomerFacts`` per commercial partner id and
+never decides a rank itself. Every query takes the whole batch of ids at once:
+the number of queries does not grow with the number of customers.
+"""
+
+import datetime
+
+from odoo.tools import SQL
+
+from . import rules
+
+# Messages that count as a contact with the customer: e-mails and notes written
+# by people, and completed activities. Tracking and system notifications don't.
+CONTACT_MESSAGE = SQL(
+    "(m.message_type IN ('email', 'comment', 'email_outgoing')"
+    " OR m.mail_activity_type_id IS NOT NULL)"
+)
+
+
+def _as_date(value):
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    return value
+
+
+def deal_facts(env, partner_ids, today):
+    """Deals (crm.lead, archived and lost included) per commercial partner."""
+    rows = env.execute_query_dict(
+        SQL(
+            """
+            SELECT p.commercial_partner_id AS partner_id,
+                   COUNT(*) AS deal_count,
+                   COUNT(*) FILTER (WHERE l.active AND l.type = 'lead'
+                                    AND l.won_status = 'pending') AS open_leads,
+                   COUNT(*) FILTER (WHERE l.active AND l.type = 'opportunity'
+                                    AND l.won_status = 'pending') AS open_opportunities,
+                   COUNT(*) FILTER (WHERE l.won_status = 'won') AS won_count,
+                   COUNT(*) FILTER (WHERE l.won_status = 'won'
+                                    AND (l.completion_date IS NULL
+                                         OR l.completion_date > %(today)s)) AS won_running,
+                   MAX(COALESCE(l.date_closed, l.write_date)) FILTER (WHERE l.won_status = 'won') AS last_won,
+                   MAX(COALESCE(l.date_closed, l.write_date)) FILTER (WHERE l.won_status = 'lost') AS last_lost,
+                   MAX(l.completion_date) FILTER (WHERE l.won_status = 'won'
+                                    AND l.completion_date <= %(today)s) AS last_completion,
+                   MAX(l.create_date) AS last_lead_created,
+                   BOOL_OR(l.won_status = 'lost' AND r.marks_defected
+                           AND (cp.crm_rank_reinstated_date IS NULL
+                                OR l.date_closed > cp.crm_rank_reinstated_date)
+                           AND EXISTS (
+                               SELECT 1 FROM crm_lead w
+                                 JOIN res_partner wp ON wp.id = w.partner_id
+                                WHERE wp.commercial_partner_id = p.commercial_partner_id
+                                  AND w.won_status = 'won'
+                                  AND w.date_closed < l.date_closed)
+                   ) AS defected_lost
+              FROM crm_lead l
+              JOIN res_partner p ON p.id = l.partner_id
+              JOIN res_partner cp ON cp.id = p.commercial_partner_id
+              LEFT JOIN crm_lost_reason r ON r.id = l.lost_reason_id
+             WHERE p.commercial_partner_id = ANY(%(ids)s)
+          GROUP BY p.commercial_partner_id
+            """,
+            ids=list(partner_ids),
+            today=today,
+        )
+    )
+    return {row.pop("partner_id"): row for row in rows}
+
+
+def contact_facts(env, partner_ids):
+    """Day of the last contact (message or completed activity) per commercial partner."""
+    rows = env.execute_query(
+        SQL(
+            """
+            SELECT partner_id, MAX(day) FROM (
+                SELECT p.commercial_partner_id AS partner_id, MAX(m.date) AS day
+                  FROM mail_message m
+                  JOIN res_partner p ON m.model = 'res.partner' AND m.res_id = p.id
+                 WHERE p.commercial_partner_id = ANY(%(ids)s) AND %(contact)s
+              GROUP BY 1
+                UNION ALL
+                SELECT p.commercial_partner_id, MAX(m.date)
+                  FROM mail_message m
+                  JOIN crm_lead l ON m.model = 'crm.lead' AND m.res_id = l.id
+                  JOIN res_partner p ON p.id = l.partner_id
+                 WHERE p.commercial_partner_id = ANY(%(ids)s) AND %(contact)s
+              GROUP BY 1
+            ) AS contacts
+            GROUP BY partner_id
+            """,
+            ids=list(partner_ids),
+            contact=CONTACT_MESSAGE,
+        )
+    )
+    return {partner_id: _as_date(day) for partner_id, day in rows}
+
+
+def referral_facts(env, partner_ids):
+    """How many distinct customers each commercial partner referred."""
+    rows = env.execute_query(
+        SQL(
+            """
+            SELECT ref.commercial_partner_id, COUNT(DISTINCT p.commercial_partner_id)
+              FROM res_partner p
+              JOIN res_partner ref ON ref.id = p.referrer_partner_id
+             WHERE ref.commercial_partner_id = ANY(%(ids)s)
+               AND p.commercial_partner_id != ref.commercial_partner_id
+          GROUP BY 1
+            """,
+            ids=list(partner_ids),
+        )
+    )
+    return dict(rows)
+
+
+def partner_facts(env, partner_ids):
+    """Defection and company of each commercial partner."""
+    rows = env.execute_query(
+        SQL(
+            """
+            SELECT id, is_defected, company_id
+              FROM res_partner
+             WHERE id = ANY(%(ids)s)
+            """,
+            ids=list(partner_ids),
+        )
+    )
+    return {pid: (is_defected, company_id) for pid, is_defected, company_id in rows}
+
+
+def gather(env, partner_ids, today, thresholds):
+    """Return ``{commercial partner id: CustomerFacts}`` for ``partner_ids``.
+
+    :param thresholds: callable ``(company_id, deal_row) -> (dormancy_days,
+        referral_threshold)``; it lets the models decide per company (and per
+        kind of work) without this module knowing the settings.
+    """
+    env.flush_all()
+    deals = deal_facts(env, partner_ids, today)
+    contacts = contact_facts(env, partner_ids)
+    referrals = referral_facts(env, partner_ids)
+    partners = partner_facts(env, partner_ids)
+    result = {}
+    for pid in partner_ids:
+        is_defected, company_id = partners.get(pid, (False, None))
+        deal = deals.get(pid) or {}
+        last_contact = contacts.get(pid)
+        created = _as_date(deal.get("last_lead_created"))
+        if created and (not last_contact or created > last_contact):
+            last_contact = created
+        dormancy_days, referral_threshold = thresholds(company_id, deal)
+        result[pid] = rules.CustomerFacts(
+            deal_count=deal.get("deal_count") or 0,
+            open_leads=deal.get("open_leads") or 0,
+            open_opportunities=deal.get("open_opportunities") or 0,
+            won_count=deal.get("won_count") or 0,
+            won_running=deal.get("won_running") or 0,
+            last_won=deal.get("last_won"),
+            last_lost=deal.get("last_lost"),
+            last_completion=deal.get("last_completion"),
+            last_contact=last_contact,
+            referral_count=referrals.get(pid, 0),
+            defected_manual=bool(is_defected),
+            defected_lost=bool(deal.get("defected_lost")),
+            dormancy_days=dormancy_days,
+            referral_threshold=referral_threshold,
+        )
+    return result

@@ -1,0 +1,41 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+MAX_DORMANCY_DAYS = 36500  # a hundred years: anything longer is a typo
+MAX_REFERRAL_THRESHOLD = 1000
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    crm_rank_dormancy_days = fields.Integer(
+        string="Dormancy Period (days)",
+        default=365,
+        help="A customer whose construction is completed becomes dormant after this "
+        "many days without contact.",
+    )
+    crm_rank_referral_threshold = fields.Integer(
+        string="Referrals for Referral Rank",
+        default=1,
+        help="How many customers a past customer must have referred to get the "
+        "referral rank.",
+    )
+
+    @api.constrains("crm_rank_dormancy_days", "crm_rank_referral_threshold")
+    def _check_crm_rank_thresholds(self):
+        for company in self:
+            if not 1 <= company.crm_rank_dormancy_days <= MAX_DORMANCY_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "The dormancy period must be between 1 and %(max)s days.",
+                        max=MAX_DORMANCY_DAYS,
+                    )
+                )
+            if not 1 <= company.crm_rank_referral_threshold <= MAX_REFERRAL_THRESHOLD:
+                raise ValidationError(
+                    self.env._(
+                        "The number of referrals for the referral rank must be "
+                        "between 1 and %(max)s.",
+                        max=MAX_REFERRAL_THRESHOLD,
+                    )
+                )

@@ -1,0 +1,12 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    crm_rank_dormancy_days = fields.Integer(
+        related="company_id.crm_rank_dormancy_days", readonly=False
+    )
+    crm_rank_referral_threshold = fields.Integer(
+        related="company_id.crm_rank_referral_threshold", readonly=False
+    )
