@@ -53,8 +53,8 @@ def deal_facts(env, partner_ids, today):
                                SELECT 1 FROM crm_lead w
                                  JOIN res_partner wp ON wp.id = w.partner_id
                                 WHERE wp.commercial_partner_id = p.commercial_partner_id
-                                  AND w.won_status = 'won'
-                                  AND w.date_closed < l.date_closed)
+                                  AND w.won_status = 'won' AND w.id != l.id
+                                  AND w.date_closed <= l.date_closed)
                    ) AS defected_lost
               FROM crm_lead l
               JOIN res_partner p ON p.id = l.partner_id

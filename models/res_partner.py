@@ -188,52 +188,61 @@ class ResPartner(models.Model):
     def _crm_rank_update_ids(self, commercial_ids, cause):
         """Decide the rank of the given commercial partners and write what changed.
 
-        Returns the number of customers whose rank changed.
+        Contact persons take their company's rank. Returns the number of
+        customers whose rank changed.
         """
         today = fields.Date.context_today(self)
         facts = rank_facts.gather(self.env, commercial_ids, today, self._crm_rank_thresholds())
-        current = {
-            pid: (rank, reason)
-            for pid, rank, reason in self.env.execute_query(
-                SQL(
-                    "SELECT id, crm_rank, crm_rank_reason FROM res_partner WHERE id = ANY(%s)",
-                    list(commercial_ids),
-                )
+        family = self.env.execute_query(
+            SQL(
+                """
+                SELECT id, commercial_partner_id, crm_rank, crm_rank_reason
+                  FROM res_partner
+                 WHERE commercial_partner_id = ANY(%s)
+                """,
+                list(commercial_ids),
             )
+        )
+        decided = {
+            pid: rules.decide_rank(facts[pid], today)
+            for pid, commercial_id, _rank, _reason in family
+            if pid == commercial_id
         }
-        decided = {}
-        for pid in commercial_ids:
-            if pid not in current:  # deleted meanwhile
-                continue
-            new = rules.decide_rank(facts[pid], today)
-            old = (current[pid][0] or False, current[pid][1] or False)
-            if new != old:
-                decided[pid] = (old, new)
-        if decided:
-            self._crm_rank_apply(decided, cause, today)
-        return sum(1 for (old, new) in decided.values() if old[0] != new[0])
+        changes = {}  # partner id: ((old rank, old reason), (rank, reason))
+        for pid, commercial_id, rank, reason in family:
+            new = decided.get(commercial_id)
+            old = (rank or False, reason or False)
+            if new is not None and new != old:
+                changes[pid] = (old, new)
+        if not changes:
+            return 0
+        self._crm_rank_apply(changes, cause, today)
+        return sum(
+            1 for pid, (old, new) in changes.items() if pid in decided and old[0] != new[0]
+        )
 
     @api.model
-    def _crm_rank_apply(self, decided, cause, today):
-        """Write grouped ranks, rank history and let contacts follow their company.
+    def _crm_rank_apply(self, changes, cause, today):
+        """Write ranks grouped by value, and the history of the customers.
 
-        :param decided: ``{commercial id: ((old rank, old reason), (rank, reason))}``
+        :param changes: ``{partner id: ((old rank, old reason), (rank, reason))}``
+            for commercial partners and their contacts alike; only commercial
+            partners get a history row and a chatter message.
         """
+        engine_sudo = self.sudo().with_context(crm_rank_engine=True)  # only the engine writes
+        partners = engine_sudo.browse(list(changes))
+        commercial_ids = set(partners.filtered(lambda p: p.commercial_partner_id == p).ids)
         groups = defaultdict(list)
-        for pid, (old, new) in decided.items():
-            groups[(new, old[0] != new[0])].append(pid)
-        engine_self = self.sudo().with_context(crm_rank_engine=True)  # engine writes
-        for ((rank, reason), rank_changed), pids in groups.items():
+        for pid, (old, new) in changes.items():
+            groups[(new, old[0] != new[0], pid in commercial_ids)].append(pid)
+        for ((rank, reason), rank_changed, is_commercial), pids in groups.items():
             vals = {"crm_rank": rank, "crm_rank_reason": reason}
             if rank_changed:
                 vals["crm_rank_date"] = today if rank else False
-            commercial = engine_self.browse(pids)
-            commercial.write(vals)
-            contacts = engine_self.with_context(tracking_disable=True).search(
-                [("commercial_partner_id", "in", pids), ("id", "not in", pids)]
-            )
-            if contacts:
-                contacts.write(vals)
+            target = engine_sudo.browse(pids)
+            if not is_commercial:
+                target = target.with_context(tracking_disable=True)
+            target.write(vals)
         now = fields.Datetime.now()
         self.env["crm.rank.history"].sudo().create(
             [
@@ -245,8 +254,8 @@ class ResPartner(models.Model):
                     "cause": cause,
                     "date": now,
                 }
-                for pid, (old, new) in decided.items()
-                if old[0] != new[0]
+                for pid, (old, new) in changes.items()
+                if pid in commercial_ids and old[0] != new[0]
             ]
         )
 

@@ -1,0 +1,3 @@
+from . import test_rank_rules
+from . import test_rank_engine
+from . import test_rank_cron

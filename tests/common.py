@@ -1,0 +1,90 @@
+import datetime
+
+from odoo import fields
+from odoo.tests import TransactionCase, new_test_user
+
+
+class CrmRankCase(TransactionCase):
+    """Fixtures for the rank tests: a pipeline with a won stage and two salespeople.
+
+    Helpers create customers and move their deals the way users do (Odoo's own
+    ``action_set_won`` / ``action_set_lost``), so the tests go through the same
+    paths as the UI.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
+        cls.company = cls.env.company
+        cls.company.write({"crm_rank_dormancy_days": 365, "crm_rank_referral_threshold": 1})
+        cls.salesman = new_test_user(
+            cls.env, login="rank_salesman", groups="sales_team.group_sale_salesman",
+            name="Rank Salesman",
+        )
+        cls.sales_manager = new_test_user(
+            cls.env, login="rank_manager", groups="sales_team.group_sale_manager",
+            name="Rank Manager",
+        )
+        cls.team = cls.env["crm.team"].create({"name": "Renovation Team"})
+        Stage = cls.env["crm.stage"]
+        cls.stage_new = Stage.create({"name": "Inquiry", "sequence": 1})
+        cls.stage_quote = Stage.create({"name": "Quotation", "sequence": 2})
+        cls.stage_won = Stage.create({"name": "Signed", "sequence": 9, "is_won": True})
+        cls.lost_reason = cls.env["crm.lost.reason"].create({"name": "Too expensive"})
+        cls.complaint_reason = cls.env["crm.lost.reason"].create(
+            {"name": "Complaint about our work", "marks_defected": True}
+        )
+        cls.today = fields.Date.context_today(cls.env["res.partner"])
+
+    # -- builders ---------------------------------------------------------
+
+    @classmethod
+    def _customer(cls, name="Customer", **vals):
+        return cls.env["res.partner"].create({"name": name, **vals})
+
+    @classmethod
+    def _deal(cls, partner, name="Bathroom renovation", lead_type="opportunity", **vals):
+        return cls.env["crm.lead"].create(
+            {
+                "name": name,
+                "partner_id": partner.id,
+                "type": lead_type,
+                "team_id": cls.team.id,
+                "user_id": cls.salesman.id,
+                "stage_id": cls.stage_new.id,
+                "expected_revenue": 1_000_000,
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _won(cls, partner, completion=None, **vals):
+        """A won deal; ``completion`` is a date (or days from today)."""
+        deal = cls._deal(partner, **vals)
+        deal.action_set_won()
+        if completion is not None:
+            if isinstance(completion, int):
+                completion = cls.today + datetime.timedelta(days=completion)
+            deal.completion_date = completion
+        return deal
+
+    @classmethod
+    def _lost(cls, partner, reason=None, **vals):
+        deal = cls._deal(partner, **vals)
+        deal.action_set_lost(lost_reason_id=(reason or cls.lost_reason).id)
+        return deal
+
+    def _update_all(self):
+        return self.env["res.partner"]._crm_rank_update_all()
+
+    def _history(self, partner):
+        return self.env["crm.rank.history"].search(
+            [("partner_id", "=", partner.commercial_partner_id.id)], order="id"
+        )
+
+    def assertRank(self, partner, rank, reason=None):
+        partner.invalidate_recordset()
+        self.assertEqual(partner.crm_rank, rank, f"{partner.name}: {partner.crm_rank_reason}")
+        if reason:
+            self.assertEqual(partner.crm_rank_reason, reason)
