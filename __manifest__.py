@@ -21,6 +21,7 @@
         "views/res_partner_views.xml",
         "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
+        "report/crm_rank_report_views.xml",
         "views/menus.xml",
     ],
     "demo": [

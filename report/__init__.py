@@ -1,0 +1,2 @@
+from . import crm_rank_report
+from . import crm_rank_snapshot
