@@ -27,6 +27,11 @@
     "demo": [
         "demo/crm_customer_rank_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_customer_rank/static/tests/tours/**/*",
+        ],
+    },
     "post_init_hook": "post_init_hook",
     "installable": True,
     "application": False,
