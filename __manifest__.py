@@ -17,6 +17,8 @@
         "security/crm_customer_rank_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
+        "wizards/crm_rank_defection_wizard_views.xml",
+        "wizards/crm_rank_reinstatement_wizard_views.xml",
         "views/crm_rank_history_views.xml",
         "views/res_partner_views.xml",
         "views/crm_lead_views.xml",
