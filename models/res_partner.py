@@ -1,9 +1,11 @@
 import logging
 from collections import defaultdict
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, plaintext2html
 
 from ..engine import facts as rank_facts
 from ..engine import rules
@@ -36,6 +38,24 @@ ENGINE_FIELDS = frozenset({"crm_rank", "crm_rank_reason", "crm_rank_date"})
 RANK_TRIGGER_FIELDS = frozenset(
     {"parent_id", "is_company", "referrer_partner_id", "is_defected"}
 )
+DEFECTION_REASONS = [
+    ("complaint", "Complaint"),
+    ("competitor", "Went to a competitor"),
+    ("moved", "Moved away"),
+    ("no_contact", "Asked not to be contacted"),
+    ("other", "Other"),
+]
+# Fields only a sales manager (or the server itself) may set or clear.
+DEFECTION_FIELDS = frozenset(
+    {
+        "is_defected",
+        "defection_reason",
+        "defection_date",
+        "defection_note",
+        "defection_user_id",
+        "crm_rank_reinstated_date",
+    }
+)
 CRON_LOCK_KEY = 7205461901  # pg advisory lock: one rank update at a time
 CRON_BATCH_SIZE = 2000
 CRON_RESUME_PARAM = "crm_customer_rank.cron_resume"
@@ -52,27 +72,34 @@ class ResPartner(models.Model):
         index=True,
         tracking=True,
         group_expand=True,
+        groups="base.group_user",
         help="Kept up to date from the customer's deals, constructions, referrals "
         "and contacts; shared by a company and its contact persons.",
     )
     crm_rank_reason = fields.Selection(
-        CRM_RANK_REASONS, string="Rank Reason", readonly=True, copy=False
+        CRM_RANK_REASONS, string="Rank Reason", readonly=True, copy=False, groups="base.group_user"
     )
-    crm_rank_date = fields.Date(string="Rank Since", readonly=True, copy=False)
+    crm_rank_date = fields.Date(string="Rank Since", readonly=True, copy=False, groups="base.group_user")
     crm_rank_history_ids = fields.One2many(
-        "crm.rank.history", "partner_id", string="Rank History", readonly=True
+        "crm.rank.history",
+        "partner_id",
+        string="Rank History",
+        readonly=True,
+        groups="sales_team.group_sale_salesman",
     )
     is_defected = fields.Boolean(
         string="Defected",
         readonly=True,
         copy=False,
         tracking=True,
+        groups="sales_team.group_sale_salesman",
         help="Set by a sales manager; a defected customer receives no marketing.",
     )
     crm_rank_reinstated_date = fields.Datetime(
         string="Reinstated On",
         readonly=True,
         copy=False,
+        groups="sales_team.group_sale_salesman",
         help="Deals lost for a defection reason before this moment no longer make "
         "the customer defected.",
     )
@@ -81,23 +108,39 @@ class ResPartner(models.Model):
         string="Referred By",
         index="btree_not_null",
         tracking=True,
+        groups="base.group_user",
         help="The customer who referred this customer to us.",
     )
     # Facts shown on the form (not stored: read in one batch from the engine).
     crm_open_deal_count = fields.Integer(
-        string="Open Deals", compute="_compute_crm_rank_facts"
+        string="Open Deals", compute="_compute_crm_rank_facts", groups="base.group_user"
     )
     crm_won_deal_count = fields.Integer(
-        string="Won Deals", compute="_compute_crm_rank_facts"
+        string="Won Deals", compute="_compute_crm_rank_facts", groups="base.group_user"
     )
     crm_last_completion_date = fields.Date(
-        string="Last Completion", compute="_compute_crm_rank_facts"
+        string="Last Completion", compute="_compute_crm_rank_facts", groups="base.group_user"
     )
     crm_last_contact_date = fields.Date(
-        string="Last Contact", compute="_compute_crm_rank_facts"
+        string="Last Contact", compute="_compute_crm_rank_facts", groups="base.group_user"
     )
     crm_referral_count = fields.Integer(
-        string="Referrals", compute="_compute_crm_rank_facts"
+        string="Referrals", compute="_compute_crm_rank_facts", groups="base.group_user"
+    )
+    # Defection (is_defected above): set and cleared by the defection wizards.
+    defection_reason = fields.Selection(
+        DEFECTION_REASONS, readonly=True, copy=False, groups="sales_team.group_sale_salesman"
+    )
+    defection_date = fields.Date(
+        string="Defected On", readonly=True, copy=False, groups="sales_team.group_sale_salesman"
+    )
+    defection_note = fields.Text(readonly=True, copy=False, groups="sales_team.group_sale_salesman")
+    defection_user_id = fields.Many2one(
+        "res.users",
+        string="Marked Defected By",
+        readonly=True,
+        copy=False,
+        groups="sales_team.group_sale_salesman",
     )
 
     # ------------------------------------------------------------
@@ -128,6 +171,9 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._crm_rank_check_engine_write(vals_list)
+        self._crm_rank_check_defection_write(
+            [{key: value for key, value in vals.items() if value} for vals in vals_list]
+        )
         partners = super().create(vals_list)
         if any(vals.get("referrer_partner_id") for vals in vals_list):
             partners.referrer_partner_id._crm_rank_refresh("referral")
@@ -135,6 +181,7 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         self._crm_rank_check_engine_write([vals])
+        self._crm_rank_check_defection_write([vals])
         trigger = not RANK_TRIGGER_FIELDS.isdisjoint(vals)
         before = self._crm_rank_affected() if trigger else self.browse()
         res = super().write(vals)
@@ -144,7 +191,8 @@ class ResPartner(models.Model):
         return res
 
     def _crm_rank_check_engine_write(self, vals_list):
-        if self.env.context.get("crm_rank_engine"):
+        # the context key alone could come from a client: the engine also runs as superuser
+        if self.env.su and self.env.context.get("crm_rank_engine"):
             return
         if any(not ENGINE_FIELDS.isdisjoint(vals) for vals in vals_list):
             raise UserError(
@@ -155,9 +203,70 @@ class ResPartner(models.Model):
                 )
             )
 
+    def _crm_rank_check_defection_write(self, vals_list):
+        """Only sales managers set or clear a defection, whatever the client sends.
+
+        The superuser passes too: the engine, data files and tests.
+        """
+        if not any(not DEFECTION_FIELDS.isdisjoint(vals) for vals in vals_list):
+            return
+        if self.env.su or self.env.user.has_group("sales_team.group_sale_manager"):
+            return
+        raise AccessError(
+            self.env._(
+                "Only sales managers can mark a customer defected or reinstate a "
+                "defected customer."
+            )
+        )
+
     def _crm_rank_affected(self):
         """Commercial partners whose rank may depend on these partners."""
-        return self.commercial_partner_id | self.referrer_partner_id.commercial_partner_id
+        partners_sudo = self.sudo()  # referrers count whoever edits (e.g. a portal user)
+        return partners_sudo.commercial_partner_id | partners_sudo.referrer_partner_id.commercial_partner_id
+
+    # ------------------------------------------------------------
+    # DEFECTION
+    # ------------------------------------------------------------
+
+    def _crm_rank_mark_defected(self, reason, note=False):
+        """Mark the commercial customers of ``self`` defected, now and until reinstated."""
+        customers = self.commercial_partner_id
+        customers.write(
+            {
+                "is_defected": True,
+                "defection_reason": reason,
+                "defection_note": note or False,
+                "defection_date": fields.Date.context_today(self),
+                "defection_user_id": self.env.uid,
+            }
+        )  # moves the rank at once (cause "manual")
+        label = dict(self._fields["defection_reason"]._description_selection(self.env))[reason]
+        body = Markup("<p>%s</p>") % self.env._("Marked defected: %(reason)s", reason=label)
+        customers._crm_rank_log(body, note)
+
+    def _crm_rank_reinstate(self, note=False):
+        """Reinstate the commercial customers of ``self``: their rank follows their deals again.
+
+        Deals lost for a defection reason before now no longer count.
+        """
+        customers = self.commercial_partner_id
+        customers.write(
+            {
+                "is_defected": False,
+                "defection_reason": False,
+                "defection_note": False,
+                "defection_date": False,
+                "defection_user_id": False,
+                "crm_rank_reinstated_date": fields.Datetime.now(),
+            }
+        )  # moves the rank at once (cause "manual")
+        customers._crm_rank_log(Markup("<p>%s</p>") % self.env._("Reinstated"), note)
+
+    def _crm_rank_log(self, body, note=False):
+        """Log on the chatter; a log is not a contact with the customer (facts.py)."""
+        if note:
+            body += plaintext2html(note)
+        self._message_log_batch(bodies=dict.fromkeys(self.ids, body))
 
     # ------------------------------------------------------------
     # RANK ENGINE
