@@ -18,6 +18,7 @@
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
         "data/mailing_filter_data.xml",
+        "data/crm_rank_guidance_data.xml",
         "wizards/crm_rank_defection_wizard_views.xml",
         "wizards/crm_rank_reinstatement_wizard_views.xml",
         "views/crm_rank_history_views.xml",
@@ -26,6 +27,7 @@
         "views/res_config_settings_views.xml",
         "report/crm_rank_report_views.xml",
         "views/mailing_mailing_views.xml",
+        "views/crm_rank_guidance_views.xml",
         "views/menus.xml",
     ],
     "demo": [

@@ -6,3 +6,4 @@ from . import res_partner
 from . import crm_lead
 from . import mailing_mailing
 from . import mailing_contact
+from . import crm_rank_guidance

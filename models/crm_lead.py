@@ -137,3 +137,31 @@ class CrmLead(models.Model):
             )
         )
         self.env.invalidate_all()
+
+    # ------------------------------------------------------------
+    # GUIDANCE
+    # ------------------------------------------------------------
+
+    crm_rank_hint = fields.Char(string="Rank Hint", compute="_compute_crm_rank_guidance")
+    crm_rank_guidance = fields.Text(
+        string="How to Treat This Customer", compute="_compute_crm_rank_guidance"
+    )
+
+    @api.depends("crm_rank", "partner_id.crm_rank", "company_id")
+    @api.depends_context("lang", "company")
+    def _compute_crm_rank_guidance(self):
+        with_partner = self.filtered(lambda lead: lead.partner_id.crm_rank)
+        for lead in with_partner:
+            lead.crm_rank_hint = lead.partner_id.crm_rank_hint
+            lead.crm_rank_guidance = lead.partner_id.crm_rank_guidance
+        others = self - with_partner
+        if not others:
+            return
+        records = self.env["crm.rank.guidance"].sudo().search([])  # shared texts
+        for lead in others:
+            candidates = records.filtered(
+                lambda g, lead=lead: g.rank == lead.crm_rank
+                and g.company_id in (lead.company_id, self.env["res.company"])
+            ).sorted(lambda g: not g.company_id)
+            lead.crm_rank_hint = candidates[:1].hint
+            lead.crm_rank_guidance = candidates[:1].guidance

@@ -470,3 +470,25 @@ class ResPartner(models.Model):
     def _cron_update_crm_rank(self):
         """Daily: ranks move with time (contracted to dormant)."""
         return self._crm_rank_update_all(cause="scheduled")
+
+    # ------------------------------------------------------------
+    # GUIDANCE
+    # ------------------------------------------------------------
+
+    crm_rank_hint = fields.Char(
+        string="Rank Hint", compute="_compute_crm_rank_guidance", groups="base.group_user"
+    )
+    crm_rank_guidance = fields.Text(
+        string="How to Treat This Customer",
+        compute="_compute_crm_rank_guidance",
+        groups="base.group_user",
+    )
+
+    @api.depends("crm_rank", "company_id")
+    @api.depends_context("lang", "company")
+    def _compute_crm_rank_guidance(self):
+        guidance = self.env["crm.rank.guidance"].sudo()._for_partners(self)  # shared texts
+        for partner in self:
+            record = guidance.get(partner.id)
+            partner.crm_rank_hint = record.hint if record else False
+            partner.crm_rank_guidance = record.guidance if record else False

@@ -5,5 +5,6 @@ from . import test_reports
 from . import test_tours
 from . import test_multi_company
 from . import test_bad_input
+from . import test_guidance
 from . import test_defection_access
 from . import test_defection_marketing
