@@ -4,3 +4,5 @@ from . import crm_lost_reason
 from . import crm_rank_history
 from . import res_partner
 from . import crm_lead
+from . import crm_tag
+from . import crm_rank_reactivation

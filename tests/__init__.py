@@ -5,3 +5,5 @@ from . import test_reports
 from . import test_tours
 from . import test_multi_company
 from . import test_bad_input
+from . import test_outreach
+from . import test_reactivation
