@@ -25,6 +25,7 @@
         "data/mail_activity_type_data.xml",
         "views/crm_tag_views.xml",
         "views/res_partner_reactivation_views.xml",
+        "wizards/crm_rank_campaign_views.xml",
         "report/crm_rank_reactivation_report_views.xml",
         "views/menus.xml",
     ],

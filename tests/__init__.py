@@ -7,3 +7,4 @@ from . import test_multi_company
 from . import test_bad_input
 from . import test_outreach
 from . import test_reactivation
+from . import test_reactivation_campaign
