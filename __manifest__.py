@@ -28,10 +28,16 @@
         "report/crm_rank_report_views.xml",
         "views/mailing_mailing_views.xml",
         "views/crm_rank_guidance_views.xml",
+        "data/mail_activity_type_data.xml",
+        "views/crm_tag_views.xml",
+        "views/res_partner_reactivation_views.xml",
+        "wizards/crm_rank_campaign_views.xml",
+        "report/crm_rank_reactivation_report_views.xml",
         "views/menus.xml",
     ],
     "demo": [
         "demo/crm_customer_rank_demo.xml",
+        "demo/crm_tag_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

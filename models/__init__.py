@@ -7,3 +7,5 @@ from . import crm_lead
 from . import mailing_mailing
 from . import mailing_contact
 from . import crm_rank_guidance
+from . import crm_tag
+from . import crm_rank_reactivation

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..engine import facts as rank_facts
+
 CAUSES = [
     ("deal", "Deal change"),
     ("referral", "Referral"),
@@ -48,11 +50,54 @@ class CrmRankHistory(models.Model):
         help="A dormant customer came back with a new inquiry or opportunity.",
     )
 
-    @api.depends("old_rank", "new_rank")
+    @api.depends("old_rank", "new_rank", "reason")
     def _compute_is_reactivation(self):
+        # A new inquiry, opportunity or contract: a dormant customer who is only
+        # contacted goes back to after-care, which is not a reactivation.
         for entry in self:
-            entry.is_reactivation = entry.old_rank == "dormant" and entry.new_rank in (
-                "gathering",
-                "prospect",
-                "contracted",
+            entry.is_reactivation = entry.old_rank == "dormant" and entry.reason in (
+                "inquiry",
+                "open_opportunity",
+                "construction",
             )
+
+    salesperson_id = fields.Many2one(
+        "res.users",
+        index="btree_not_null",
+        help="Salesperson of the customer's last completed work when the rank changed.",
+    )
+    became_dormant = fields.Boolean(
+        compute="_compute_became_dormant",
+        store=True,
+        help="The customer became dormant with this change.",
+    )
+
+    @api.depends("old_rank", "new_rank")
+    def _compute_became_dormant(self):
+        for entry in self:
+            entry.became_dormant = entry.new_rank == "dormant" and entry.old_rank != "dormant"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Remember who followed the customer at the time (one query per batch)."""
+        partner_ids = {
+            vals["partner_id"] for vals in vals_list if vals.get("partner_id") and "salesperson_id" not in vals
+        }
+        if partner_ids:
+            self.env.flush_all()
+            today = fields.Date.context_today(self)
+            commercial = {
+                partner.id: partner.commercial_partner_id.id
+                for partner in self.env["res.partner"].sudo().browse(partner_ids)
+            }
+            last_deals = rank_facts.last_completed_deals(self.env, set(commercial.values()), today)
+            vals_list = [
+                vals
+                if "salesperson_id" in vals or not vals.get("partner_id")
+                else {
+                    **vals,
+                    "salesperson_id": last_deals.get(commercial[vals["partner_id"]], {}).get("last_deal_user_id"),
+                }
+                for vals in vals_list
+            ]
+        return super().create(vals_list)

@@ -3,7 +3,7 @@ from collections import defaultdict
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, plaintext2html
 
@@ -274,16 +274,29 @@ class ResPartner(models.Model):
 
     @api.model
     def _crm_rank_thresholds(self):
-        """Return ``(company_id, deal_facts) -> (dormancy_days, referral_threshold)``."""
+        """Return ``(company_id, deal_facts) -> (dormancy_days, referral_threshold)``.
+
+        The dormancy period is the company's, unless the customer's last completed
+        work has kinds of work (CRM tags) with a period of their own.
+        """
         companies_sudo = self.env["res.company"].sudo().search([])  # settings of all
         settings = {
             company.id: (company.crm_rank_dormancy_days, company.crm_rank_referral_threshold)
             for company in companies_sudo
         }
         default = settings.get(self.env.company.id, (365, 1))
+        # periods per kind of work (crm.tag), the same whoever triggers the update
+        tags_sudo = self.env["crm.tag"].sudo().search_fetch(
+            [("crm_rank_dormancy_days", ">", 0)], ["crm_rank_dormancy_days"]
+        )
+        tag_days = {tag.id: tag.crm_rank_dormancy_days for tag in tags_sudo}
 
-        def thresholds(company_id, _deal):
-            return settings.get(company_id, default)
+        def thresholds(company_id, deal):
+            dormancy_days, referral_threshold = settings.get(company_id, default)
+            periods = [tag_days[tag_id] for tag_id in deal.get("last_deal_tag_ids") or () if tag_id in tag_days]
+            if periods:  # the last completed work's kinds of work: the shortest period
+                dormancy_days = min(periods)
+            return dormancy_days, referral_threshold
 
         return thresholds
 
@@ -366,6 +379,9 @@ class ResPartner(models.Model):
                 for pid, (old, new) in changes.items()
                 if pid in commercial_ids and old[0] != new[0]
             ]
+        )
+        self._crm_rank_on_changes(
+            {pid: change for pid, change in changes.items() if pid in commercial_ids}, cause
         )
 
     @api.model
@@ -492,3 +508,95 @@ class ResPartner(models.Model):
             record = guidance.get(partner.id)
             partner.crm_rank_hint = record.hint if record else False
             partner.crm_rank_guidance = record.guidance if record else False
+
+    # ------------------------------------------------------------
+    # REACTIVATION (subscribers of rank changes)
+    # ------------------------------------------------------------
+
+    crm_contact_channel = fields.Selection(
+        [
+            ("phone", "Phone"),
+            ("email", "Email"),
+            ("direct_mail", "Direct Mail"),
+            ("fax", "Fax"),
+        ],
+        string="Preferred Channel",
+        help="How the customer prefers to be approached. Empty: automatic (phone, else "
+        "e-mail, else direct mail to the postal address, else fax, depending on the data "
+        "we have).",
+    )
+    fax = fields.Char(help="Fax number, for customers who prefer to be approached by fax.")
+    # Facts to judge why a customer went quiet (not stored: read in one batch).
+    crm_days_since_contact = fields.Integer(
+        string="Days Since Last Contact", compute="_compute_crm_reactivation_facts"
+    )
+    crm_last_contract_date = fields.Date(string="Last Contract", compute="_compute_crm_reactivation_facts")
+    crm_days_since_contract = fields.Integer(
+        string="Days Since Last Contract", compute="_compute_crm_reactivation_facts"
+    )
+    crm_won_amount = fields.Monetary(
+        string="Won Amount",
+        currency_field="crm_currency_id",
+        compute="_compute_crm_reactivation_facts",
+        help="Sum of the expected revenue of the customer's won deals.",
+    )
+    crm_currency_id = fields.Many2one("res.currency", compute="_compute_crm_reactivation_facts")
+    crm_first_source_id = fields.Many2one(
+        "utm.source",
+        string="Acquisition Source",
+        compute="_compute_crm_reactivation_facts",
+        help="Source of the customer's first inquiry.",
+    )
+    crm_first_medium_id = fields.Many2one(
+        "utm.medium",
+        string="Acquisition Medium",
+        compute="_compute_crm_reactivation_facts",
+        help="Medium of the customer's first inquiry.",
+    )
+    crm_last_lost_reason_id = fields.Many2one(
+        "crm.lost.reason", string="Last Lost Reason", compute="_compute_crm_reactivation_facts"
+    )
+    crm_last_work_tag_ids = fields.Many2many(
+        "crm.tag",
+        string="Last Work",
+        compute="_compute_crm_reactivation_facts",
+        help="Kinds of work of the customer's last completed deal.",
+    )
+
+    @api.model
+    def _crm_rank_on_changes(self, changes, cause):
+        """Side effects of rank changes, called by the engine after writing them.
+
+        Subscribers react to rank changes and never decide ranks.
+
+        :param changes: ``{commercial partner id: ((old rank, old reason), (rank, reason))}``
+        :param cause: what caused the update (``crm.rank.history`` causes)
+        """
+        self.env["crm.rank.reactivation"]._on_rank_changes(changes, cause)
+
+    @api.model
+    def _commercial_fields(self):
+        """Contact persons share their company's preferred channel, as they share its rank."""
+        return [*super()._commercial_fields(), "crm_contact_channel"]
+
+    @api.depends("commercial_partner_id")
+    def _compute_crm_reactivation_facts(self):
+        commercial_ids = [pid for pid in self.commercial_partner_id.ids if pid]
+        today = fields.Date.context_today(self)
+        facts = rank_facts.reactivation_facts(self.env, commercial_ids, today) if commercial_ids else {}
+        for partner in self:
+            fact = facts.get(partner.commercial_partner_id.id) or {}
+            partner.crm_days_since_contact = fact.get("days_since_contact") or 0
+            partner.crm_last_contract_date = fact.get("last_contract")
+            partner.crm_days_since_contract = fact.get("days_since_contract") or 0
+            partner.crm_won_amount = fact.get("won_amount") or 0.0
+            partner.crm_currency_id = self.env.company.currency_id
+            partner.crm_first_source_id = fact.get("first_source_id")
+            partner.crm_first_medium_id = fact.get("first_medium_id")
+            partner.crm_last_lost_reason_id = fact.get("last_lost_reason_id")
+            partner.crm_last_work_tag_ids = [Command.set(fact.get("last_deal_tag_ids") or [])]
+
+    def _crm_rank_has_postal_address(self):
+        """Enough of an address for a direct mail: street and city, or a postal code."""
+        self.ensure_one()
+        return bool(((self.street or "").strip() and (self.city or "").strip()) or (self.zip or "").strip())

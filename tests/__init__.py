@@ -8,3 +8,6 @@ from . import test_bad_input
 from . import test_guidance
 from . import test_defection_access
 from . import test_defection_marketing
+from . import test_outreach
+from . import test_reactivation
+from . import test_reactivation_campaign
