@@ -4,3 +4,8 @@ from . import crm_lost_reason
 from . import crm_rank_history
 from . import res_partner
 from . import crm_lead
+from . import mail_activity
+from . import project_project
+from . import project_project_stage
+from . import project_task
+from . import project_update
