@@ -1,3 +1,6 @@
 from . import test_rank_rules
 from . import test_rank_engine
 from . import test_rank_cron
+from . import test_lost_playbook
+from . import test_referral_links
+from . import test_construction
