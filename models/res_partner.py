@@ -366,34 +366,44 @@ class ResPartner(models.Model):
     # REFERRALS, LAST LOST REASON, CONSTRUCTIONS
     # ------------------------------------------------------------
 
+    # Sales facts: internal users only, like the rank itself.
     referral_partner_ids = fields.One2many(
-        "res.partner", "referrer_partner_id", string="Referred Customers", readonly=True
+        "res.partner",
+        "referrer_partner_id",
+        string="Referred Customers",
+        readonly=True,
+        groups="base.group_user",
     )
     referral_count = fields.Integer(
         string="Referred Customers Count",
         compute="_compute_referral_counts",
+        groups="base.group_user",
         help="How many customers (companies or individuals) this customer referred.",
     )
     referral_won_count = fields.Integer(
         string="Referred Customers Signed",
         compute="_compute_referral_counts",
+        groups="base.group_user",
         help="How many of the referred customers signed a deal.",
     )
     crm_last_lost_reason_id = fields.Many2one(
         "crm.lost.reason",
         string="Last Lost Reason",
         compute="_compute_crm_last_lost_reason",
+        groups="base.group_user",
         help="Why the customer's most recently lost deal was lost.",
     )
     crm_last_lost_category = fields.Selection(
         selection=lambda self: self.env["crm.lost.reason"]._fields["category"].selection,
         string="Last Lost Category",
         compute="_compute_crm_last_lost_reason",
+        groups="base.group_user",
     )
     crm_construction_ids = fields.Many2many(
         "project.project",
         string="Constructions in Progress",
         compute="_compute_crm_construction_ids",
+        groups="base.group_user",
         help="Construction projects of the customer's won deals that are not done yet.",
     )
 
@@ -450,9 +460,9 @@ class ResPartner(models.Model):
         company's), for these partners' links and, as a contact may have moved
         to another company, for the links of the customers they referred.
         """
-        linked = self.filtered("referrer_partner_id") | self.with_context(
-            active_test=False
-        ).referral_partner_ids
+        # the check must see every link, whatever the user may read
+        partners_sudo = self.sudo().with_context(active_test=False)
+        linked = partners_sudo.filtered("referrer_partner_id") | partners_sudo.referral_partner_ids
         for partner in linked:
             if partner.referrer_partner_id.commercial_partner_id == partner.commercial_partner_id:
                 raise ValidationError(
