@@ -33,6 +33,12 @@
         "views/res_partner_reactivation_views.xml",
         "wizards/crm_rank_campaign_views.xml",
         "report/crm_rank_reactivation_report_views.xml",
+        "data/crm_lost_reason_data.xml",
+        "views/crm_lost_reason_views.xml",
+        "views/project_project_views.xml",
+        "views/crm_lead_construction_views.xml",
+        "views/res_partner_followup_views.xml",
+        "report/crm_lead_lost_analysis_views.xml",
         "views/menus.xml",
     ],
     "demo": [

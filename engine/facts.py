@@ -295,3 +295,83 @@ def gather(env, partner_ids, today, thresholds):
             referral_threshold=referral_threshold,
         )
     return result
+
+
+def referred_customers(env, partner_ids):
+    """Customers each commercial partner referred, and whether each one signed.
+
+    Returns ``{referrer commercial id: {referred commercial id: has a won deal}}``;
+    counted like ``referral_facts`` (commercial customers, never oneself).
+    """
+    env.flush_all()
+    rows = env.execute_query(
+        SQL(
+            """
+            SELECT DISTINCT ref.commercial_partner_id, p.commercial_partner_id,
+                   EXISTS (
+                       SELECT 1 FROM crm_lead l
+                         JOIN res_partner lp ON lp.id = l.partner_id
+                        WHERE lp.commercial_partner_id = p.commercial_partner_id
+                          AND l.won_status = 'won')
+              FROM res_partner p
+              JOIN res_partner ref ON ref.id = p.referrer_partner_id
+             WHERE ref.commercial_partner_id = ANY(%(ids)s)
+               AND p.commercial_partner_id != ref.commercial_partner_id
+            """,
+            ids=list(partner_ids),
+        )
+    )
+    result = {}
+    for referrer_id, referred_id, signed in rows:
+        result.setdefault(referrer_id, {})[referred_id] = signed
+    return result
+
+
+def last_lost_reasons(env, partner_ids):
+    """Lost reason of the most recently lost deal per commercial partner (or None)."""
+    env.flush_all()
+    rows = env.execute_query(
+        SQL(
+            """
+            SELECT DISTINCT ON (p.commercial_partner_id)
+                   p.commercial_partner_id, l.lost_reason_id
+              FROM crm_lead l
+              JOIN res_partner p ON p.id = l.partner_id
+             WHERE p.commercial_partner_id = ANY(%(ids)s) AND l.won_status = 'lost'
+          ORDER BY p.commercial_partner_id, COALESCE(l.date_closed, l.write_date) DESC,
+                   l.id DESC
+            """,
+            ids=list(partner_ids),
+        )
+    )
+    return dict(rows)
+
+
+def referral_cycles(env, partner_ids):
+    """Commercial partners among ``partner_ids`` that are in a referral cycle.
+
+    Follows "referred by" links between commercial customers (a contact's link
+    is their company's) from each of them and reports those the walk leads back
+    to; each (start, customer) pair is visited once, so any cycle ends the walk.
+    """
+    env["res.partner"].flush_model(["referrer_partner_id", "commercial_partner_id"])
+    rows = env.execute_query(
+        SQL(
+            """
+            WITH RECURSIVE walk(start, node) AS (
+                SELECT p.commercial_partner_id, ref.commercial_partner_id
+                  FROM res_partner p
+                  JOIN res_partner ref ON ref.id = p.referrer_partner_id
+                 WHERE p.commercial_partner_id = ANY(%(ids)s)
+                UNION
+                SELECT walk.start, ref.commercial_partner_id
+                  FROM walk
+                  JOIN res_partner p ON p.commercial_partner_id = walk.node
+                  JOIN res_partner ref ON ref.id = p.referrer_partner_id
+            )
+            SELECT DISTINCT start FROM walk WHERE node = start
+            """,
+            ids=list(partner_ids),
+        )
+    )
+    return {row[0] for row in rows}

@@ -4,7 +4,7 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, plaintext2html
 
 from ..engine import facts as rank_facts
@@ -600,3 +600,140 @@ class ResPartner(models.Model):
         """Enough of an address for a direct mail: street and city, or a postal code."""
         self.ensure_one()
         return bool(((self.street or "").strip() and (self.city or "").strip()) or (self.zip or "").strip())
+    # REFERRALS, LAST LOST REASON, CONSTRUCTIONS
+    # ------------------------------------------------------------
+
+    # Sales facts: internal users only, like the rank itself.
+    referral_partner_ids = fields.One2many(
+        "res.partner",
+        "referrer_partner_id",
+        string="Referred Customers",
+        readonly=True,
+        groups="base.group_user",
+    )
+    referral_count = fields.Integer(
+        string="Referred Customers Count",
+        compute="_compute_referral_counts",
+        groups="base.group_user",
+        help="How many customers (companies or individuals) this customer referred.",
+    )
+    referral_won_count = fields.Integer(
+        string="Referred Customers Signed",
+        compute="_compute_referral_counts",
+        groups="base.group_user",
+        help="How many of the referred customers signed a deal.",
+    )
+    crm_last_lost_reason_id = fields.Many2one(
+        "crm.lost.reason",
+        string="Last Lost Reason",
+        compute="_compute_crm_last_lost_reason",
+        groups="base.group_user",
+        help="Why the customer's most recently lost deal was lost.",
+    )
+    crm_last_lost_category = fields.Selection(
+        selection=lambda self: self.env["crm.lost.reason"]._fields["category"].selection,
+        string="Last Lost Category",
+        compute="_compute_crm_last_lost_reason",
+        groups="base.group_user",
+    )
+    crm_construction_ids = fields.Many2many(
+        "project.project",
+        string="Constructions in Progress",
+        compute="_compute_crm_construction_ids",
+        groups="base.group_user",
+        help="Construction projects of the customer's won deals that are not done yet.",
+    )
+
+    @api.depends("commercial_partner_id")
+    def _compute_referral_counts(self):
+        commercial_ids = [pid for pid in self.commercial_partner_id.ids if pid]
+        referred = rank_facts.referred_customers(self.env, commercial_ids) if commercial_ids else {}
+        for partner in self:
+            signed = referred.get(partner.commercial_partner_id.id, {})
+            partner.referral_count = len(signed)
+            partner.referral_won_count = sum(signed.values())
+
+    @api.depends("commercial_partner_id")
+    def _compute_crm_last_lost_reason(self):
+        commercial_ids = [pid for pid in self.commercial_partner_id.ids if pid]
+        reasons = rank_facts.last_lost_reasons(self.env, commercial_ids) if commercial_ids else {}
+        all_reasons = self.env["crm.lost.reason"].browse({rid for rid in reasons.values() if rid})
+        for partner in self:
+            reason = all_reasons.browse(reasons.get(partner.commercial_partner_id.id))
+            reason = reason.with_prefetch(all_reasons._prefetch_ids)
+            partner.crm_last_lost_reason_id = reason
+            partner.crm_last_lost_category = reason.category
+
+    @api.depends("commercial_partner_id")
+    def _compute_crm_construction_ids(self):
+        commercial = self.commercial_partner_id.filtered("id")
+        projects = self.env["project.project"]
+        if commercial:
+            projects = projects.search(
+                [
+                    ("construction_done_date", "=", False),
+                    (
+                        "crm_lead_ids",
+                        "any",
+                        [
+                            ("partner_id.commercial_partner_id", "in", commercial.ids),
+                            ("won_status", "=", "won"),
+                        ],
+                    ),
+                ]
+            )
+        by_customer = defaultdict(lambda: self.env["project.project"])
+        for lead in projects.crm_lead_ids:
+            if lead.won_status == "won":
+                by_customer[lead.partner_id.commercial_partner_id.id] |= lead.project_id
+        for partner in self:
+            partner.crm_construction_ids = by_customer[partner.commercial_partner_id.id]
+
+    @api.constrains("referrer_partner_id", "parent_id")
+    def _check_referrer_partner_id(self):
+        """Nobody refers themselves, and referrals never go round in a circle.
+
+        Checked between commercial customers (a contact's referral is their
+        company's), for these partners' links and, as a contact may have moved
+        to another company, for the links of the customers they referred.
+        """
+        # the check must see every link, whatever the user may read
+        partners_sudo = self.sudo().with_context(active_test=False)
+        linked = partners_sudo.filtered("referrer_partner_id") | partners_sudo.referral_partner_ids
+        for partner in linked:
+            if partner.referrer_partner_id.commercial_partner_id == partner.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(customer)s cannot be their own referrer, nor be referred by a "
+                        "contact of the same company.",
+                        customer=partner.commercial_partner_id.display_name,
+                    )
+                )
+        if not linked:
+            return
+        in_cycle = rank_facts.referral_cycles(self.env, linked.commercial_partner_id.ids)
+        for partner in linked:
+            if partner.commercial_partner_id.id in in_cycle:
+                raise ValidationError(
+                    self.env._(
+                        "%(customer)s cannot be referred by %(referrer)s: %(referrer)s was "
+                        "already referred by %(customer)s, directly or through other "
+                        "customers. A referral cannot go round in a circle.",
+                        customer=partner.commercial_partner_id.display_name,
+                        referrer=partner.referrer_partner_id.commercial_partner_id.display_name,
+                    )
+                )
+
+    def action_open_referred_customers(self):
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        referred = rank_facts.referred_customers(self.env, commercial.ids).get(commercial.id, {})
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Referred by %(customer)s", customer=commercial.display_name),
+            "res_model": "res.partner",
+            "view_mode": "list,kanban,form",
+            "views": [(False, "list"), (False, "kanban"), (False, "form")],
+            "domain": [("id", "in", list(referred))],
+            "context": {"default_referrer_partner_id": commercial.id},
+        }

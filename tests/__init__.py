@@ -11,3 +11,6 @@ from . import test_defection_marketing
 from . import test_outreach
 from . import test_reactivation
 from . import test_reactivation_campaign
+from . import test_lost_playbook
+from . import test_referral_links
+from . import test_construction
