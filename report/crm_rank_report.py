@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..models.crm_lost_reason import LOST_CATEGORIES
 from ..models.res_partner import CRM_RANKS
 
 
@@ -29,6 +30,9 @@ class CrmRankReport(models.Model):
     campaign_id = fields.Many2one("utm.campaign", string="Campaign", readonly=True)
     company_id = fields.Many2one("res.company", string="Company", readonly=True)
     lost_reason_id = fields.Many2one("crm.lost.reason", string="Lost Reason", readonly=True)
+    lost_reason_category = fields.Selection(
+        LOST_CATEGORIES, string="Lost Category", readonly=True
+    )
     won_status = fields.Selection(
         [("won", "Won"), ("lost", "Lost"), ("pending", "Pending")],
         string="Won/Lost",
@@ -62,6 +66,7 @@ class CrmRankReport(models.Model):
                    l.campaign_id AS campaign_id,
                    l.company_id AS company_id,
                    l.lost_reason_id AS lost_reason_id,
+                   l.lost_reason_category AS lost_reason_category,
                    l.won_status AS won_status,
                    1 AS inquiry_count,
                    CASE WHEN l.won_status = 'won' THEN 1 ELSE 0 END AS won_count,
