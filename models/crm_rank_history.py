@@ -4,7 +4,7 @@ from ..engine import facts as rank_facts
 
 CAUSES = [
     ("deal", "Deal change"),
-    ("referral", "Referral"),
+    ("referral", "New referral"),
     ("construction", "Construction"),
     ("scheduled", "Scheduled update"),
     ("manual", "Manual"),

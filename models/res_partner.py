@@ -540,7 +540,9 @@ class ResPartner(models.Model):
         compute="_compute_crm_reactivation_facts",
         help="Sum of the expected revenue of the customer's won deals.",
     )
-    crm_currency_id = fields.Many2one("res.currency", compute="_compute_crm_reactivation_facts")
+    crm_currency_id = fields.Many2one(
+        "res.currency", string="Currency", compute="_compute_crm_reactivation_facts"
+    )
     crm_first_source_id = fields.Many2one(
         "utm.source",
         string="Acquisition Source",

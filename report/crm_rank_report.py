@@ -34,13 +34,13 @@ class CrmRankReport(models.Model):
         LOST_CATEGORIES, string="Lost Category", readonly=True
     )
     won_status = fields.Selection(
-        [("won", "Won"), ("lost", "Lost"), ("pending", "Pending")],
+        [("won", "Signed"), ("lost", "Not Signed"), ("pending", "Open")],
         string="Won/Lost",
         readonly=True,
     )
     inquiry_count = fields.Integer(string="Inquiries", readonly=True)
     won_count = fields.Integer(string="Contracts", readonly=True)
-    lost_count = fields.Integer(string="Lost", readonly=True)
+    lost_count = fields.Integer(string="Not Signed", readonly=True)
     won_amount = fields.Float(string="Contract Amount", readonly=True)
     conversion_rate = fields.Float(
         string="Conversion Rate (%)",

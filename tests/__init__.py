@@ -14,3 +14,4 @@ from . import test_reactivation_campaign
 from . import test_lost_playbook
 from . import test_referral_links
 from . import test_construction
+from . import test_translation_ja

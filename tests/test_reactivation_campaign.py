@@ -151,7 +151,7 @@ class TestReactivationCampaign(ReactivationCase):
         self.assertEqual(action["target"], "download")
         attachment, rows = self._csv(action)
         self.assertEqual(attachment.mimetype, "text/csv")
-        self.assertEqual(rows[0], ["Postal Code", "State", "City", "Street", "Street 2", "Name"])
+        self.assertEqual(rows[0], ["Postal Code", "State", "City", "Street", "Street 2", "Addressee"])
         self.assertEqual(
             sorted(rows[1:]),
             sorted(

@@ -168,7 +168,7 @@ class CrmRankCampaign(models.TransientModel):
         self.ensure_one()
         customers = self.customer_ids.filtered(lambda p: p._crm_rank_has_postal_address())
         header = [self.env._("Postal Code"), self.env._("State"), self.env._("City")]
-        header += [self.env._("Street"), self.env._("Street 2"), self.env._("Name")]
+        header += [self.env._("Street"), self.env._("Street 2"), self.env._("Addressee")]
         rows = [self._csv_address(partner) for partner in customers]
         filename = self.env._("direct_mail_list_%(date)s.csv", date=fields.Date.context_today(self))
         return self._download_csv(filename, header, rows)
@@ -178,7 +178,7 @@ class CrmRankCampaign(models.TransientModel):
         self.ensure_one()
         customers = self.customer_ids.filtered(lambda p: (p.fax or "").strip())
         header = [self.env._("Fax"), self.env._("Postal Code"), self.env._("State"), self.env._("City")]
-        header += [self.env._("Street"), self.env._("Street 2"), self.env._("Name")]
+        header += [self.env._("Street"), self.env._("Street 2"), self.env._("Addressee")]
         rows = [[partner.fax.strip(), *self._csv_address(partner)] for partner in customers]
         filename = self.env._("fax_list_%(date)s.csv", date=fields.Date.context_today(self))
         return self._download_csv(filename, header, rows)
