@@ -42,8 +42,8 @@
         "views/menus.xml",
     ],
     "demo": [
-        "demo/crm_customer_rank_demo.xml",
         "demo/crm_tag_demo.xml",
+        "demo/crm_customer_rank_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -149,13 +149,28 @@ class CrmLead(models.Model):
 
     @api.model
     def _crm_rank_demo_backdate(self, lead_ids):
-        """Demo data only: a closed deal was created some weeks before it closed."""
+        """Demo data only: a closed deal was created some weeks before it closed.
+
+        The open demo inquiries of the addon are spread over the last three months.
+        """
         self.env.flush_all()
         self.env.execute_query(
             SQL(
                 "UPDATE crm_lead SET create_date = date_closed - INTERVAL '45 days'"
                 " WHERE id = ANY(%s) AND date_closed IS NOT NULL",
                 list(lead_ids),
+            )
+        )
+        open_demo_ids = (
+            self.env["ir.model.data"]
+            .search([("module", "=", "crm_customer_rank"), ("model", "=", "crm.lead")])
+            .mapped("res_id")
+        )
+        self.env.execute_query(
+            SQL(
+                "UPDATE crm_lead SET create_date = create_date - (id %% 90) * INTERVAL '1 day'"
+                " WHERE id = ANY(%s) AND date_closed IS NULL",
+                open_demo_ids,
             )
         )
         self.env.invalidate_all()

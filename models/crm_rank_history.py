@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..engine import facts as rank_facts
 
@@ -101,3 +102,67 @@ class CrmRankHistory(models.Model):
                 for vals in vals_list
             ]
         return super().create(vals_list)
+
+    # ------------------------------------------------------------
+    # DEMO
+    # ------------------------------------------------------------
+
+    @api.model
+    def _crm_rank_demo_backdate(self):
+        """Demo data only: date the demo customers' history along their deals.
+
+        Demo records are all created at install; without this the history (and
+        the customers-per-rank report) would start on the day of the demo.
+        """
+        self.env.flush_all()
+        demo_partner_ids = (
+            self.env["ir.model.data"]
+            .search([("module", "=", "crm_customer_rank"), ("model", "=", "res.partner")])
+            .mapped("res_id")
+        )
+        self.env.execute_query(
+            SQL(
+                """
+                WITH facts AS (
+                    SELECT p.commercial_partner_id AS partner_id,
+                           MIN(l.create_date) AS first_lead,
+                           MAX(l.date_closed) FILTER (WHERE l.won_status = 'won') AS last_won,
+                           MAX(l.date_closed) FILTER (WHERE l.won_status = 'lost') AS last_lost,
+                           MAX(l.completion_date) FILTER (WHERE l.won_status = 'won')
+                               AS last_completion
+                      FROM crm_lead l
+                      JOIN res_partner p ON p.id = l.partner_id
+                     WHERE p.commercial_partner_id = ANY(%(ids)s)
+                  GROUP BY 1
+                )
+                UPDATE crm_rank_history h
+                   SET date = LEAST(h.date, CASE
+                       WHEN h.new_rank IN ('gathering', 'prospect') THEN f.first_lead
+                       WHEN h.new_rank = 'contracted' AND h.reason = 'construction'
+                           THEN f.last_won
+                       WHEN h.new_rank = 'contracted' THEN f.last_completion::timestamp
+                       WHEN h.new_rank = 'lost' THEN f.last_lost
+                       WHEN h.new_rank = 'dormant'
+                           THEN f.last_completion::timestamp + INTERVAL '365 days'
+                   END)
+                  FROM facts f
+                 WHERE h.partner_id = f.partner_id
+                """,
+                ids=demo_partner_ids,
+            )
+        )
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_partner p
+                   SET crm_rank_date = last.date::date
+                  FROM (SELECT DISTINCT ON (partner_id) partner_id, date
+                          FROM crm_rank_history
+                      ORDER BY partner_id, date DESC, id DESC) AS last
+                 WHERE p.commercial_partner_id = last.partner_id
+                   AND p.id = ANY(%(ids)s)
+                """,
+                ids=demo_partner_ids,
+            )
+        )
+        self.env.invalidate_all()
