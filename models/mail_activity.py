@@ -11,6 +11,6 @@ class MailActivity(models.Model):
         ondelete="set null",
         readonly=True,
         copy=False,
-        help="Set on the follow-up a lost reason's playbook scheduled, so a deal "
-        "gets only one open follow-up.",
+        help="Set on the follow-up activity scheduled by a lost reason's playbook, so "
+        "a deal gets only one open follow-up.",
     )

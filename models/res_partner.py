@@ -125,7 +125,7 @@ class ResPartner(models.Model):
         string="Last Contact", compute="_compute_crm_rank_facts", groups="base.group_user"
     )
     crm_referral_count = fields.Integer(
-        string="Referrals", compute="_compute_crm_rank_facts", groups="base.group_user"
+        string="Referral Count", compute="_compute_crm_rank_facts", groups="base.group_user"
     )
     # Defection (is_defected above): set and cleared by the defection wizards.
     defection_reason = fields.Selection(

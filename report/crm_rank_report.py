@@ -35,7 +35,7 @@ class CrmRankReport(models.Model):
     )
     won_status = fields.Selection(
         [("won", "Signed"), ("lost", "Not Signed"), ("pending", "Open")],
-        string="Won/Lost",
+        string="Signing Status",
         readonly=True,
     )
     inquiry_count = fields.Integer(string="Inquiries", readonly=True)
