@@ -50,7 +50,6 @@ class CrmLead(models.Model):
         "state gives.",
     )
     completion_date = fields.Date(
-        string="Completion Date",
         compute="_compute_completion_date",
         store=True,
         readonly=False,
@@ -194,7 +193,9 @@ class CrmLead(models.Model):
         others = self - with_partner
         if not others:
             return
-        records = self.env["crm.rank.guidance"].sudo().search([])  # shared texts
+        records = self.env["crm.rank.guidance"].sudo().search(  # shared texts
+            [("rank", "in", others.mapped("crm_rank"))]
+        )
         for lead in others:
             candidates = records.filtered(
                 lambda g, lead=lead: g.rank == lead.crm_rank

@@ -17,7 +17,7 @@ class CrmRankGuidance(models.Model):
     rank = fields.Selection(CRM_RANKS, required=True, string="Customer Rank")
     sequence = fields.Integer(default=10)
     company_id = fields.Many2one(
-        "res.company", string="Company", help="Leave empty to use it for every company."
+        "res.company", help="Leave empty to use it for every company."
     )
     hint = fields.Char(
         required=True,

@@ -37,7 +37,6 @@ class CrmRankHistory(models.Model):
     )
     new_rank = fields.Selection(
         selection=lambda self: self.env["res.partner"]._fields["crm_rank"].selection,
-        string="New Rank",
     )
     reason = fields.Selection(
         selection=lambda self: self.env["res.partner"]._fields["crm_rank_reason"].selection,

@@ -279,7 +279,10 @@ class ResPartner(models.Model):
         The dormancy period is the company's, unless the customer's last completed
         work has kinds of work (CRM tags) with a period of their own.
         """
-        companies_sudo = self.env["res.company"].sudo().search([])  # settings of all
+        companies_sudo = self.env["res.company"].sudo().search_fetch(  # settings of all
+            [("crm_rank_dormancy_days", ">", 0)],
+            ["crm_rank_dormancy_days", "crm_rank_referral_threshold"],
+        )
         settings = {
             company.id: (company.crm_rank_dormancy_days, company.crm_rank_referral_threshold)
             for company in companies_sudo

@@ -25,11 +25,11 @@ class CrmRankReport(models.Model):
     crm_rank = fields.Selection(CRM_RANKS, string="Customer Rank", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
-    source_id = fields.Many2one("utm.source", string="Source", readonly=True)
-    medium_id = fields.Many2one("utm.medium", string="Medium", readonly=True)
-    campaign_id = fields.Many2one("utm.campaign", string="Campaign", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
-    lost_reason_id = fields.Many2one("crm.lost.reason", string="Lost Reason", readonly=True)
+    source_id = fields.Many2one("utm.source", readonly=True)
+    medium_id = fields.Many2one("utm.medium", readonly=True)
+    campaign_id = fields.Many2one("utm.campaign", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    lost_reason_id = fields.Many2one("crm.lost.reason", readonly=True)
     lost_reason_category = fields.Selection(
         LOST_CATEGORIES, string="Lost Category", readonly=True
     )

@@ -20,7 +20,7 @@ class CrmRankSnapshot(models.Model):
     month = fields.Date(readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     crm_rank = fields.Selection(CRM_RANKS, string="Customer Rank", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
     customer_count = fields.Integer(string="Customers", readonly=True)
 
     @property
