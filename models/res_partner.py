@@ -59,6 +59,7 @@ DEFECTION_FIELDS = frozenset(
 CRON_LOCK_KEY = 7205461901  # pg advisory lock: one rank update at a time
 CRON_BATCH_SIZE = 2000
 CRON_RESUME_PARAM = "crm_customer_rank.cron_resume"
+CRON_BATCH_SIZE_PARAM = "crm_customer_rank.cron_batch_size"
 
 
 class ResPartner(models.Model):
@@ -413,7 +414,7 @@ class ResPartner(models.Model):
         return [row[0] for row in rows]
 
     @api.model
-    def _crm_rank_update_all(self, cause="scheduled", batch_size=CRON_BATCH_SIZE):
+    def _crm_rank_update_all(self, cause="scheduled", batch_size=None):
         """Bring every rank up to date, batch by batch.
 
         Inside a scheduled action each batch is committed with
@@ -421,8 +422,12 @@ class ResPartner(models.Model):
         stopped resumes where it stopped; elsewhere (install, tests, shell) it
         runs in the caller's transaction. A failing batch is retried one
         customer at a time so one bad record doesn't stop the others.
+
+        :param batch_size: customers per batch; by default the system parameter
+            ``crm_customer_rank.cron_batch_size``, else 2000
         """
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        batch_size = batch_size or self._crm_rank_batch_size()
         if not self._crm_rank_lock(True):
             _logger.info("Customer rank update already running elsewhere: skipped")
             return 0
@@ -430,6 +435,18 @@ class ResPartner(models.Model):
             return self._crm_rank_update_all_locked(cause, batch_size, in_cron)
         finally:
             self._crm_rank_lock(False)
+
+    @api.model
+    def _crm_rank_batch_size(self):
+        """Customers per batch of the full update (system parameter, else 2000)."""
+        value = self.env["ir.config_parameter"].sudo().get_param(CRON_BATCH_SIZE_PARAM)
+        if not value:
+            return CRON_BATCH_SIZE
+        size = int(value) if value.strip().isdecimal() else 0
+        if size < 1:
+            _logger.warning("Ignored %s=%r: not a number of customers", CRON_BATCH_SIZE_PARAM, value)
+            return CRON_BATCH_SIZE
+        return size
 
     @api.model
     def _crm_rank_update_all_locked(self, cause, batch_size, in_cron):
