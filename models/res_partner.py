@@ -504,10 +504,39 @@ class ResPartner(models.Model):
     @api.depends_context("lang", "company")
     def _compute_crm_rank_guidance(self):
         guidance = self.env["crm.rank.guidance"].sudo()._for_partners(self)  # shared texts
+        playbooks = self._crm_rank_lost_playbooks()
         for partner in self:
             record = guidance.get(partner.id)
             partner.crm_rank_hint = record.hint if record else False
-            partner.crm_rank_guidance = record.guidance if record else False
+            texts = [record.guidance if record else False, playbooks.get(partner.commercial_partner_id.id)]
+            partner.crm_rank_guidance = "\n\n".join(filter(None, texts)) or False
+
+    def _crm_rank_lost_playbooks(self):
+        """``{commercial id: text}``: the playbook of the last lost reason of the lost
+        customers among ``self`` (a few queries for all of them)."""
+        customers = self.filtered(lambda partner: partner.crm_rank == "lost").commercial_partner_id
+        reason_ids = rank_facts.last_lost_reasons(self.env, customers.ids) if customers else {}
+        # the playbook is shared text, shown to whoever may see the rank
+        reasons_sudo = self.env["crm.lost.reason"].sudo().browse({rid for rid in reason_ids.values() if rid})
+        channels = dict(reasons_sudo._fields["followup_channel"]._description_selection(self.env))
+        result = {}
+        for customer_id, reason_id in reason_ids.items():
+            reason = reasons_sudo.browse(reason_id).with_prefetch(reasons_sudo._prefetch_ids)
+            if not reason:
+                continue
+            lines = [self.env._("Last lost reason: %(reason)s", reason=reason.name)]
+            if reason.followup_instruction:
+                lines.append(self.env._("Follow-up: %(instruction)s", instruction=reason.followup_instruction))
+            if reason.followup_channel:
+                lines.append(
+                    self.env._(
+                        "Channel: %(channel)s, %(days)s days after the loss",
+                        channel=channels[reason.followup_channel],
+                        days=reason.followup_delay_days,
+                    )
+                )
+            result[customer_id] = "\n".join(lines)
+        return result
 
     # ------------------------------------------------------------
     # REACTIVATION (subscribers of rank changes)
@@ -555,9 +584,6 @@ class ResPartner(models.Model):
         compute="_compute_crm_reactivation_facts",
         help="Medium of the customer's first inquiry.",
     )
-    crm_last_lost_reason_id = fields.Many2one(
-        "crm.lost.reason", string="Last Lost Reason", compute="_compute_crm_reactivation_facts"
-    )
     crm_last_work_tag_ids = fields.Many2many(
         "crm.tag",
         string="Last Work",
@@ -595,7 +621,6 @@ class ResPartner(models.Model):
             partner.crm_currency_id = self.env.company.currency_id
             partner.crm_first_source_id = fact.get("first_source_id")
             partner.crm_first_medium_id = fact.get("first_medium_id")
-            partner.crm_last_lost_reason_id = fact.get("last_lost_reason_id")
             partner.crm_last_work_tag_ids = [Command.set(fact.get("last_deal_tag_ids") or [])]
 
     def _crm_rank_has_postal_address(self):

@@ -15,3 +15,4 @@ from . import test_lost_playbook
 from . import test_referral_links
 from . import test_construction
 from . import test_translation_ja
+from . import test_guidance_playbook
