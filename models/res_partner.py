@@ -484,8 +484,11 @@ class ResPartner(models.Model):
 
     @api.model
     def _cron_update_crm_rank(self):
-        """Daily: ranks move with time (contracted to dormant)."""
-        return self._crm_rank_update_all(cause="scheduled")
+        """Daily: ranks move with time (contracted to dormant), then the referral
+        requests of constructions completed long enough ago are handed out."""
+        changed = self._crm_rank_update_all(cause="scheduled")
+        self.env["crm.lead"]._crm_referral_ask_schedule()
+        return changed
 
     # ------------------------------------------------------------
     # GUIDANCE
@@ -601,6 +604,7 @@ class ResPartner(models.Model):
         :param cause: what caused the update (``crm.rank.history`` causes)
         """
         self.env["crm.rank.reactivation"]._on_rank_changes(changes, cause)
+        self.env["crm.rank.quiet.reason"]._on_rank_changes(changes, cause)
 
     @api.model
     def _commercial_fields(self):
@@ -764,3 +768,34 @@ class ResPartner(models.Model):
             "domain": [("id", "in", list(referred))],
             "context": {"default_referrer_partner_id": commercial.id},
         }
+
+    # ------------------------------------------------------------
+    # WHY CUSTOMERS WENT QUIET
+    # ------------------------------------------------------------
+
+    crm_quiet_reason_ids = fields.One2many(
+        "crm.rank.quiet.reason",
+        "partner_id",
+        string="Reactivation Outcomes",
+        readonly=True,
+        groups="sales_team.group_sale_salesman",
+    )
+    crm_defection_proposal_id = fields.Many2one(
+        "crm.rank.quiet.reason",
+        string="Defection Proposal",
+        compute="_compute_crm_defection_proposal_id",
+        groups="sales_team.group_sale_manager",
+        help="The customer went to a competitor or is dissatisfied, and a sales manager "
+        "has not decided yet whether they are defected.",
+    )
+
+    @api.depends("crm_rank")
+    def _compute_crm_defection_proposal_id(self):
+        proposals = self.env["crm.rank.quiet.reason"]._open_proposals(self.commercial_partner_id.ids)
+        for partner in self:
+            partner.crm_defection_proposal_id = proposals.get(partner.commercial_partner_id.id)
+
+    def action_review_defection_proposal(self):
+        """The defection wizard, filled in from the proposal."""
+        self.ensure_one()
+        return self.crm_defection_proposal_id.action_open_defection_wizard()

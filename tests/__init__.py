@@ -16,3 +16,5 @@ from . import test_referral_links
 from . import test_construction
 from . import test_translation_ja
 from . import test_guidance_playbook
+from . import test_referral_ask
+from . import test_quiet_outcome
