@@ -18,3 +18,4 @@ from . import test_translation_ja
 from . import test_guidance_playbook
 from . import test_referral_ask
 from . import test_quiet_outcome
+from . import test_tours_guidance
