@@ -39,6 +39,9 @@
         "views/crm_lead_construction_views.xml",
         "views/res_partner_followup_views.xml",
         "report/crm_lead_lost_analysis_views.xml",
+        "wizards/crm_rank_reactivation_outcome_views.xml",
+        "wizards/crm_rank_referral_outcome_views.xml",
+        "views/crm_rank_quiet_reason_views.xml",
         "views/menus.xml",
     ],
     "demo": [
@@ -46,6 +49,9 @@
         "demo/crm_customer_rank_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "crm_customer_rank/static/src/**/*",
+        ],
         "web.assets_tests": [
             "crm_customer_rank/static/tests/tours/**/*",
         ],

@@ -12,11 +12,18 @@ from odoo.tools import SQL
 
 from . import rules
 
+# Outcomes of an activity on a dormant customer after which the customer stays
+# dormant: that activity's message is no contact (crm.rank.quiet.reason).
+QUIET_OUTCOMES = ("not_now", "unreachable", "competitor", "dissatisfied")
 # Messages that count as a contact with the customer: e-mails and notes written
-# by people, and completed activities. Tracking and system notifications don't.
+# by people, and completed activities. Tracking and system notifications don't,
+# nor activities done with a quiet outcome.
 CONTACT_MESSAGE = SQL(
-    "(m.message_type IN ('email', 'comment', 'email_outgoing')"
+    "((m.message_type IN ('email', 'comment', 'email_outgoing')"
     " OR m.mail_activity_type_id IS NOT NULL)"
+    " AND NOT EXISTS (SELECT 1 FROM crm_rank_quiet_reason q"
+    " WHERE q.message_id = m.id AND q.outcome IN %s))",
+    QUIET_OUTCOMES,
 )
 
 

@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 from odoo.tools.sql import column_exists, create_column
 
 from .res_partner import CRM_RANKS
@@ -29,6 +29,14 @@ RANK_TRIGGER_FIELDS = frozenset(
 LOST_FOLLOWUP_FIELDS = frozenset({"lost_reason_id", "active", "probability", "stage_id"})
 # Lead fields whose change can give a customer a referrer.
 REFERRER_FIELDS = frozenset({"partner_id", "referrer_partner_id"})
+REFERRAL_ASK_OUTCOMES = [
+    ("asked", "Asked"),
+    ("referred", "Referred Someone"),
+    ("declined", "Declined"),
+]
+# A referral request more than this many days late is not made any more (old
+# constructions typed in later, customers who were lost or defected then).
+REFERRAL_ASK_GRACE_DAYS = 60
 CONSTRUCTION_STATES = [
     ("not_started", "Not Started"),
     ("in_progress", "In Progress"),
@@ -429,4 +437,135 @@ class CrmLead(models.Model):
             "res_id": self.project_id.id,
             "view_mode": "form",
             "views": [(False, "form")],
+        }
+
+    # ------------------------------------------------------------
+    # REFERRAL REQUESTS
+    # ------------------------------------------------------------
+
+    referral_ask_date = fields.Date(
+        string="Referral Request On",
+        readonly=True,
+        copy=False,
+        help="Day the salesperson was given the \"Ask for a referral\" activity for this "
+        "completed construction. Set once: the request is never repeated for this deal.",
+    )
+    referral_ask_outcome = fields.Selection(
+        REFERRAL_ASK_OUTCOMES,
+        string="Referral Request Outcome",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Recorded when the \"Ask for a referral\" activity is marked done.",
+    )
+
+    @api.model
+    def _crm_referral_ask_due_ids(self, today):
+        """Won deals whose construction was completed the company's number of days
+        ago and that never had a referral request, for customers neither defected
+        nor lost (one query)."""
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT l.id
+                  FROM crm_lead l
+                  JOIN res_partner p ON p.id = l.partner_id
+                  JOIN res_partner cp ON cp.id = p.commercial_partner_id
+                  JOIN res_company c ON c.id = COALESCE(l.company_id, cp.company_id, %(company)s)
+                 WHERE l.active
+                   AND l.won_status = 'won'
+                   AND l.referral_ask_date IS NULL
+                   AND l.completion_date IS NOT NULL
+                   AND c.crm_rank_referral_ask_days > 0
+                   AND l.completion_date + c.crm_rank_referral_ask_days <= %(today)s
+                   AND l.completion_date + c.crm_rank_referral_ask_days >= %(oldest)s
+                   AND cp.is_defected IS NOT TRUE
+                   AND cp.crm_rank IS DISTINCT FROM 'defected'
+                   AND cp.crm_rank IS DISTINCT FROM 'lost'
+              ORDER BY l.id
+                """,
+                company=self.env.company.id,
+                today=today,
+                oldest=today - datetime.timedelta(days=REFERRAL_ASK_GRACE_DAYS),
+            )
+        )
+        return [row[0] for row in rows]
+
+    @api.model
+    def _crm_referral_ask_schedule(self):
+        """Daily: give the salesperson of each newly due deal one "Ask for a referral"
+        activity, and mark the deal so that it never gets a second one.
+
+        Set-based: one query for the due deals, one ``create`` for the activities,
+        one ``write`` for the marks. Returns the created activities.
+        """
+        activity_type = self.env.ref(
+            "crm_customer_rank.mail_activity_type_referral_ask", raise_if_not_found=False
+        )
+        today = fields.Date.context_today(self)
+        due_ids = self._crm_referral_ask_due_ids(today)
+        if not activity_type or not due_ids:
+            return self.env["mail.activity"]
+        # the daily update's side effect: every due deal, whoever runs it
+        leads_sudo = self.sudo().browse(due_ids)
+        assignees = self.env["crm.rank.reactivation"]._assignees(
+            {
+                lead.id: {"last_deal_user_id": lead.user_id.id, "last_deal_team_id": lead.team_id.id or None}
+                for lead in leads_sudo
+            },
+            {lead.id: {"user_id": lead.partner_id.commercial_partner_id.user_id.id} for lead in leads_sudo},
+        )
+        users_by_id = {user.id: user for user in self.env["res.users"].sudo().browse(set(assignees.values()) - {False})}
+        model_id = self.env["ir.model"]._get_id("crm.lead")
+        vals_list = []
+        for lead in leads_sudo:
+            user = users_by_id.get(assignees[lead.id])
+            lead_lang = lead.with_context(lang=(user and user.lang) or self.env.lang or self.env.user.lang)
+            env = lead_lang.env
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": lead.id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": assignees[lead.id],
+                    "date_deadline": today,
+                    "summary": env._("Ask for a referral"),
+                    "note": Markup("<p>%s</p>")
+                    % env._(
+                        "The construction for %(customer)s was completed on %(date)s. Ask "
+                        "whether relatives, friends or neighbours are thinking about a "
+                        "renovation, then record the answer when you mark this activity done.",
+                        customer=lead.partner_id.commercial_partner_id.name,
+                        date=format_date(env, lead.completion_date),
+                    ),
+                    "automated": True,
+                }
+            )
+        activities_sudo = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
+        activities = activities_sudo.create(vals_list)
+        leads_sudo.write({"referral_ask_date": today})
+        return activities
+
+    def _crm_referral_ask_record(self, outcome):
+        """Keep the outcome of the referral request of these deals."""
+        # the salesperson records the outcome of their own activity, whoever owns the deal
+        self.sudo().write({"referral_ask_outcome": outcome})
+
+    def _crm_referral_new_lead_action(self):
+        """The form of a new inquiry referred by this deal's customer."""
+        self.ensure_one()
+        referrer = self.partner_id.commercial_partner_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("New referral from %(customer)s", customer=referrer.display_name),
+            "res_model": "crm.lead",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+            "context": {
+                "default_type": "opportunity",
+                "default_referrer_partner_id": referrer.id,
+                "default_user_id": self.env.uid,
+            },
         }

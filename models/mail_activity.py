@@ -1,4 +1,19 @@
-from odoo import fields, models
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .crm_rank_quiet_reason import DEFECTION_REVIEW_TYPE
+
+REFERRAL_ASK_TYPE = "crm_customer_rank.mail_activity_type_referral_ask"
+# Context keys: the outcome recorded when activities are marked done (set by the
+# outcome wizards; programs may pass them to ``action_feedback`` too).
+REACTIVATION_OUTCOME_KEY = "crm_reactivation_outcome"
+REACTIVATION_NEXT_DATE_KEY = "crm_reactivation_next_date"
+REFERRAL_OUTCOME_KEY = "crm_referral_ask_outcome"
+# Context key of the "Mark Done" buttons of the activity views: open the outcome
+# wizard instead of marking done (see views/mail_activity_views.xml).
+OUTCOME_PROMPT_KEY = "crm_outcome_prompt"
 
 
 class MailActivity(models.Model):
@@ -14,3 +29,131 @@ class MailActivity(models.Model):
         help="Set on the follow-up activity scheduled by a lost reason's playbook, so "
         "a deal gets only one open follow-up.",
     )
+    crm_outcome_kind = fields.Selection(
+        [("reactivation", "Reactivation"), ("referral", "Referral Request")],
+        string="Outcome to Record",
+        compute="_compute_crm_outcome_kind",
+        help="Reactivation: a reactivation activity, or any activity on a dormant "
+        "customer; referral request: the \"Ask for a referral\" activity of a deal. "
+        "Marking it done asks for the outcome.",
+    )
+
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
+    @api.depends("res_model", "res_id", "activity_type_id")
+    def _compute_crm_outcome_kind(self):
+        channel_types = self.env["crm.rank.reactivation"]._activity_types()
+        reactivation_type_ids = {activity_type.id for activity_type in channel_types.values()}
+        referral_type = self.env.ref(REFERRAL_ASK_TYPE, raise_if_not_found=False)
+        review_type = self.env.ref(DEFECTION_REVIEW_TYPE, raise_if_not_found=False)
+        on_partners = self.filtered(lambda activity: activity.res_model == "res.partner" and activity.res_id)
+        # the rank decides what is asked, whatever the user may read of the customer
+        partners_sudo = self.env["res.partner"].sudo().browse(set(on_partners.mapped("res_id"))).exists()
+        dormant_ids = {partner.id for partner in partners_sudo if partner.commercial_partner_id.crm_rank == "dormant"}
+        for activity in self:
+            kind = False
+            type_id = activity.activity_type_id.id
+            if activity.res_model == "crm.lead" and referral_type and type_id == referral_type.id:
+                kind = "referral"
+            elif (
+                activity in on_partners
+                and activity.activity_category != "upload_file"
+                and not (review_type and type_id == review_type.id)
+                and (type_id in reactivation_type_ids or activity.res_id in dormant_ids)
+            ):
+                kind = "reactivation"
+            activity.crm_outcome_kind = kind
+
+    def _to_store_defaults(self, target):
+        """The web client opens the outcome wizard for these activities."""
+        return [*super()._to_store_defaults(target), "crm_outcome_kind"]
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_done(self):
+        """With the context key of the views' "Done" buttons, activities that need an
+        outcome open the outcome wizard; the others are marked done. Without it (a
+        program), they are all marked done with the default outcome."""
+        if not self.env.context.get(OUTCOME_PROMPT_KEY):
+            return super().action_done()
+        activities = self.filtered("active")
+        prompted = activities.filtered("crm_outcome_kind")
+        res = super(MailActivity, activities - prompted).action_done() if activities - prompted else False
+        if prompted:
+            return prompted.action_crm_record_outcome()
+        return res
+
+    def action_crm_record_outcome(self, feedback=False, schedule_next=False):
+        """The outcome wizard of these activities (all of one kind)."""
+        activities = self.filtered("active")
+        kinds = set(activities.mapped("crm_outcome_kind"))
+        if not activities or len(kinds) != 1 or False in kinds:
+            raise UserError(
+                self.env._(
+                    "Record the outcome of reactivation activities and of referral requests "
+                    "separately, and only for activities that are not done yet."
+                )
+            )
+        wizard_model = {
+            "reactivation": "crm.rank.reactivation.outcome",
+            "referral": "crm.rank.referral.outcome",
+        }[kinds.pop()]
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Record the Outcome"),
+            "res_model": wizard_model,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_activity_ids": activities.ids,
+                "default_note": feedback or False,
+                "default_schedule_next": bool(schedule_next) and len(activities) == 1,
+            },
+        }
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
+    def _action_done(self, feedback=False, attachment_ids=None):
+        """Keep the outcome of the activities that need one.
+
+        The outcome comes from the context (the outcome wizards); without one,
+        reactivation activities get "not recorded" and referral requests "asked".
+        """
+        todo = self.filtered("crm_outcome_kind")
+        kinds = {activity.id: activity.crm_outcome_kind for activity in todo}
+        keys = {activity.id: (activity.res_model, activity.res_id, activity.activity_type_id.id) for activity in todo}
+        messages, next_activities = super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
+        todo = todo.exists()  # activities of deleted records are removed
+        if not todo:
+            return messages, next_activities
+        # the done messages, in the order of the activities of each record and type
+        by_key = defaultdict(list)
+        for message in messages.sudo():
+            by_key[(message.model, message.res_id, message.mail_activity_type_id.id)].append(message)
+        message_of = {}
+        for activity in todo:
+            queue = by_key.get(keys[activity.id])
+            if queue:
+                message_of[activity.id] = queue.pop(0)
+        context = self.env.context
+        quiet = todo.filtered(lambda activity: kinds[activity.id] == "reactivation")
+        if quiet:
+            self.env["crm.rank.quiet.reason"]._record_outcomes(
+                quiet,
+                message_of,
+                context.get(REACTIVATION_OUTCOME_KEY) or "not_recorded",
+                note=feedback,
+                next_date=context.get(REACTIVATION_NEXT_DATE_KEY),
+            )
+        referral = todo.filtered(lambda activity: kinds[activity.id] == "referral")
+        if referral:
+            leads = self.env["crm.lead"].browse(referral.mapped("res_id")).exists()
+            leads._crm_referral_ask_record(context.get(REFERRAL_OUTCOME_KEY) or "asked")
+        return messages, next_activities

@@ -3,6 +3,7 @@ from odoo.exceptions import ValidationError
 
 MAX_DORMANCY_DAYS = 36500  # a hundred years: anything longer is a typo
 MAX_REFERRAL_THRESHOLD = 1000
+MAX_REFERRAL_ASK_DAYS = 3650  # ten years: anything longer is a typo
 
 
 class ResCompany(models.Model):
@@ -37,5 +38,24 @@ class ResCompany(models.Model):
                         "The number of referrals for the referral rank must be "
                         "between 1 and %(max)s.",
                         max=MAX_REFERRAL_THRESHOLD,
+                    )
+                )
+
+    crm_rank_referral_ask_days = fields.Integer(
+        string="Ask for a Referral After (days)",
+        default=30,
+        help="Days after a construction is completed before its salesperson gets an "
+        "\"Ask for a referral\" activity. 0 turns it off.",
+    )
+
+    @api.constrains("crm_rank_referral_ask_days")
+    def _check_crm_rank_referral_ask_days(self):
+        for company in self:
+            if not 0 <= company.crm_rank_referral_ask_days <= MAX_REFERRAL_ASK_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "The referral request must come between 0 (off) and %(max)s days "
+                        "after the completion.",
+                        max=MAX_REFERRAL_ASK_DAYS,
                     )
                 )

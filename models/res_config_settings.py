@@ -10,3 +10,6 @@ class ResConfigSettings(models.TransientModel):
     crm_rank_referral_threshold = fields.Integer(
         related="company_id.crm_rank_referral_threshold", readonly=False
     )
+    crm_rank_referral_ask_days = fields.Integer(
+        related="company_id.crm_rank_referral_ask_days", readonly=False
+    )

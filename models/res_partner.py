@@ -504,8 +504,11 @@ class ResPartner(models.Model):
 
     @api.model
     def _cron_update_crm_rank(self):
-        """Daily: ranks move with time (contracted to dormant)."""
-        return self._crm_rank_update_all(cause="scheduled")
+        """Daily: ranks move with time (contracted to dormant), then the referral
+        requests of constructions completed long enough ago are handed out."""
+        changed = self._crm_rank_update_all(cause="scheduled")
+        self.env["crm.lead"]._crm_referral_ask_schedule()
+        return changed
 
     # ------------------------------------------------------------
     # GUIDANCE
@@ -524,10 +527,39 @@ class ResPartner(models.Model):
     @api.depends_context("lang", "company")
     def _compute_crm_rank_guidance(self):
         guidance = self.env["crm.rank.guidance"].sudo()._for_partners(self)  # shared texts
+        playbooks = self._crm_rank_lost_playbooks()
         for partner in self:
             record = guidance.get(partner.id)
             partner.crm_rank_hint = record.hint if record else False
-            partner.crm_rank_guidance = record.guidance if record else False
+            texts = [record.guidance if record else False, playbooks.get(partner.commercial_partner_id.id)]
+            partner.crm_rank_guidance = "\n\n".join(filter(None, texts)) or False
+
+    def _crm_rank_lost_playbooks(self):
+        """``{commercial id: text}``: the playbook of the last lost reason of the lost
+        customers among ``self`` (a few queries for all of them)."""
+        customers = self.filtered(lambda partner: partner.crm_rank == "lost").commercial_partner_id
+        reason_ids = rank_facts.last_lost_reasons(self.env, customers.ids) if customers else {}
+        # the playbook is shared text, shown to whoever may see the rank
+        reasons_sudo = self.env["crm.lost.reason"].sudo().browse({rid for rid in reason_ids.values() if rid})
+        channels = dict(reasons_sudo._fields["followup_channel"]._description_selection(self.env))
+        result = {}
+        for customer_id, reason_id in reason_ids.items():
+            reason = reasons_sudo.browse(reason_id).with_prefetch(reasons_sudo._prefetch_ids)
+            if not reason:
+                continue
+            lines = [self.env._("Last lost reason: %(reason)s", reason=reason.name)]
+            if reason.followup_instruction:
+                lines.append(self.env._("Follow-up: %(instruction)s", instruction=reason.followup_instruction))
+            if reason.followup_channel:
+                lines.append(
+                    self.env._(
+                        "Channel: %(channel)s, %(days)s days after the loss",
+                        channel=channels[reason.followup_channel],
+                        days=reason.followup_delay_days,
+                    )
+                )
+            result[customer_id] = "\n".join(lines)
+        return result
 
     # ------------------------------------------------------------
     # REACTIVATION (subscribers of rank changes)
@@ -575,9 +607,6 @@ class ResPartner(models.Model):
         compute="_compute_crm_reactivation_facts",
         help="Medium of the customer's first inquiry.",
     )
-    crm_last_lost_reason_id = fields.Many2one(
-        "crm.lost.reason", string="Last Lost Reason", compute="_compute_crm_reactivation_facts"
-    )
     crm_last_work_tag_ids = fields.Many2many(
         "crm.tag",
         string="Last Work",
@@ -595,6 +624,7 @@ class ResPartner(models.Model):
         :param cause: what caused the update (``crm.rank.history`` causes)
         """
         self.env["crm.rank.reactivation"]._on_rank_changes(changes, cause)
+        self.env["crm.rank.quiet.reason"]._on_rank_changes(changes, cause)
 
     @api.model
     def _commercial_fields(self):
@@ -615,7 +645,6 @@ class ResPartner(models.Model):
             partner.crm_currency_id = self.env.company.currency_id
             partner.crm_first_source_id = fact.get("first_source_id")
             partner.crm_first_medium_id = fact.get("first_medium_id")
-            partner.crm_last_lost_reason_id = fact.get("last_lost_reason_id")
             partner.crm_last_work_tag_ids = [Command.set(fact.get("last_deal_tag_ids") or [])]
 
     def _crm_rank_has_postal_address(self):
@@ -759,3 +788,34 @@ class ResPartner(models.Model):
             "domain": [("id", "in", list(referred))],
             "context": {"default_referrer_partner_id": commercial.id},
         }
+
+    # ------------------------------------------------------------
+    # WHY CUSTOMERS WENT QUIET
+    # ------------------------------------------------------------
+
+    crm_quiet_reason_ids = fields.One2many(
+        "crm.rank.quiet.reason",
+        "partner_id",
+        string="Reactivation Outcomes",
+        readonly=True,
+        groups="sales_team.group_sale_salesman",
+    )
+    crm_defection_proposal_id = fields.Many2one(
+        "crm.rank.quiet.reason",
+        string="Defection Proposal",
+        compute="_compute_crm_defection_proposal_id",
+        groups="sales_team.group_sale_manager",
+        help="The customer went to a competitor or is dissatisfied, and a sales manager "
+        "has not decided yet whether they are defected.",
+    )
+
+    @api.depends("crm_rank")
+    def _compute_crm_defection_proposal_id(self):
+        proposals = self.env["crm.rank.quiet.reason"]._open_proposals(self.commercial_partner_id.ids)
+        for partner in self:
+            partner.crm_defection_proposal_id = proposals.get(partner.commercial_partner_id.id)
+
+    def action_review_defection_proposal(self):
+        """The defection wizard, filled in from the proposal."""
+        self.ensure_one()
+        return self.crm_defection_proposal_id.action_open_defection_wizard()

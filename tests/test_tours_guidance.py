@@ -1,0 +1,74 @@
+"""Browser tours: guidance at the point of contact, outcome of a reactivation call."""
+
+import datetime
+
+from odoo import fields
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import SQL
+
+
+@tagged("post_install", "-at_install")
+class TestGuidanceTours(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.salesman = new_test_user(
+            cls.env, login="rank_tour_seller", name="Tour Seller", groups="sales_team.group_sale_salesman"
+        )
+        cls.receptionist = new_test_user(
+            cls.env, login="rank_receptionist", name="Tour Receptionist", groups="sales_team.group_sale_salesman"
+        )
+        Partner = cls.env["res.partner"]
+        cls.caller = Partner.create({"name": "Tour Caller Sato", "phone": "03-5555-0101"})
+        cls.other = Partner.create({"name": "Tour Other Caller", "phone": "03-9999-0202"})
+        reason = cls.env["crm.lost.reason"].create(
+            {
+                "name": "Tour: timing",
+                "category": "timing",
+                "followup_channel": "direct_mail",
+                "followup_instruction": "Invite them to the autumn campaign",
+            }
+        )
+        Lead = cls.env["crm.lead"]
+        for partner in (cls.caller, cls.other):
+            deal = Lead.create(
+                {"name": f"{partner.name} roof", "type": "opportunity", "partner_id": partner.id, "user_id": cls.salesman.id}
+            )
+            deal.action_set_lost(lost_reason_id=reason.id)
+
+    def test_receptionist_finds_the_caller_by_phone(self):
+        self.assertEqual(self.caller.crm_rank, "lost")
+        self.assertNotEqual(self.caller.user_id, self.receptionist)
+        self.start_tour("/odoo", "crm_rank_receptionist_tour", login="rank_receptionist")
+
+    def test_reactivation_outcome_from_the_chatter(self):
+        customer = self.env["res.partner"].create({"name": "Tour Dormant Ito", "phone": "03-5555-0303"})
+        deal = self.env["crm.lead"].create(
+            {"name": "Tour bathroom", "type": "opportunity", "partner_id": customer.id, "user_id": self.salesman.id}
+        )
+        deal.action_set_won()
+        # a construction completed long ago, and nothing since
+        self.env.flush_all()
+        now = fields.Datetime.now()
+        self.env.execute_query(
+            SQL(
+                "UPDATE crm_lead SET create_date = %s, date_closed = %s, completion_date = %s WHERE id = %s",
+                now - datetime.timedelta(days=600),
+                now - datetime.timedelta(days=550),
+                (now - datetime.timedelta(days=500)).date(),
+                deal.id,
+            )
+        )
+        self.env.invalidate_all()
+        customer._crm_rank_refresh("scheduled")
+        self.assertEqual(customer.crm_rank, "dormant")
+        activity = customer.activity_ids  # handed out by the rank change
+        self.assertEqual(activity.user_id, self.salesman)
+        self.start_tour(f"/odoo/res.partner/{customer.id}", "crm_rank_outcome_tour", login="rank_tour_seller")
+        reason = self.env["crm.rank.quiet.reason"].search([("partner_id", "=", customer.id)])
+        self.assertEqual(reason.outcome, "not_now")
+        self.assertEqual(reason.note, "Maybe next spring")
+        self.assertEqual(reason.user_id, self.salesman)
+        self.assertFalse(activity.active)
+        customer._crm_rank_refresh("scheduled")
+        self.assertEqual(customer.crm_rank, "dormant")
