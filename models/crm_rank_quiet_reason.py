@@ -41,9 +41,7 @@ class CrmRankQuietReason(models.Model):
     )
     outcome = fields.Selection(QUIET_OUTCOMES, required=True, readonly=True, index=True)
     note = fields.Text(readonly=False)
-    user_id = fields.Many2one(
-        "res.users", string="Recorded By", readonly=True, default=lambda self: self.env.user
-    )
+    user_id = fields.Many2one("res.users", string="Recorded By", readonly=True, default=lambda self: self.env.user)
     salesperson_id = fields.Many2one(
         "res.users",
         string="Salesperson",
@@ -58,7 +56,9 @@ class CrmRankQuietReason(models.Model):
     )
     company_id = fields.Many2one("res.company", readonly=True, index=True)
     activity_type_id = fields.Many2one("mail.activity.type", string="Activity Type", readonly=True)
-    activity_id = fields.Many2one("mail.activity", string="Activity", readonly=True, index="btree_not_null", ondelete="set null")
+    activity_id = fields.Many2one(
+        "mail.activity", string="Activity", readonly=True, index="btree_not_null", ondelete="set null"
+    )
     message_id = fields.Many2one(
         "mail.message",
         string="Message",
@@ -201,7 +201,7 @@ class CrmRankQuietReason(models.Model):
         for activity, vals in zip(activities_sudo, vals_list, strict=True):
             body = Markup("<p>%s</p>") % self.env._(
                 "%(user)s proposes to mark this customer defected: %(outcome)s (%(date)s). "
-                "Use \"Review Defection\" on the customer to mark them defected, or mark "
+                'Use "Review Defection" on the customer to mark them defected, or mark '
                 "this activity done to keep them.",
                 user=self.env.user.name,
                 outcome=label,
@@ -238,9 +238,13 @@ class CrmRankQuietReason(models.Model):
         # who may decide is a question of settings, not of the caller's rights
         manager_group = self.env.ref("sales_team.group_sale_manager")
         managers_sudo = (
-            self.env["res.users"].sudo().search([("all_group_ids", "in", manager_group.ids), ("share", "=", False)], order="id")
+            self.env["res.users"]
+            .sudo()
+            .search([("all_group_ids", "in", manager_group.ids), ("share", "=", False)], order="id")
         )
-        teams_sudo = self.env["crm.team"].sudo().browse({work["last_deal_team_id"] for work in last_work.values()} - {None})
+        teams_sudo = (
+            self.env["crm.team"].sudo().browse({work["last_deal_team_id"] for work in last_work.values()} - {None})
+        )
         leaders = {team.id: team.user_id for team in teams_sudo}
         result = {}
         for vals in vals_list:
@@ -283,12 +287,16 @@ class CrmRankQuietReason(models.Model):
         if not review_type:
             return
         # the reviews are closed whoever marked the customer defected
-        reviews_sudo = self.env["mail.activity"].sudo().search(
-            [
-                ("res_model", "=", "res.partner"),
-                ("res_id", "in", defected_ids),
-                ("activity_type_id", "=", review_type.id),
-            ]
+        reviews_sudo = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", defected_ids),
+                    ("activity_type_id", "=", review_type.id),
+                ]
+            )
         )
         if reviews_sudo:
             reviews_sudo.action_feedback(feedback=self.env._("Marked defected"))

@@ -72,6 +72,8 @@ class TestGuidancePlaybook(CrmRankCase):
         self._lost(customer, reason=self.budget)
         self.env.flush_all()
         self.env.invalidate_all()
-        customer.read(["crm_rank_guidance", "crm_last_lost_reason_id", "crm_days_since_contact", "crm_last_work_tag_ids"])
+        customer.read(
+            ["crm_rank_guidance", "crm_last_lost_reason_id", "crm_days_since_contact", "crm_last_work_tag_ids"]
+        )
         self.assertEqual(customer.crm_last_lost_reason_id, self.budget)
         self.assertFalse(self.env.transaction.field_dirty, "reading the customer wrote to it")

@@ -38,7 +38,7 @@ class TestQuietOutcome(ReactivationCase):
         action = activities.with_context(crm_outcome_prompt=True).action_done()
         self.assertEqual(action["res_model"], "crm.rank.reactivation.outcome")
         self.assertTrue(all(activities.mapped("active")), "still open until the outcome is given")
-        with Form(activities.env[action["res_model"]].with_context(action["context"])) as form:
+        with Form(activities.env[action["res_model"]].with_context(**action["context"])) as form:
             form.outcome = outcome
             if next_date:
                 form.next_contact_date = next_date
@@ -132,7 +132,11 @@ class TestQuietOutcome(ReactivationCase):
         self.assertRank(customer, "dormant")
         self.assertFalse(customer.is_defected, "never defected automatically")
         review = self.env["mail.activity"].search(
-            [("res_model", "=", "res.partner"), ("res_id", "=", customer.id), ("activity_type_id", "=", self.review_type.id)]
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", customer.id),
+                ("activity_type_id", "=", self.review_type.id),
+            ]
         )
         self.assertEqual(len(review), 1)
         self.assertEqual(review.user_id, leader)
@@ -145,7 +149,7 @@ class TestQuietOutcome(ReactivationCase):
         self.assertEqual(customer_as_manager.crm_defection_proposal_id, reason)
         action = customer_as_manager.action_review_defection_proposal()
         self.assertEqual(action["res_model"], "crm.rank.defection.wizard")
-        with Form(self.env[action["res_model"]].with_user(leader).with_context(action["context"])) as form:
+        with Form(self.env[action["res_model"]].with_user(leader).with_context(**action["context"])) as form:
             self.assertEqual(form.reason, "competitor")
             self.assertIn("nephew", form.note)
         form.record.action_confirm()
@@ -160,7 +164,11 @@ class TestQuietOutcome(ReactivationCase):
         with self._at(370):
             self._record(activity, "dissatisfied")
         review = self.env["mail.activity"].search(
-            [("res_model", "=", "res.partner"), ("res_id", "=", customer.id), ("activity_type_id", "=", self.review_type.id)]
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", customer.id),
+                ("activity_type_id", "=", self.review_type.id),
+            ]
         )
         self.assertEqual(len(review), 1)
         self.assertTrue(review.user_id.has_group("sales_team.group_sale_manager"))
@@ -217,7 +225,7 @@ class TestQuietOutcome(ReactivationCase):
     def test_done_and_schedule_next(self):
         _customer, activity = self._dormant("Schedule next")
         action = activity.action_crm_record_outcome(schedule_next=True)
-        with Form(self.env[action["res_model"]].with_context(action["context"])) as form:
+        with Form(self.env[action["res_model"]].with_context(**action["context"])) as form:
             form.outcome = "unreachable"
         result = form.record.action_confirm()
         self.assertEqual(result["res_model"], "mail.activity", "Odoo's schedule dialog follows")

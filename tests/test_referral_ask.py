@@ -43,7 +43,7 @@ class TestReferralAsk(CrmRankCase):
     def _record(self, activity, outcome, note=False):
         action = activity.with_context(crm_outcome_prompt=True).action_done()
         self.assertEqual(action["res_model"], "crm.rank.referral.outcome")
-        wizard = Form(self.env[action["res_model"]].with_context(action["context"]))
+        wizard = Form(self.env[action["res_model"]].with_context(**action["context"]))
         wizard.outcome = outcome
         if note:
             wizard.note = note
@@ -173,7 +173,7 @@ class TestReferralAsk(CrmRankCase):
             self.assertRank(customer, "contracted", "after_care")
             action = self._record(self._asks(deal), "referred")
             self.assertEqual(action["context"]["default_referrer_partner_id"], customer.id)
-            with Form(self.env["crm.lead"].with_context(action["context"])) as form:
+            with Form(self.env["crm.lead"].with_context(**action["context"])) as form:
                 form.name = "Neighbour's bathroom"
                 form.partner_id = self._customer("Neighbour")
             self.assertEqual(form.record.referrer_partner_id, customer)

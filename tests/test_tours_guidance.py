@@ -32,7 +32,12 @@ class TestGuidanceTours(HttpCase):
         Lead = cls.env["crm.lead"]
         for partner in (cls.caller, cls.other):
             deal = Lead.create(
-                {"name": f"{partner.name} roof", "type": "opportunity", "partner_id": partner.id, "user_id": cls.salesman.id}
+                {
+                    "name": f"{partner.name} roof",
+                    "type": "opportunity",
+                    "partner_id": partner.id,
+                    "user_id": cls.salesman.id,
+                }
             )
             deal.action_set_lost(lost_reason_id=reason.id)
 
