@@ -44,7 +44,6 @@ class CrmRankQuietReason(models.Model):
     user_id = fields.Many2one("res.users", string="Recorded By", readonly=True, default=lambda self: self.env.user)
     salesperson_id = fields.Many2one(
         "res.users",
-        string="Salesperson",
         readonly=True,
         help="Salesperson of the customer's last completed work (else the customer's own).",
     )
@@ -55,13 +54,12 @@ class CrmRankQuietReason(models.Model):
         help="Kinds of work of the customer's last completed work.",
     )
     company_id = fields.Many2one("res.company", readonly=True, index=True)
-    activity_type_id = fields.Many2one("mail.activity.type", string="Activity Type", readonly=True)
+    activity_type_id = fields.Many2one("mail.activity.type", readonly=True)
     activity_id = fields.Many2one(
-        "mail.activity", string="Activity", readonly=True, index="btree_not_null", ondelete="set null"
+        "mail.activity", readonly=True, index="btree_not_null", ondelete="set null"
     )
     message_id = fields.Many2one(
         "mail.message",
-        string="Message",
         readonly=True,
         index="btree_not_null",
         ondelete="set null",
