@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, sql
 
 from .res_partner import CRM_RANKS
 
@@ -17,6 +17,14 @@ RANK_TRIGGER_FIELDS = frozenset(
         "date_closed",
         "referrer_partner_id",
     }
+)
+# The rank a lead ``l`` gets from its own state: the set-based twin of
+# ``_crm_rank_own`` (test_rank_bulk checks that both agree).
+LEAD_OWN_RANK_SQL = SQL(
+    """CASE WHEN l.won_status = 'won' THEN 'contracted'
+            WHEN l.won_status = 'lost' THEN 'lost'
+            WHEN l.type = 'opportunity' AND l.active THEN 'prospect'
+            ELSE 'gathering' END"""
 )
 
 
@@ -137,3 +145,52 @@ class CrmLead(models.Model):
             )
         )
         self.env.invalidate_all()
+
+    # ------------------------------------------------------------
+    # SET-BASED RANKS (install, large change sets)
+    # ------------------------------------------------------------
+
+    def _auto_init(self):
+        """Create the rank column before the ORM computes it lead by lead.
+
+        On a database with many leads, computing the new stored field at
+        install would take minutes; the post-init hook fills the column
+        set-based instead (``_crm_rank_sync``).
+        """
+        if not sql.column_exists(self.env.cr, self._table, "crm_rank"):
+            sql.create_column(self.env.cr, self._table, "crm_rank", "varchar")
+        return super()._auto_init()
+
+    @api.model
+    def _crm_rank_sync(self, partner_ids=None):
+        """Set the rank of leads from their customer's rank with SQL.
+
+        :param partner_ids: only the leads of these partners; all leads when
+            ``None``. Same result as ``_compute_crm_rank``.
+        """
+        self.env.flush_all()
+        rank = SQL("COALESCE(p.crm_rank, %s)", LEAD_OWN_RANK_SQL)
+        only = SQL("l.partner_id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL("TRUE")
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE crm_lead l SET crm_rank = %(rank)s
+                  FROM res_partner p
+                 WHERE p.id = l.partner_id AND %(only)s
+                   AND l.crm_rank IS DISTINCT FROM %(rank)s
+                """,
+                rank=rank,
+                only=only,
+            )
+        )
+        if partner_ids is None:
+            self.env.execute_query(
+                SQL(
+                    """
+                    UPDATE crm_lead l SET crm_rank = %(own)s
+                     WHERE l.partner_id IS NULL AND l.crm_rank IS DISTINCT FROM %(own)s
+                    """,
+                    own=LEAD_OWN_RANK_SQL,
+                )
+            )
+        self.invalidate_model(["crm_rank"])

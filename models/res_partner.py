@@ -37,8 +37,10 @@ RANK_TRIGGER_FIELDS = frozenset(
     {"parent_id", "is_company", "referrer_partner_id", "is_defected"}
 )
 CRON_LOCK_KEY = 7205461901  # pg advisory lock: one rank update at a time
-CRON_BATCH_SIZE = 2000
+CRON_BATCH_SIZE = 100_000
 CRON_RESUME_PARAM = "crm_customer_rank.cron_resume"
+# From this many changes at once, ranks are written set-based (no chatter line).
+BULK_MIN_CHANGES = 500
 
 
 class ResPartner(models.Model):
@@ -229,6 +231,8 @@ class ResPartner(models.Model):
             for commercial partners and their contacts alike; only commercial
             partners get a history row and a chatter message.
         """
+        if cause == "install" or len(changes) >= BULK_MIN_CHANGES:
+            return self._crm_rank_apply_bulk(changes, cause, today)
         engine_sudo = self.sudo().with_context(crm_rank_engine=True)  # only the engine writes
         partners = engine_sudo.browse(list(changes))
         commercial_ids = set(partners.filtered(lambda p: p.commercial_partner_id == p).ids)
@@ -243,6 +247,10 @@ class ResPartner(models.Model):
             if not is_commercial:
                 target = target.with_context(tracking_disable=True)
             target.write(vals)
+        self._crm_rank_create_history(changes, commercial_ids, cause)
+
+    @api.model
+    def _crm_rank_create_history(self, changes, commercial_ids, cause):
         now = fields.Datetime.now()
         self.env["crm.rank.history"].sudo().create(
             [
@@ -361,3 +369,61 @@ class ResPartner(models.Model):
     def _cron_update_crm_rank(self):
         """Daily: ranks move with time (contracted to dormant)."""
         return self._crm_rank_update_all(cause="scheduled")
+
+    @api.model
+    def _crm_rank_apply_bulk(self, changes, cause, today):
+        """Write a large change set set-based: one UPDATE of the partners, the
+        history in one create, one UPDATE of their leads' ranks.
+
+        Used at install and when many customers change at once (a first run
+        after an import, a long pause of the scheduled action), where writing
+        customer by customer with chatter tracking would take minutes. The
+        rank history keeps every change; the chatter gets no tracking line.
+        """
+        self.env.flush_all()
+        ids, ranks, reasons, rank_changed = [], [], [], []
+        for pid, (old, (rank, reason)) in changes.items():
+            ids.append(pid)
+            ranks.append(rank or None)
+            reasons.append(reason or None)
+            rank_changed.append(old[0] != rank)
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_partner p
+                   SET crm_rank = v.rank,
+                       crm_rank_reason = v.reason,
+                       crm_rank_date = CASE WHEN NOT v.rank_changed THEN p.crm_rank_date
+                                            WHEN v.rank IS NOT NULL THEN %(today)s::date
+                                       END,
+                       write_uid = %(uid)s,
+                       write_date = %(now)s
+                  FROM unnest(%(ids)s::int[], %(ranks)s::varchar[], %(reasons)s::varchar[],
+                              %(rank_changed)s::bool[]) AS v(id, rank, reason, rank_changed)
+                 WHERE p.id = v.id
+                """,
+                today=today,
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+                ids=ids,
+                ranks=ranks,
+                reasons=reasons,
+                rank_changed=rank_changed,
+            )
+        )
+        self.env.invalidate_all()
+        commercial_ids = {
+            pid
+            for (pid,) in self.env.execute_query(
+                SQL("SELECT id FROM res_partner WHERE id = ANY(%s) AND id = commercial_partner_id", ids)
+            )
+        }
+        self.env["crm.rank.history"]._create_set_based(
+            [
+                (pid, old[0], new[0], new[1])
+                for pid, (old, new) in changes.items()
+                if pid in commercial_ids and old[0] != new[0]
+            ],
+            cause,
+        )
+        self.env["crm.lead"]._crm_rank_sync(ids)
