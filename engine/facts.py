@@ -114,7 +114,7 @@ def contact_facts(batch):
              WHERE %(in_batch)s
           ) AS r
           JOIN mail_message m ON m.model = r.model AND m.res_id = r.res_id
-         WHERE %(contact)s
+         WHERE m.model IN ('res.partner', 'crm.lead') AND %(contact)s
       GROUP BY r.customer_id
         """,
         in_batch=in_batch(SQL("p.commercial_partner_id"), batch),

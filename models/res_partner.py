@@ -200,15 +200,15 @@ class ResPartner(models.Model):
                 """
                 SELECT id, commercial_partner_id, crm_rank, crm_rank_reason
                   FROM res_partner
-                 WHERE commercial_partner_id = ANY(%s)
+                 WHERE %s
                 """,
-                list(commercial_ids),
+                rank_facts.in_batch(SQL("commercial_partner_id"), commercial_ids),
             )
         )
         decided = {
             pid: rules.decide_rank(facts[pid], today)
             for pid, commercial_id, _rank, _reason in family
-            if pid == commercial_id
+            if pid == commercial_id and pid in facts
         }
         changes = {}  # partner id: ((old rank, old reason), (rank, reason))
         for pid, commercial_id, rank, reason in family:
@@ -269,27 +269,30 @@ class ResPartner(models.Model):
 
     @api.model
     def _crm_rank_candidate_ids(self, after_id=0):
-        """Commercial partners that have, or may get, a rank (ordered by id)."""
+        """Commercial partners that have, or may get, a rank (ordered by id).
+
+        One pass over the partners; the deal and referral tests only run for
+        partners without a rank yet.
+        """
         self.env.flush_all()
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT id FROM (
-                    SELECT p.commercial_partner_id AS id
-                      FROM crm_lead l JOIN res_partner p ON p.id = l.partner_id
-                     UNION
-                    SELECT id FROM res_partner
-                     WHERE (crm_rank IS NOT NULL OR is_defected) AND id = commercial_partner_id
-                     UNION
-                    SELECT ref.commercial_partner_id
-                      FROM res_partner p JOIN res_partner ref ON ref.id = p.referrer_partner_id
-                ) AS candidates
-                WHERE id > %s
-                ORDER BY id
-                """,
-                after_id,
+        with rank_facts.without_jit(self.env):
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT cp.id
+                      FROM res_partner cp
+                     WHERE cp.id = cp.commercial_partner_id AND cp.id > %s
+                       AND (cp.crm_rank IS NOT NULL OR cp.is_defected
+                            OR EXISTS (SELECT 1 FROM crm_lead l JOIN res_partner p ON p.id = l.partner_id
+                                        WHERE p.commercial_partner_id = cp.id)
+                            OR EXISTS (SELECT 1 FROM res_partner p
+                                         JOIN res_partner ref ON ref.id = p.referrer_partner_id
+                                        WHERE ref.commercial_partner_id = cp.id))
+                  ORDER BY cp.id
+                    """,
+                    after_id,
+                )
             )
-        )
         return [row[0] for row in rows]
 
     @api.model
