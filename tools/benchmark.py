@@ -1,0 +1,948 @@
+#!/usr/bin/env python3
+"""Measure the rank engine on synthetic databases of 10k, 100k (or 1M) customers.
+
+Not a test: a tool that builds a database per size from a template that has
+crm, project and mass_mailing installed (``base_deps``), fills it set-based
+with customers, deals in every state and chatter, installs the addon (timed),
+adds what years of use add (completion dates, referrals, defections), then
+measures, each in a fresh Odoo process:
+
+- the full rank update (``_crm_rank_update_all``), its peak memory;
+- a floor: one aggregate query reading the same inputs once;
+- a naive baseline: the same rules computed one customer at a time through
+  the ORM (on a sample, extrapolated);
+- one deal changing stage (queries and time);
+- the recipient count of a mailing to all customers, with and without the
+  defected exclusion.
+
+It prints a markdown table. The databases are named ``<prefix>_<size>`` and
+dropped at the end unless ``--keep`` is given.
+
+Example::
+
+    /opt/odoo-venv/bin/python tools/benchmark.py --conf /tmp/odoo.conf \\
+        --sizes 10000,100000 --output tools/benchmark-results/run.md
+
+Run it with the Python that runs Odoo 19 (psycopg2 and psutil come with it).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import psycopg2
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ADDON = "crm_customer_rank"
+RESULT_TAG = "BENCH_RESULT "
+COMPLAINT = "Complaint about our work (benchmark)"
+
+# ---------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
+    parser.add_argument("--conf", help="Odoo config file (addons path must contain the addon)")
+    parser.add_argument("--odoo-path", default=os.environ.get("ODOO_PATH", "/opt/odoo19"))
+    parser.add_argument("--db-host", default=None)
+    parser.add_argument("--db-port", default=None)
+    parser.add_argument("--db-user", default=None)
+    parser.add_argument("--db-password", default=os.environ.get("PGPASSWORD"))
+    parser.add_argument("--template", default="base_deps", help="database with crm/project/mass_mailing")
+    parser.add_argument("--prefix", default="crm_rank_bench", help="database names: <prefix>_<size>")
+    parser.add_argument("--sizes", default="10000,100000", help="commercial customers, comma separated")
+    parser.add_argument("--runs", type=int, default=3, help="runs of the full update and the floor")
+    parser.add_argument("--naive-sample", type=int, default=500, help="customers timed by the naive baseline")
+    parser.add_argument(
+        "--naive-max-size", type=int, default=10000, help="run the naive baseline up to this size only"
+    )
+    parser.add_argument("--output", help="also write the report (markdown) to this file")
+    parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument("--reuse", action="store_true", help="reuse databases built by an earlier --keep run")
+    sub = parser.add_subparsers(dest="worker")
+    worker = sub.add_parser("worker", help="internal: one measurement inside Odoo")
+    worker.add_argument("task")
+    worker.add_argument("--database", required=True)
+    worker.add_argument("--sample", type=int, default=500)
+    worker.add_argument("--cause", default="scheduled")
+    args = parser.parse_args(argv)
+    if not args.conf and not args.worker:
+        parser.error("--conf is required")
+    return args
+
+
+def odoo_db_options(args):
+    options = []
+    for name in ("host", "port", "user", "password"):
+        value = getattr(args, f"db_{name}")
+        if value:
+            options.append(f"--db_{name}={value}")
+    return options
+
+
+def connect(args, dbname):
+    """A plain psycopg2 connection; defaults come from the Odoo config file."""
+    conf = read_conf(args.conf)
+    params = {
+        "dbname": dbname,
+        "host": args.db_host or conf.get("db_host") or None,
+        "port": args.db_port or conf.get("db_port") or None,
+        "user": args.db_user or conf.get("db_user") or None,
+        "password": args.db_password or conf.get("db_password") or None,
+    }
+    return psycopg2.connect(**{key: value for key, value in params.items() if value not in (None, "False")})
+
+
+def admin_sql(args, *statements):
+    """Statements that cannot run in a transaction (CREATE/DROP DATABASE)."""
+    conn = connect(args, "postgres")
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cr:
+            for statement in statements:
+                cr.execute(statement)
+    finally:
+        conn.close()
+
+
+def read_conf(path):
+    values = {}
+    if path and os.path.exists(path):
+        with open(path, encoding="utf-8") as conf:
+            for line in conf:
+                key, sep, value = line.partition("=")
+                if sep:
+                    values[key.strip()] = value.strip()
+    return values
+
+
+# ---------------------------------------------------------------------------
+# Synthetic data (set-based: one INSERT ... SELECT generate_series per table)
+# ---------------------------------------------------------------------------
+
+# A deterministic pseudo-random number 0..2^31-1 from an integer expression.
+HASH = "(hashint8(({})::bigint)::bigint & 2147483647)"
+
+
+def hashed(expr):
+    return HASH.format(expr)
+
+
+def build_database(args, dbname, size):
+    """Copy the template and fill it with ``size`` customers before the addon is installed."""
+    admin_sql(args, f'DROP DATABASE IF EXISTS "{dbname}"', f'CREATE DATABASE "{dbname}" TEMPLATE "{args.template}"')
+    conn = connect(args, dbname)
+    with conn, conn.cursor() as cr:
+        fill_customers(cr, size)
+    conn.autocommit = True
+    with conn.cursor() as cr:
+        cr.execute("VACUUM ANALYZE")
+    conn.close()
+
+
+def fill_customers(cr, n):
+    """Customers (10% companies with a contact person), 5% vendors, ~3 deals and ~10 messages each."""
+    cr.execute("SELECT COALESCE(MAX(id), 0) FROM res_partner")
+    p0 = cr.fetchone()[0]
+    cr.execute("SELECT id FROM res_users WHERE login = 'admin'")
+    admin_id = cr.fetchone()[0]
+    cr.execute("SELECT partner_id FROM res_users WHERE id = %s", [admin_id])
+    admin_partner_id = cr.fetchone()[0]
+    cr.execute("SELECT id FROM crm_stage WHERE is_won ORDER BY sequence, id LIMIT 1")
+    won_stage = cr.fetchone()[0]
+    cr.execute("SELECT id FROM crm_stage WHERE NOT COALESCE(is_won, false) ORDER BY sequence, id LIMIT 3")
+    open_stages = [row[0] for row in cr.fetchall()]
+    cr.execute("SELECT id FROM crm_team ORDER BY sequence, id LIMIT 1")
+    team_id = cr.fetchone()[0]
+    cr.execute("SELECT id FROM res_company ORDER BY id LIMIT 1")
+    company_id = cr.fetchone()[0]
+    cr.execute("SELECT id FROM crm_lost_reason WHERE active ORDER BY id LIMIT 3")
+    reasons = [row[0] for row in cr.fetchall()]
+    cr.execute(
+        "INSERT INTO crm_lost_reason (name, active, create_date, write_date) "
+        "VALUES (jsonb_build_object('en_US', %s::text), true, now(), now()) RETURNING id",
+        [COMPLAINT],
+    )
+    complaint_id = cr.fetchone()[0]
+    cr.execute("SELECT id FROM mail_activity_type ORDER BY sequence, id LIMIT 1")
+    activity_type_id = cr.fetchone()[0]
+    cr.execute("SELECT MIN(id) FROM mail_message_subtype WHERE res_model IS NULL AND NOT internal")
+    comment_subtype = cr.fetchone()[0]
+    cr.execute("SELECT MIN(id) FROM mail_message_subtype WHERE res_model IS NULL AND internal")
+    note_subtype = cr.fetchone()[0]
+    cr.execute("SELECT COALESCE(MAX(id), 0) FROM crm_lead")
+    l0 = cr.fetchone()[0]
+    vendors = max(n // 20, 1)
+    params = {
+        "n": n,
+        "p0": p0,
+        "vendors": vendors,
+        "admin": admin_id,
+        "admin_partner": admin_partner_id,
+        "company": company_id,
+        "team": team_id,
+        "won_stage": won_stage,
+        "stage_a": open_stages[0],
+        "stage_b": open_stages[-1],
+        "reason_a": reasons[0],
+        "reason_b": reasons[-1],
+        "complaint": complaint_id,
+        "activity": activity_type_id,
+        "comment": comment_subtype,
+        "note": note_subtype,
+        "l0": l0,
+    }
+    # customers p0+1..p0+n; contact persons of companies p0+n+g; vendors after
+    cr.execute(
+        """
+        INSERT INTO res_partner (id, name, complete_name, commercial_company_name, active, type,
+                                 is_company, commercial_partner_id, lang, tz, email, email_normalized,
+                                 partner_share, employee, color, create_uid, write_uid, create_date,
+                                 write_date)
+        SELECT %(p0)s + g, 'Customer ' || g, 'Customer ' || g,
+               CASE WHEN g %% 10 = 0 THEN 'Customer ' || g END, true, 'contact', g %% 10 = 0,
+               %(p0)s + g, 'en_US', 'Asia/Tokyo', 'customer' || g || '@example.com',
+               'customer' || g || '@example.com', true, false, 0, %(admin)s, %(admin)s,
+               now() - make_interval(days => (g * 7) %% 3650), now() - make_interval(days => (g * 7) %% 3650)
+          FROM generate_series(1, %(n)s) g
+        """,
+        params,
+    )
+    cr.execute(
+        """
+        INSERT INTO res_partner (id, name, complete_name, commercial_company_name, active, type,
+                                 is_company, parent_id, commercial_partner_id, lang, tz, email,
+                                 email_normalized, partner_share, employee, color, create_uid,
+                                 write_uid, create_date, write_date)
+        SELECT %(p0)s + %(n)s + g, 'Contact ' || g, 'Customer ' || g || ', Contact ' || g,
+               'Customer ' || g, true, 'contact', false, %(p0)s + g, %(p0)s + g, 'en_US', 'Asia/Tokyo',
+               'contact' || g || '@example.com', 'contact' || g || '@example.com', true, false, 0,
+               %(admin)s, %(admin)s, now(), now()
+          FROM generate_series(10, %(n)s, 10) g
+        """,
+        params,
+    )
+    cr.execute(
+        """
+        INSERT INTO res_partner (id, name, complete_name, commercial_company_name, active, type,
+                                 is_company, commercial_partner_id, lang, email, email_normalized,
+                                 partner_share, employee, color, create_uid, write_uid, create_date,
+                                 write_date)
+        SELECT %(p0)s + 2 * %(n)s + g, 'Supplier ' || g, 'Supplier ' || g, 'Supplier ' || g, true,
+               'contact', true, %(p0)s + 2 * %(n)s + g, 'en_US', 'supplier' || g || '@example.com',
+               'supplier' || g || '@example.com', true, false, 0, %(admin)s, %(admin)s, now(), now()
+          FROM generate_series(1, %(vendors)s) g
+        """,
+        params,
+    )
+    cr.execute("SELECT setval('res_partner_id_seq', %s)", [p0 + 2 * n + vendors])
+    # Deals: 1 to 5 per customer (3 on average), created over 10 years. Old
+    # deals are concluded (won 55%, lost 35%, inquiry left 10%); deals of the
+    # last 180 days are open more often.
+    cr.execute(
+        f"""
+        WITH spec AS (
+            SELECT g, k, {hashed("g * 8 + k")} AS h
+              FROM generate_series(1, %(n)s) g,
+                   generate_series(1, 1 + {hashed("g")} %% 5) k
+        ), aged AS (
+            SELECT g, k, h, h %% 3650 AS age, (h / 3650) %% 100 AS roll FROM spec
+        ), deal AS (
+            SELECT g, k, h, age,
+                   CASE WHEN age > 180 THEN
+                            CASE WHEN roll < 55 THEN 'won' WHEN roll < 90 THEN 'lost' ELSE 'lead' END
+                        ELSE CASE WHEN roll < 35 THEN 'lead' WHEN roll < 70 THEN 'open'
+                                  WHEN roll < 90 THEN 'won' ELSE 'lost' END
+                   END AS state,
+                   now() - make_interval(days => age::int, secs => h %% 86400) AS created
+              FROM aged
+        ), dated AS (
+            SELECT *, CASE state WHEN 'won' THEN LEAST(created + interval '30 days', now())
+                                 WHEN 'lost' THEN LEAST(created + interval '20 days', now())
+                      END AS closed
+              FROM deal
+        )
+        INSERT INTO crm_lead (name, type, active, probability, automated_probability, won_status,
+                              stage_id, partner_id, user_id, team_id, company_id, lost_reason_id,
+                              priority, email_from, email_normalized, expected_revenue,
+                              prorated_revenue, color, create_uid, write_uid, create_date,
+                              write_date, date_open, date_last_stage_update, date_closed)
+        SELECT 'Renovation ' || g || '-' || k,
+               CASE WHEN state = 'lead' THEN 'lead' ELSE 'opportunity' END,
+               state != 'lost',
+               CASE state WHEN 'lead' THEN 10 WHEN 'open' THEN 40 WHEN 'won' THEN 100 ELSE 0 END,
+               CASE state WHEN 'lead' THEN 10 WHEN 'open' THEN 40 WHEN 'won' THEN 100 ELSE 0 END,
+               CASE state WHEN 'won' THEN 'won' WHEN 'lost' THEN 'lost' ELSE 'pending' END,
+               CASE WHEN state = 'won' THEN %(won_stage)s
+                    WHEN state = 'open' AND h %% 2 = 1 THEN %(stage_b)s ELSE %(stage_a)s END,
+               CASE WHEN g %% 10 = 0 AND k %% 2 = 1 THEN %(p0)s + %(n)s + g ELSE %(p0)s + g END,
+               %(admin)s, %(team)s, %(company)s,
+               CASE WHEN state != 'lost' THEN NULL
+                    WHEN h %% 20 = 0 THEN %(complaint)s
+                    WHEN h %% 2 = 0 THEN %(reason_a)s ELSE %(reason_b)s END,
+               (h %% 4)::varchar, 'customer' || g || '@example.com', 'customer' || g || '@example.com',
+               500000 + (h %% 50) * 100000,
+               (500000 + (h %% 50) * 100000)
+                   * CASE state WHEN 'lead' THEN 0.1 WHEN 'open' THEN 0.4 WHEN 'won' THEN 1 ELSE 0 END,
+               0, %(admin)s, %(admin)s, created, COALESCE(closed, created),
+               CASE WHEN state != 'lead' THEN created END, COALESCE(closed, created), closed
+          FROM dated
+         ORDER BY g, k
+        """,
+        params,
+    )
+    # Chatter: 4 messages on each customer, 2 on each deal (~10 per customer):
+    # e-mails, notes, system notifications, some completed activities.
+    message_columns = """
+        INSERT INTO mail_message (model, res_id, message_type, subtype_id, mail_activity_type_id,
+                                  body, author_id, date, is_internal, create_uid, write_uid,
+                                  create_date, write_date)
+    """
+    cr.execute(
+        message_columns
+        + f"""
+        SELECT 'res.partner', %(p0)s + g, kind.message_type, kind.subtype_id, kind.activity_id,
+               '<p>Benchmark message</p>', %(admin_partner)s, day, false, %(admin)s, %(admin)s, day, day
+          FROM generate_series(1, %(n)s) g,
+               generate_series(1, 4) k,
+               LATERAL (SELECT {hashed("g * 4 + k + 1000000000")} AS h) AS r,
+               LATERAL (SELECT now() - make_interval(days => (r.h %% 3650)::int, secs => r.h %% 86400) AS day) AS d,
+               LATERAL (SELECT CASE WHEN r.h %% 20 = 0 THEN 'notification' WHEN r.h %% 10 < 3 THEN 'comment'
+                                    WHEN r.h %% 10 < 6 THEN 'email' ELSE 'notification' END AS message_type,
+                               CASE WHEN r.h %% 10 < 3 THEN %(note)s ELSE %(comment)s END AS subtype_id,
+                               CASE WHEN r.h %% 20 = 0 THEN %(activity)s END AS activity_id) AS kind
+        """,
+        params,
+    )
+    cr.execute(
+        message_columns
+        + f"""
+        SELECT 'crm.lead', l.id, kind.message_type, kind.subtype_id, NULL,
+               '<p>Benchmark message</p>', %(admin_partner)s, day, false, %(admin)s, %(admin)s, day, day
+          FROM crm_lead l,
+               generate_series(1, 2) k,
+               LATERAL (SELECT {hashed("l.id * 2 + k + 2000000000")} AS h) AS r,
+               LATERAL (SELECT LEAST(l.create_date + make_interval(days => (r.h %% 60)::int), now()) AS day) AS d,
+               LATERAL (SELECT CASE WHEN r.h %% 4 < 2 THEN 'notification' WHEN r.h %% 4 = 2 THEN 'email'
+                                    ELSE 'comment' END AS message_type,
+                               CASE WHEN r.h %% 4 = 3 THEN %(note)s ELSE %(comment)s END AS subtype_id) AS kind
+         WHERE l.id > %(l0)s
+        """,
+        params,
+    )
+    cr.execute("CREATE TABLE IF NOT EXISTS crm_rank_benchmark (key varchar PRIMARY KEY, value bigint)")
+    cr.execute(
+        "INSERT INTO crm_rank_benchmark VALUES ('p0', %s), ('n', %s), ('l0', %s)",
+        [p0, n, l0],
+    )
+
+
+def add_usage_data(args, dbname):
+    """What years of use add once the addon is installed: completion dates,
+    referrals, defected customers, a lost reason that marks defection."""
+    conn = connect(args, dbname)
+    with conn, conn.cursor() as cr:
+        cr.execute("SELECT key, value FROM crm_rank_benchmark")
+        meta = dict(cr.fetchall())
+        cr.execute(
+            f"""
+            UPDATE crm_lead
+               SET completion_date = (date_closed + make_interval(days => (30 + {hashed("id")} %% 150)::int))::date
+             WHERE won_status = 'won' AND id > %(l0)s
+            """,
+            meta,
+        )
+        cr.execute(
+            """
+            UPDATE res_partner SET referrer_partner_id = id - 1
+             WHERE id > %(p0)s + 1 AND id <= %(p0)s + %(n)s AND (id - %(p0)s) %% 20 = 3
+            """,
+            meta,
+        )
+        cr.execute(
+            """
+            UPDATE res_partner SET is_defected = true
+             WHERE id > %(p0)s AND id <= %(p0)s + %(n)s AND (id - %(p0)s) %% 100 = 7
+            """,
+            meta,
+        )
+        cr.execute(
+            "UPDATE crm_lost_reason SET marks_defected = true WHERE name->>'en_US' = %s",
+            [COMPLAINT],
+        )
+    conn.autocommit = True
+    with conn.cursor() as cr:
+        cr.execute("VACUUM ANALYZE crm_lead")
+        cr.execute("VACUUM ANALYZE res_partner")
+    conn.close()
+
+
+def table_counts(args, dbname):
+    conn = connect(args, dbname)
+    with conn, conn.cursor() as cr:
+        cr.execute(
+            """
+            SELECT (SELECT COUNT(*) FROM res_partner WHERE id = commercial_partner_id),
+                   (SELECT COUNT(*) FROM res_partner),
+                   (SELECT COUNT(*) FROM crm_lead),
+                   (SELECT COUNT(*) FROM mail_message)
+            """
+        )
+        commercial, partners, leads, messages = cr.fetchone()
+    conn.close()
+    return {"commercial": commercial, "partners": partners, "leads": leads, "messages": messages}
+
+
+def rank_counts(args, dbname):
+    conn = connect(args, dbname)
+    with conn, conn.cursor() as cr:
+        cr.execute(
+            "SELECT COALESCE(crm_rank, 'none'), COUNT(*) FROM res_partner"
+            " WHERE id = commercial_partner_id GROUP BY 1 ORDER BY 2 DESC"
+        )
+        rows = cr.fetchall()
+    conn.close()
+    return dict(rows)
+
+
+# ---------------------------------------------------------------------------
+# The floor: PostgreSQL reading the inputs once
+# ---------------------------------------------------------------------------
+
+FLOOR_QUERY = """
+    WITH deals AS (
+        SELECT p.commercial_partner_id,
+               COUNT(*) AS deals,
+               COUNT(*) FILTER (WHERE l.won_status = 'pending' AND l.active) AS open_deals,
+               COUNT(*) FILTER (WHERE l.won_status = 'won') AS won,
+               MAX(l.date_closed) FILTER (WHERE l.won_status = 'won') AS last_won,
+               MAX(l.date_closed) FILTER (WHERE l.won_status = 'lost') AS last_lost,
+               MAX(l.completion_date) AS last_completion,
+               MAX(l.create_date) AS last_created
+          FROM crm_lead l JOIN res_partner p ON p.id = l.partner_id
+      GROUP BY 1
+    ), contacts AS (
+        SELECT m.model, m.res_id, MAX(m.date) AS last_contact
+          FROM mail_message m
+         WHERE m.model IN ('res.partner', 'crm.lead')
+           AND (m.message_type IN ('email', 'comment', 'email_outgoing') OR m.mail_activity_type_id IS NOT NULL)
+      GROUP BY 1, 2
+    ), referrals AS (
+        SELECT referrer_partner_id, COUNT(*) AS referred
+          FROM res_partner WHERE referrer_partner_id IS NOT NULL
+      GROUP BY 1
+    )
+    SELECT (SELECT (COUNT(*), SUM(deals), SUM(open_deals), SUM(won), MAX(last_won), MAX(last_lost),
+                    MAX(last_completion), MAX(last_created))::text FROM deals),
+           (SELECT (COUNT(*), MAX(last_contact))::text FROM contacts),
+           (SELECT (COUNT(*), SUM(referred))::text FROM referrals)
+"""
+
+
+def measure_floor(args, dbname):
+    """Seconds PostgreSQL needs for one aggregate pass over leads, messages and
+    referrals (run once to warm the cache, like the update before it)."""
+    conn = connect(args, dbname)
+    with conn, conn.cursor() as cr:
+        cr.execute(FLOOR_QUERY)
+        cr.fetchall()
+        start = time.perf_counter()
+        cr.execute(FLOOR_QUERY)
+        cr.fetchall()
+        seconds = time.perf_counter() - start
+    conn.close()
+    return seconds
+
+
+# ---------------------------------------------------------------------------
+# Measurements inside Odoo (each in a fresh process: see run_worker)
+# ---------------------------------------------------------------------------
+
+
+def odoo_registry(args, dbname):
+    sys.path.insert(0, args.odoo_path)
+    import odoo  # noqa: PLC0415
+    from odoo.modules.registry import Registry  # noqa: PLC0415
+    from odoo.service import server  # noqa: PLC0415
+    from odoo.tools import config  # noqa: PLC0415
+
+    config.parse_config(["-c", args.conf, "--log-level=warn", *odoo_db_options(args)], setup_logging=True)
+    server.load_server_wide_modules()
+    odoo.tools.config["db_name"] = [dbname]
+    return Registry(dbname)
+
+
+def odoo_env(cr):
+    from odoo import api  # noqa: PLC0415
+
+    return api.Environment(cr, api.SUPERUSER_ID, {})
+
+
+def rss_mb():
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def max_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def task_update(args, registry):
+    """One full rank update over everyone, committed; time and peak memory."""
+    with registry.cursor() as cr:
+        env = odoo_env(cr)
+        env["res.partner"].search([], limit=1)  # load what any first call loads
+        rss_before = rss_mb()
+        start = time.perf_counter()
+        changed = env["res.partner"]._crm_rank_update_all(cause=args.cause)
+        env.flush_all()
+        cr.commit()
+        seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "changed": changed,
+        "rss_before_mb": rss_before,
+        "peak_rss_mb": max_rss_mb(),
+    }
+
+
+def task_stage_change(args, registry):
+    """Move open opportunities of 3-deal customers to the won stage, one at a time.
+
+    Counts queries (``cr.sql_log_count``) from the write to the end of the
+    flush, tracking included, like ``test_stage_change_query_count_is_bounded``.
+    Rolled back at the end.
+    """
+    with registry.cursor() as cr:
+        env = odoo_env(cr)
+        env = env(context=dict(env.context, tracking_disable=False))
+        won_stage = env["crm.stage"].search([("is_won", "=", True)], order="sequence, id", limit=1)
+        cr.execute(
+            """
+            SELECT MIN(l.id)
+              FROM crm_lead l
+              JOIN res_partner p ON p.id = l.partner_id AND p.id = p.commercial_partner_id
+             WHERE l.type = 'opportunity' AND l.won_status = 'pending' AND l.active
+               AND p.is_company IS NOT TRUE AND p.crm_rank = 'prospect'
+               AND (SELECT COUNT(*) FROM crm_lead o WHERE o.partner_id = p.id) = 3
+          GROUP BY p.id
+          ORDER BY p.id
+             LIMIT 7
+            """
+        )
+        deal_ids = [row[0] for row in cr.fetchall()]
+        counts, times = [], []
+        for index, deal_id in enumerate(deal_ids):
+            deal = env["crm.lead"].browse(deal_id)
+            env.flush_all()
+            env.invalidate_all()
+            count0 = cr.sql_log_count
+            start = time.perf_counter()
+            deal.write({"stage_id": won_stage.id})
+            env.flush_all()
+            cr.flush()
+            seconds = time.perf_counter() - start
+            if index >= 2:  # the first ones warm the caches: not counted
+                counts.append(cr.sql_log_count - count0)
+                times.append(seconds)
+        ranks = env["crm.lead"].browse(deal_ids).partner_id.mapped("crm_rank")
+        cr.rollback()
+    return {"queries": counts, "seconds": times, "ranks_after": ranks}
+
+
+def task_mailing(args, registry):
+    """Recipient count of a mailing to every contact, with and without the defected exclusion."""
+    from odoo.fields import Domain  # noqa: PLC0415
+
+    repeats = 31
+    exclusions = {
+        "res.partner": Domain("crm_rank", "!=", "defected"),
+        "crm.lead": ~Domain("partner_id.crm_rank", "=", "defected"),
+    }
+    result = {}
+    with registry.cursor() as cr:
+        env = odoo_env(cr)
+        for model_name, exclusion in exclusions.items():
+            mailing = env["mailing.mailing"].create(
+                {
+                    "subject": "Benchmark",
+                    "mailing_model_id": env["ir.model"]._get_id(model_name),
+                    "body_html": "<p>Benchmark</p>",
+                }
+            )
+            base = Domain(mailing._parse_mailing_domain())
+            model = env[model_name]
+            timings = {"without": [], "with": []}
+            counts = {}
+            for _repeat in range(repeats):
+                for key, domain in (("without", base), ("with", base & exclusion)):
+                    start = time.perf_counter()
+                    counts[key] = model.search_count(domain)
+                    timings[key].append(time.perf_counter() - start)
+            result[model_name] = {
+                "domain": str(base),
+                "count_without": counts["without"],
+                "count_with": counts["with"],
+                "seconds_without": statistics.median(timings["without"]),
+                "seconds_with": statistics.median(timings["with"]),
+                "min_without": min(timings["without"]),
+                "min_with": min(timings["with"]),
+            }
+        cr.rollback()
+    return result
+
+
+def task_naive(args, registry):
+    """The obvious implementation, one customer at a time through the ORM.
+
+    Kept here only, as the baseline the engine is measured against. It reads
+    the same facts as ``engine/facts.py`` and calls the same ``decide_rank``.
+    """
+    from odoo.addons.crm_customer_rank.engine import rules  # noqa: PLC0415
+
+    with registry.cursor() as cr:
+        env = odoo_env(cr)
+        partners = env["res.partner"].with_context(active_test=False)
+        candidate_ids = partners._crm_rank_candidate_ids()
+        step = max(len(candidate_ids) // max(args.sample, 1), 1)
+        sample = candidate_ids[::step][: args.sample]
+        today = datetime.date.today()
+        thresholds = partners._crm_rank_thresholds()
+        env.invalidate_all()
+        mismatches = 0
+        start = time.perf_counter()
+        for index, partner_id in enumerate(sample):
+            partner = partners.browse(partner_id)
+            rank = rules.decide_rank(naive_facts(env, partner, today, thresholds), today)
+            if rank[0] != (partner.crm_rank or False):
+                mismatches += 1
+            if index % 100 == 99:
+                env.invalidate_all()
+        seconds = time.perf_counter() - start
+        cr.rollback()
+    return {
+        "sample": len(sample),
+        "candidates": len(candidate_ids),
+        "seconds": seconds,
+        "extrapolated": seconds / max(len(sample), 1) * len(candidate_ids),
+        "mismatches": mismatches,
+    }
+
+
+def naive_facts(env, partner, today, thresholds):
+    from odoo.addons.crm_customer_rank.engine import rules  # noqa: PLC0415
+
+    partners = env["res.partner"].with_context(active_test=False)
+    family = partners.search([("commercial_partner_id", "=", partner.id)])
+    leads = env["crm.lead"].with_context(active_test=False).search([("partner_id", "in", family.ids)])
+    won = leads.filtered(lambda lead: lead.won_status == "won")
+    lost = leads.filtered(lambda lead: lead.won_status == "lost")
+    completions = [lead.completion_date for lead in won if lead.completion_date and lead.completion_date <= today]
+    messages = env["mail.message"].search(
+        [
+            "|",
+            "&",
+            ("model", "=", "res.partner"),
+            ("res_id", "in", family.ids),
+            "&",
+            ("model", "=", "crm.lead"),
+            ("res_id", "in", leads.ids),
+        ]
+    )
+    contacts = messages.filtered(
+        lambda m: m.message_type in ("email", "comment", "email_outgoing") or m.mail_activity_type_id
+    )
+    last_contact = max((m.date.date() for m in contacts), default=None)
+    last_created = max((lead.create_date.date() for lead in leads), default=None)
+    if last_created and (not last_contact or last_created > last_contact):
+        last_contact = last_created
+    referred = partners.search([("referrer_partner_id", "in", family.ids)]).commercial_partner_id - partner
+
+    def closed(lead):
+        return lead.date_closed or lead.write_date
+
+    defected_lost = any(
+        lead.lost_reason_id.marks_defected
+        and (not partner.crm_rank_reinstated_date or lead.date_closed > partner.crm_rank_reinstated_date)
+        and any(w.date_closed and w.date_closed <= lead.date_closed for w in won)
+        for lead in lost
+    )
+    dormancy_days, referral_threshold = thresholds(partner.company_id.id or None, {})
+    return rules.CustomerFacts(
+        deal_count=len(leads),
+        open_leads=len(leads.filtered(lambda x: x.active and x.type == "lead" and x.won_status == "pending")),
+        open_opportunities=len(
+            leads.filtered(lambda x: x.active and x.type == "opportunity" and x.won_status == "pending")
+        ),
+        won_count=len(won),
+        won_running=len(won.filtered(lambda x: not x.completion_date or x.completion_date > today)),
+        last_won=max((closed(lead) for lead in won), default=None),
+        last_lost=max((closed(lead) for lead in lost), default=None),
+        last_completion=max(completions, default=None),
+        last_contact=last_contact,
+        referral_count=len(referred),
+        defected_manual=partner.is_defected,
+        defected_lost=defected_lost,
+        dormancy_days=dormancy_days,
+        referral_threshold=referral_threshold,
+    )
+
+
+TASKS = {
+    "update": task_update,
+    "stage": task_stage_change,
+    "mailing": task_mailing,
+    "naive": task_naive,
+}
+
+
+def worker_main(args):
+    registry = odoo_registry(args, args.database)
+    result = TASKS[args.task](args, registry)
+    print(RESULT_TAG + json.dumps(result, default=str), flush=True)
+
+
+def run_worker(args, dbname, task, *extra):
+    """Run one measurement in a fresh Odoo process and return its JSON result."""
+    command = [sys.executable, os.path.abspath(__file__), *common_argv(args)]
+    command += ["worker", task, "--database", dbname, *extra]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    for line in done.stdout.splitlines():
+        if line.startswith(RESULT_TAG):
+            return json.loads(line[len(RESULT_TAG) :])
+    sys.stderr.write(done.stdout[-5000:] + done.stderr[-5000:])
+    raise RuntimeError(f"benchmark worker {task} on {dbname} failed")
+
+
+def common_argv(args):
+    argv = ["--conf", args.conf, "--odoo-path", args.odoo_path]
+    for name in ("host", "port", "user"):
+        value = getattr(args, f"db_{name}")
+        if value:
+            argv.append(f"--db-{name}={value}")
+    return argv
+
+
+def install_addon(args, dbname):
+    """Wall time of ``odoo-bin -i crm_customer_rank --stop-after-init``."""
+    command = [
+        sys.executable,
+        os.path.join(args.odoo_path, "odoo-bin"),
+        "-c",
+        args.conf,
+        "-d",
+        dbname,
+        "-i",
+        ADDON,
+        "--stop-after-init",
+        "--log-level=warn",
+        *odoo_db_options(args),
+    ]
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode or "Traceback" in done.stderr:
+        sys.stderr.write(done.stderr[-5000:])
+        raise RuntimeError(f"installing {ADDON} on {dbname} failed")
+    return seconds
+
+
+# ---------------------------------------------------------------------------
+# One size, then the report
+# ---------------------------------------------------------------------------
+
+
+def log(message):
+    print(f"[{datetime.datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def bench_size(args, size):
+    dbname = f"{args.prefix}_{size}"
+    result = {"size": size, "db": dbname}
+    if not args.reuse:
+        log(f"{dbname}: building {size} customers")
+        start = time.perf_counter()
+        build_database(args, dbname, size)
+        result["build_seconds"] = time.perf_counter() - start
+        log(f"{dbname}: built in {result['build_seconds']:.0f} s, installing {ADDON}")
+        result["install_seconds"] = install_addon(args, dbname)
+        log(f"{dbname}: installed in {result['install_seconds']:.0f} s")
+        result["ranks_after_install"] = rank_counts(args, dbname)
+        add_usage_data(args, dbname)
+        log(f"{dbname}: catch-up update (completion dates, referrals, defections added)")
+        result["catch_up"] = run_worker(args, dbname, "update")
+    result["counts"] = table_counts(args, dbname)
+    # floor and update alternate, so that each ratio compares runs made under
+    # the same load of the machine
+    result["updates"], result["floor"] = [], []
+    for run in range(args.runs):
+        log(f"{dbname}: floor and full update, run {run + 1}/{args.runs}")
+        result["floor"].append(measure_floor(args, dbname))
+        result["updates"].append(run_worker(args, dbname, "update"))
+    result["ranks"] = rank_counts(args, dbname)
+    log(f"{dbname}: one deal changing stage")
+    result["stage"] = run_worker(args, dbname, "stage")
+    log(f"{dbname}: mailing recipient counts")
+    result["mailing"] = run_worker(args, dbname, "mailing")
+    if size <= args.naive_max_size:
+        log(f"{dbname}: naive baseline on {args.naive_sample} customers")
+        result["naive"] = run_worker(args, dbname, "naive", "--sample", str(args.naive_sample))
+    return result
+
+
+def drop_database(args, dbname):
+    admin_sql(args, f'DROP DATABASE IF EXISTS "{dbname}"')
+    conf = read_conf(args.conf)
+    filestore = os.path.join(conf.get("data_dir", ""), "filestore", dbname)
+    if conf.get("data_dir") and os.path.isdir(filestore):
+        subprocess.run(["rm", "-rf", "--", filestore], check=False)
+
+
+def fmt_seconds(seconds):
+    if seconds is None:
+        return "-"
+    if seconds < 1:
+        return f"{seconds * 1000:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
+def report(args, results, load):
+    """The results as a markdown table, with the notes needed to read it."""
+    host = args.db_host or read_conf(args.conf).get("db_host") or "localhost"
+    lines = [
+        f"Benchmark of {ADDON}, {datetime.datetime.now():%Y-%m-%d %H:%M}: {os.cpu_count()} CPUs, "
+        f"PostgreSQL on {host}, load average {load[0]:.1f} at the start and {load[1]:.1f} at the end.",
+        "",
+        "| measure | " + " | ".join(f"{r['size']:,} customers" for r in results) + " |",
+        "|---" * (len(results) + 1) + "|",
+    ]
+
+    def row(label, cell):
+        lines.append(f"| {label} | " + " | ".join(cell(r) if r else "-" for r in results) + " |")
+
+    def seconds_list(values):
+        return ", ".join(fmt_seconds(value) for value in values)
+
+    row("partners / leads / messages", lambda r: " / ".join(f"{r['counts'][k]:,}" for k in COUNTED))
+    row("build the data (set-based SQL, before install)", lambda r: fmt_seconds(r.get("build_seconds")))
+    row("install the addon (`odoo-bin -i`, wall time)", lambda r: fmt_seconds(r.get("install_seconds")))
+    row(
+        "catch-up update after adding years of use: time (ranks changed)",
+        lambda r: f"{fmt_seconds(r['catch_up']['seconds'])} ({r['catch_up']['changed']:,})"
+        if r.get("catch_up")
+        else "-",
+    )
+    row(f"**full rank update**, median of {args.runs}", lambda r: f"**{fmt_seconds(median_update(r))}**")
+    row("full rank update, each run", lambda r: seconds_list(u["seconds"] for u in r["updates"]))
+    row("floor: one aggregate pass over the same inputs, each run", lambda r: seconds_list(r["floor"]))
+    row("**update / floor**, median of the runs' ratios", lambda r: f"**{floor_ratio(r):.1f}x**")
+    row(
+        "naive baseline: one customer at a time through the ORM",
+        lambda r: f"{fmt_seconds(r['naive']['extrapolated'])} extrapolated from {r['naive']['sample']:,} customers "
+        f"({fmt_seconds(r['naive']['seconds'])}), {r['naive']['mismatches']} rank differences"
+        if r.get("naive")
+        else "-",
+    )
+    row(
+        "**naive / update**",
+        lambda r: f"**{r['naive']['extrapolated'] / median_update(r):.0f}x**" if r.get("naive") else "-",
+    )
+    row("peak memory, full update: RSS high-water mark (increase)", lambda r: memory(r["updates"]))
+    row(
+        "peak memory, catch-up update: RSS high-water mark (increase)",
+        lambda r: memory([r["catch_up"]]) if r.get("catch_up") else "-",
+    )
+    row(
+        "one deal moved to a won stage: queries",
+        lambda r: ", ".join(str(count) for count in sorted(set(r["stage"]["queries"]))),
+    )
+    row(
+        "one deal moved to a won stage: time, median",
+        lambda r: fmt_seconds(statistics.median(r["stage"]["seconds"])),
+    )
+    for model_name in ("res.partner", "crm.lead"):
+        row(
+            f"mailing to every {model_name}: recipients without / with the defected exclusion",
+            lambda r, m=model_name: f"{r['mailing'][m]['count_without']:,} / {r['mailing'][m]['count_with']:,}",
+        )
+        row(
+            f"mailing to every {model_name}: count query without / with, median of 31 (min)",
+            lambda r, m=model_name: mailing_times(r["mailing"][m]),
+        )
+    lines.append("")
+    for r in results:
+        if r.get("ranks_after_install"):
+            lines.append(f"Ranks after install at {r['size']:,}: " + ranks_text(r["ranks_after_install"]))
+        lines.append(f"Ranks after the updates at {r['size']:,}: " + ranks_text(r["ranks"]))
+    return "\n".join(lines) + "\n"
+
+
+COUNTED = ("partners", "leads", "messages")
+
+
+def ranks_text(ranks):
+    return ", ".join(f"{rank} {count:,}" for rank, count in ranks.items())
+
+
+def median_update(result):
+    return statistics.median(u["seconds"] for u in result["updates"])
+
+
+def floor_ratio(result):
+    return statistics.median(u["seconds"] / floor for u, floor in zip(result["updates"], result["floor"], strict=True))
+
+
+def memory(runs):
+    peak = max(runs, key=lambda u: u["peak_rss_mb"])
+    return f"{peak['peak_rss_mb']:.0f} MB (+{peak['peak_rss_mb'] - peak['rss_before_mb']:.0f} MB)"
+
+
+def mailing_times(times):
+    def overhead(without, with_):
+        return f"{(with_ / without - 1) * 100:+.0f}%"
+
+    return (
+        f"{fmt_seconds(times['seconds_without'])} / {fmt_seconds(times['seconds_with'])} "
+        f"({overhead(times['seconds_without'], times['seconds_with'])}; min "
+        f"{fmt_seconds(times['min_without'])} / {fmt_seconds(times['min_with'])}, "
+        f"{overhead(times['min_without'], times['min_with'])})"
+    )
+
+
+def main():
+    args = parse_args()
+    if args.worker:
+        return worker_main(args)
+    sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
+    results = []
+    load_start = os.getloadavg()[0]
+    try:
+        for size in sizes:
+            results.append(bench_size(args, size))
+            log(json.dumps(results[-1], default=str))
+    finally:
+        if not args.keep:
+            for size in sizes:
+                drop_database(args, f"{args.prefix}_{size}")
+    text = report(args, results, (load_start, os.getloadavg()[0]))
+    print(text)
+    if args.output:
+        os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+        with open(args.output, "w", encoding="utf-8") as output:
+            output.write(f"Command: `{' '.join(sys.argv)}`\n\n{text}")
+        with open(os.path.splitext(args.output)[0] + ".json", "w", encoding="utf-8") as output:
+            json.dump(results, output, indent=1, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
