@@ -375,8 +375,8 @@ class ResPartner(models.Model):
 
     @api.model
     def _crm_rank_apply_bulk(self, changes, cause, today):
-        """Write a large change set set-based: one UPDATE of the partners, the
-        history in one create, one UPDATE of their leads' ranks.
+        """Write a large change set set-based: one UPDATE of the partners, one
+        INSERT of their history, one UPDATE of their leads' ranks.
 
         Used at install and when many customers change at once (a first run
         after an import, a long pause of the scheduled action), where writing
