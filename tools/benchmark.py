@@ -7,13 +7,16 @@ with customers, deals in every state and chatter, installs the addon (timed),
 adds what years of use add (completion dates, referrals, defections), then
 measures, each in a fresh Odoo process:
 
-- the full rank update (``_crm_rank_update_all``), its peak memory;
-- a floor: one aggregate query reading the same inputs once;
+- the full rank update (``_crm_rank_update_all``) and its peak memory (the
+  worker's RSS high-water mark from ``getrusage``, and its increase over the
+  RSS before the update);
+- a floor: one aggregate query reading the same inputs once, run just
+  before each update run;
 - a naive baseline: the same rules computed one customer at a time through
   the ORM (on a sample, extrapolated);
-- one deal changing stage (queries and time);
-- the recipient count of a mailing to all customers, with and without the
-  defected exclusion.
+- one deal changing stage (queries counted with ``cr.sql_log_count``, time);
+- the recipient count of mailings to every contact, every ranked customer and
+  every lead, with and without the defected exclusion.
 
 It prints a markdown table. The databases are named ``<prefix>_<size>`` and
 dropped at the end unless ``--keep`` is given.
@@ -23,7 +26,9 @@ Example::
     /opt/odoo-venv/bin/python tools/benchmark.py --conf /tmp/odoo.conf \\
         --sizes 10000,100000 --output tools/benchmark-results/run.md
 
-Run it with the Python that runs Odoo 19 (psycopg2 and psutil come with it).
+Run it with the Python that runs Odoo 19 (psycopg2 comes with it). The
+template database must have crm, project, mass_mailing_crm and
+mass_mailing_sms installed (``--template``).
 """
 
 import argparse
@@ -38,7 +43,6 @@ import time
 
 import psycopg2
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 ADDON = "crm_customer_rank"
 RESULT_TAG = "BENCH_RESULT "
 COMPLAINT = "Complaint about our work (benchmark)"
