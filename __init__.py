@@ -1,2 +1,4 @@
 from . import models
-from .hooks import post_init_hook
+from . import report
+from . import wizards
+from .hooks import post_init_hook, uninstall_hook

@@ -8,6 +8,7 @@ grow with the number of customers, and a large batch reads each table once.
 """
 
 import contextlib
+import datetime
 
 from odoo.tools import SQL
 
@@ -23,6 +24,12 @@ CONTACT_MESSAGE = SQL(
 # range, is selected by range (see ``in_batch``).
 DENSE_BATCH_MIN = 1000
 DENSE_RATIO = 0.25
+
+
+def _as_date(value):
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    return value
 
 
 def is_dense_batch(partner_ids):
@@ -138,9 +145,45 @@ def referral_facts(batch):
     )
 
 
+def last_deal_facts(batch, today):
+    """The last completed work of each commercial partner: the won deal with the
+    latest completion date (on or before ``today``), its salesperson, sales team
+    and tags (the kinds of work)."""
+    return SQL(
+        """
+        SELECT DISTINCT ON (p.commercial_partner_id)
+               p.commercial_partner_id AS customer_id,
+               l.id AS last_deal_id,
+               l.user_id AS last_deal_user_id,
+               l.team_id AS last_deal_team_id,
+               ARRAY(SELECT t.tag_id FROM crm_tag_rel t
+                      WHERE t.lead_id = l.id ORDER BY t.tag_id) AS last_deal_tag_ids
+          FROM crm_lead l
+          JOIN res_partner p ON p.id = l.partner_id
+         WHERE %(in_batch)s
+           AND l.won_status = 'won'
+           AND l.completion_date <= %(today)s
+      ORDER BY p.commercial_partner_id, l.completion_date DESC,
+               l.date_closed DESC NULLS LAST, l.id DESC
+        """,
+        today=today,
+        in_batch=in_batch(SQL("p.commercial_partner_id"), batch),
+    )
+
+
+def last_completed_deals(env, partner_ids, today):
+    """``{commercial partner id: last completed work}`` (see ``last_deal_facts``)."""
+    if not partner_ids:
+        return {}
+    wanted = set(partner_ids)
+    rows = env.execute_query_dict(last_deal_facts(list(wanted), today))
+    return {row.pop("customer_id"): row for row in rows if row["customer_id"] in wanted}
+
+
 def customer_rows(env, partner_ids, today):
     """One row per commercial partner of ``partner_ids``: their deals,
-    defection, company, last contact and referrals, in a single query."""
+    defection, company, last contact, referrals and last completed work, in a
+    single query."""
     return env.execute_query_dict(
         SQL(
             """
@@ -155,16 +198,20 @@ def customer_rows(env, partner_ids, today):
                    COALESCE(d.last_defection_loss >= d.first_won
                             AND (cp.crm_rank_reinstated_date IS NULL
                                  OR d.last_defection_loss > cp.crm_rank_reinstated_date),
-                            false) AS defected_lost
+                            false) AS defected_lost,
+                   ld.last_deal_id, ld.last_deal_user_id, ld.last_deal_team_id,
+                   ld.last_deal_tag_ids
               FROM res_partner cp
               LEFT JOIN (%(deals)s) AS d ON d.customer_id = cp.id
               LEFT JOIN (%(contacts)s) AS c ON c.customer_id = cp.id
               LEFT JOIN (%(referrals)s) AS r ON r.customer_id = cp.id
+              LEFT JOIN (%(last_deals)s) AS ld ON ld.customer_id = cp.id
              WHERE %(in_batch)s AND cp.id = cp.commercial_partner_id
             """,
             deals=deal_facts(partner_ids, today),
             contacts=contact_facts(partner_ids),
             referrals=referral_facts(partner_ids),
+            last_deals=last_deal_facts(partner_ids, today),
             in_batch=in_batch(SQL("cp.id"), partner_ids),
         )
     )
@@ -175,7 +222,8 @@ def gather(env, partner_ids, today, thresholds):
 
     :param thresholds: callable ``(company_id, row) -> (dormancy_days,
         referral_threshold)``, where ``row`` has the columns of
-        ``customer_rows``; it lets the models decide per company (and per
+        ``customer_rows`` (``last_deal_tag_ids``: the kinds of work of the
+        last completed deal); it lets the models decide per company (and per
         kind of work) without this module knowing the settings.
     """
     env.flush_all()
@@ -210,3 +258,172 @@ def gather(env, partner_ids, today, thresholds):
     for pid in wanted.difference(result):
         result[pid] = rules.CustomerFacts()
     return result
+
+
+def reactivation_facts(env, partner_ids, today):
+    """What a salesperson needs to judge why a customer went quiet, per commercial partner.
+
+    Recency (last contact, last contract), frequency (won deals), monetary (sum
+    of the expected revenue of won deals), acquisition channel (UTM source and
+    medium of the first inquiry), the reason of the last lost deal, defection,
+    and the last completed work (salesperson, team, kinds of work). Two
+    queries, whatever the number of customers.
+    """
+    if not partner_ids:
+        return {}
+    env.flush_all()
+    rows = env.execute_query_dict(
+        SQL(
+            """
+            SELECT p.commercial_partner_id AS partner_id,
+                   COUNT(*) FILTER (WHERE l.won_status = 'won') AS won_count,
+                   COALESCE(SUM(l.expected_revenue) FILTER (WHERE l.won_status = 'won'), 0)
+                       AS won_amount,
+                   MAX(l.date_closed) FILTER (WHERE l.won_status = 'won') AS last_contract,
+                   (ARRAY_AGG(l.source_id ORDER BY l.create_date, l.id))[1] AS first_source_id,
+                   (ARRAY_AGG(l.medium_id ORDER BY l.create_date, l.id))[1] AS first_medium_id,
+                   (ARRAY_AGG(l.lost_reason_id ORDER BY l.date_closed DESC NULLS LAST, l.id DESC)
+                        FILTER (WHERE l.won_status = 'lost' AND l.lost_reason_id IS NOT NULL))[1]
+                       AS last_lost_reason_id
+              FROM crm_lead l
+              JOIN res_partner p ON p.id = l.partner_id
+             WHERE p.commercial_partner_id = ANY(%(ids)s)
+          GROUP BY p.commercial_partner_id
+            """,
+            ids=list(partner_ids),
+        )
+    )
+    # The category of the lost reason (crm.lost.reason taxonomy) plugs in here:
+    # select it beside last_lost_reason_id once the field exists.
+    deals = {row.pop("partner_id"): row for row in rows}
+    # Last contact, defection and last completed work: the rank engine's query.
+    customers = {row["partner_id"]: row for row in customer_rows(env, partner_ids, today)}
+    result = {}
+    for pid in partner_ids:
+        deal = deals.get(pid) or {}
+        customer = customers.get(pid) or {}
+        last_contact = _as_date(customer.get("last_contact"))
+        last_contract = _as_date(deal.get("last_contract"))
+        result[pid] = {
+            "won_count": 0,
+            "won_amount": 0.0,
+            "first_source_id": None,
+            "first_medium_id": None,
+            "last_lost_reason_id": None,
+            **deal,
+            "last_deal_id": customer.get("last_deal_id"),
+            "last_deal_user_id": customer.get("last_deal_user_id"),
+            "last_deal_team_id": customer.get("last_deal_team_id"),
+            "last_deal_tag_ids": customer.get("last_deal_tag_ids") or [],
+            "last_contact": last_contact,
+            "days_since_contact": (today - last_contact).days if last_contact else None,
+            "last_contract": last_contract,
+            "days_since_contract": (today - last_contract).days if last_contract else None,
+            "is_defected": bool(customer.get("is_defected")),
+        }
+    return result
+
+
+def contact_channel_facts(env, partner_ids):
+    """How each commercial partner can be reached, and by whom they are followed."""
+    env.flush_all()
+    rows = env.execute_query_dict(
+        SQL(
+            """
+            SELECT p.id AS partner_id,
+                   NULLIF(TRIM(p.phone), '') IS NOT NULL AS phone,
+                   p.email_normalized IS NOT NULL AS email,
+                   EXISTS (SELECT 1 FROM mail_blacklist b
+                            WHERE b.email = p.email_normalized AND b.active) AS email_blacklisted,
+                   (NULLIF(TRIM(p.street), '') IS NOT NULL AND NULLIF(TRIM(p.city), '') IS NOT NULL)
+                       OR NULLIF(TRIM(p.zip), '') IS NOT NULL AS postal,
+                   NULLIF(TRIM(p.fax), '') IS NOT NULL AS fax,
+                   p.crm_contact_channel AS preference,
+                   p.user_id AS user_id
+              FROM res_partner p
+             WHERE p.id = ANY(%(ids)s)
+            """,
+            ids=list(partner_ids),
+        )
+    )
+    return {row.pop("partner_id"): row for row in rows}
+
+
+def referred_customers(env, partner_ids):
+    """Customers each commercial partner referred, and whether each one signed.
+
+    Returns ``{referrer commercial id: {referred commercial id: has a won deal}}``;
+    counted like ``referral_facts`` (commercial customers, never oneself).
+    """
+    env.flush_all()
+    rows = env.execute_query(
+        SQL(
+            """
+            SELECT DISTINCT ref.commercial_partner_id, p.commercial_partner_id,
+                   EXISTS (
+                       SELECT 1 FROM crm_lead l
+                         JOIN res_partner lp ON lp.id = l.partner_id
+                        WHERE lp.commercial_partner_id = p.commercial_partner_id
+                          AND l.won_status = 'won')
+              FROM res_partner p
+              JOIN res_partner ref ON ref.id = p.referrer_partner_id
+             WHERE ref.commercial_partner_id = ANY(%(ids)s)
+               AND p.commercial_partner_id != ref.commercial_partner_id
+            """,
+            ids=list(partner_ids),
+        )
+    )
+    result = {}
+    for referrer_id, referred_id, signed in rows:
+        result.setdefault(referrer_id, {})[referred_id] = signed
+    return result
+
+
+def last_lost_reasons(env, partner_ids):
+    """Lost reason of the most recently lost deal per commercial partner (or None)."""
+    env.flush_all()
+    rows = env.execute_query(
+        SQL(
+            """
+            SELECT DISTINCT ON (p.commercial_partner_id)
+                   p.commercial_partner_id, l.lost_reason_id
+              FROM crm_lead l
+              JOIN res_partner p ON p.id = l.partner_id
+             WHERE p.commercial_partner_id = ANY(%(ids)s) AND l.won_status = 'lost'
+          ORDER BY p.commercial_partner_id, COALESCE(l.date_closed, l.write_date) DESC,
+                   l.id DESC
+            """,
+            ids=list(partner_ids),
+        )
+    )
+    return dict(rows)
+
+
+def referral_cycles(env, partner_ids):
+    """Commercial partners among ``partner_ids`` that are in a referral cycle.
+
+    Follows "referred by" links between commercial customers (a contact's link
+    is their company's) from each of them and reports those the walk leads back
+    to; each (start, customer) pair is visited once, so any cycle ends the walk.
+    """
+    env["res.partner"].flush_model(["referrer_partner_id", "commercial_partner_id"])
+    rows = env.execute_query(
+        SQL(
+            """
+            WITH RECURSIVE walk(start, node) AS (
+                SELECT p.commercial_partner_id, ref.commercial_partner_id
+                  FROM res_partner p
+                  JOIN res_partner ref ON ref.id = p.referrer_partner_id
+                 WHERE p.commercial_partner_id = ANY(%(ids)s)
+                UNION
+                SELECT walk.start, ref.commercial_partner_id
+                  FROM walk
+                  JOIN res_partner p ON p.commercial_partner_id = walk.node
+                  JOIN res_partner ref ON ref.id = p.referrer_partner_id
+            )
+            SELECT DISTINCT start FROM walk WHERE node = start
+            """,
+            ids=list(partner_ids),
+        )
+    )
+    return {row[0] for row in rows}

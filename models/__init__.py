@@ -4,3 +4,13 @@ from . import crm_lost_reason
 from . import crm_rank_history
 from . import res_partner
 from . import crm_lead
+from . import mailing_mailing
+from . import mailing_contact
+from . import crm_rank_guidance
+from . import crm_tag
+from . import crm_rank_reactivation
+from . import mail_activity
+from . import project_project
+from . import project_project_stage
+from . import project_task
+from . import project_update

@@ -1,3 +1,8 @@
+import datetime
+from collections import defaultdict
+
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, sql
@@ -16,6 +21,7 @@ RANK_TRIGGER_FIELDS = frozenset(
         "completion_date",
         "date_closed",
         "referrer_partner_id",
+        "project_id",
     }
 )
 # The rank a lead ``l`` gets from its own state: the set-based twin of
@@ -26,6 +32,15 @@ LEAD_OWN_RANK_SQL = SQL(
             WHEN l.type = 'opportunity' AND l.active THEN 'prospect'
             ELSE 'gathering' END"""
 )
+# Lead fields whose change can make a deal lost for a reason (playbook follow-up).
+LOST_FOLLOWUP_FIELDS = frozenset({"lost_reason_id", "active", "probability", "stage_id"})
+# Lead fields whose change can give a customer a referrer.
+REFERRER_FIELDS = frozenset({"partner_id", "referrer_partner_id"})
+CONSTRUCTION_STATES = [
+    ("not_started", "Not Started"),
+    ("in_progress", "In Progress"),
+    ("done", "Done"),
+]
 
 
 class CrmLead(models.Model):
@@ -42,11 +57,14 @@ class CrmLead(models.Model):
         "state gives.",
     )
     completion_date = fields.Date(
-        string="Completion Date",
+        compute="_compute_completion_date",
+        store=True,
+        readonly=False,
         copy=False,
         tracking=True,
         help="Day the construction of this won deal was (or will be) completed. The "
-        "dormancy period of the customer starts from it.",
+        "dormancy period of the customer starts from it. Taken from the construction "
+        "project when the deal has one, set by hand otherwise.",
     )
     referrer_partner_id = fields.Many2one(
         "res.partner",
@@ -103,6 +121,7 @@ class CrmLead(models.Model):
     def create(self, vals_list):
         self._crm_rank_check_write(vals_list)
         leads = super().create(vals_list)
+        leads._crm_rank_after_change()
         leads.partner_id._crm_rank_refresh("deal")
         return leads
 
@@ -112,6 +131,7 @@ class CrmLead(models.Model):
             return super().write(vals)
         before = self.partner_id
         res = super().write(vals)
+        self._crm_rank_after_change(vals)
         (before | self.partner_id)._crm_rank_refresh("deal")
         return res
 
@@ -135,7 +155,10 @@ class CrmLead(models.Model):
 
     @api.model
     def _crm_rank_demo_backdate(self, lead_ids):
-        """Demo data only: a closed deal was created some weeks before it closed."""
+        """Demo data only: a closed deal was created some weeks before it closed.
+
+        The open demo inquiries of the addon are spread over the last three months.
+        """
         self.env.flush_all()
         self.env.execute_query(
             SQL(
@@ -144,22 +167,23 @@ class CrmLead(models.Model):
                 list(lead_ids),
             )
         )
+        open_demo_ids = (
+            self.env["ir.model.data"]
+            .search([("module", "=", "crm_customer_rank"), ("model", "=", "crm.lead")])
+            .mapped("res_id")
+        )
+        self.env.execute_query(
+            SQL(
+                "UPDATE crm_lead SET create_date = create_date - (id %% 90) * INTERVAL '1 day'"
+                " WHERE id = ANY(%s) AND date_closed IS NULL",
+                open_demo_ids,
+            )
+        )
         self.env.invalidate_all()
 
     # ------------------------------------------------------------
     # SET-BASED RANKS (install, large change sets)
     # ------------------------------------------------------------
-
-    def _auto_init(self):
-        """Create the rank column before the ORM computes it lead by lead.
-
-        On a database with many leads, computing the new stored field at
-        install would take minutes; the post-init hook fills the column
-        set-based instead (``_crm_rank_sync``).
-        """
-        if not sql.column_exists(self.env.cr, self._table, "crm_rank"):
-            sql.create_column(self.env.cr, self._table, "crm_rank", "varchar")
-        return super()._auto_init()
 
     @api.model
     def _crm_rank_sync(self, partner_ids=None):
@@ -194,3 +218,264 @@ class CrmLead(models.Model):
                 )
             )
         self.invalidate_model(["crm_rank"])
+
+    # ------------------------------------------------------------
+    # GUIDANCE
+    # ------------------------------------------------------------
+
+    crm_rank_hint = fields.Char(string="Rank Hint", compute="_compute_crm_rank_guidance")
+    crm_rank_guidance = fields.Text(
+        string="How to Treat This Customer", compute="_compute_crm_rank_guidance"
+    )
+
+    @api.depends("crm_rank", "partner_id.crm_rank", "company_id")
+    @api.depends_context("lang", "company")
+    def _compute_crm_rank_guidance(self):
+        with_partner = self.filtered(lambda lead: lead.partner_id.crm_rank)
+        for lead in with_partner:
+            lead.crm_rank_hint = lead.partner_id.crm_rank_hint
+            lead.crm_rank_guidance = lead.partner_id.crm_rank_guidance
+        others = self - with_partner
+        if not others:
+            return
+        records = self.env["crm.rank.guidance"].sudo().search(  # shared texts
+            [("rank", "in", others.mapped("crm_rank"))]
+        )
+        for lead in others:
+            candidates = records.filtered(
+                lambda g, lead=lead: g.rank == lead.crm_rank
+                and g.company_id in (lead.company_id, self.env["res.company"])
+            ).sorted(lambda g: not g.company_id)
+            lead.crm_rank_hint = candidates[:1].hint
+            lead.crm_rank_guidance = candidates[:1].guidance
+    # LOST-REASON PLAYBOOKS, REFERRALS, CONSTRUCTION
+    # ------------------------------------------------------------
+
+    lost_reason_category = fields.Selection(
+        related="lost_reason_id.category",
+        string="Lost Category",
+        store=True,
+    )
+    project_id = fields.Many2one(
+        "project.project",
+        string="Construction Project",
+        index="btree_not_null",
+        copy=False,
+        tracking=True,
+        domain="[('is_template', '=', False)]",
+        help="The construction of this won deal; its progress and completion come "
+        "from the project.",
+    )
+    construction_state = fields.Selection(
+        CONSTRUCTION_STATES,
+        compute="_compute_construction",
+        compute_sudo=True,  # salespeople may have no project rights
+        help="Not started, in progress or done, from the construction project (or, "
+        "without a project, from the completion date).",
+    )
+    construction_progress = fields.Float(
+        compute="_compute_construction",
+        compute_sudo=True,  # salespeople may have no project rights
+        help="Share of the project's closed tasks (or the progress of its last "
+        "status update when it has no task); 100 when done.",
+    )
+
+    def _auto_init(self):
+        """Create the new stored computed columns by hand on install.
+
+        Otherwise the ORM would compute them for every existing deal, lead by
+        lead, which takes minutes on a large database: the rank is filled
+        set-based by the post-init hook (``_crm_rank_sync``), the completion
+        date has nothing to compute before a project is linked, and the lost
+        category is copied in one query.
+        """
+        cr = self.env.cr
+        if not sql.column_exists(cr, self._table, "crm_rank"):
+            sql.create_column(cr, self._table, "crm_rank", "varchar")
+        if not sql.column_exists(cr, self._table, "completion_date"):
+            sql.create_column(cr, self._table, "completion_date", "date")
+        if not sql.column_exists(cr, self._table, "lost_reason_category"):
+            sql.create_column(cr, self._table, "lost_reason_category", "varchar")
+            if sql.column_exists(cr, "crm_lost_reason", "category"):
+                cr.execute(
+                    SQL(
+                        "UPDATE crm_lead l SET lost_reason_category = r.category"
+                        " FROM crm_lost_reason r WHERE r.id = l.lost_reason_id"
+                    )
+                )
+        return super()._auto_init()
+
+    @api.depends("project_id.construction_done_date", "date_closed")
+    def _compute_completion_date(self):
+        """From the project when there is one; a hand-set date stays otherwise.
+
+        The project is done on the day it was completed, but never before the
+        deal was won (see ``_check_completion_date``).
+        """
+        for lead in self:
+            if not lead.project_id:
+                continue
+            done = lead.project_id.construction_done_date
+            if done and lead.date_closed:
+                done = max(done, lead.date_closed.date())
+            lead.completion_date = done
+
+    @api.depends(
+        "project_id",
+        "project_id.construction_done_date",
+        "project_id.last_update_status",
+        "completion_date",
+        "won_status",
+    )
+    def _compute_construction(self):
+        today = fields.Date.context_today(self)
+        for lead in self:
+            project = lead.project_id
+            if project:
+                state, progress = project._crm_construction_state(today)
+            elif lead.won_status == "won" and lead.completion_date:
+                done = lead.completion_date <= today
+                state, progress = ("done", 100.0) if done else ("in_progress", 0.0)
+            else:
+                state, progress = False, 0.0
+            lead.construction_state = state
+            lead.construction_progress = progress
+
+    @api.constrains("referrer_partner_id", "partner_id")
+    def _check_referrer_partner_id(self):
+        for lead in self:
+            customer = lead.partner_id.commercial_partner_id
+            if customer and lead.referrer_partner_id.commercial_partner_id == customer:
+                raise ValidationError(
+                    self.env._(
+                        "%(customer)s cannot be their own referrer (deal %(deal)s).",
+                        customer=customer.display_name,
+                        deal=lead.display_name,
+                    )
+                )
+
+    def _crm_rank_after_change(self, fnames=None):
+        """Side effects of a deal's change (``fnames`` written, None on create)."""
+        if fnames is None or not LOST_FOLLOWUP_FIELDS.isdisjoint(fnames):
+            self._crm_lost_followup_schedule()
+        if fnames is None or not REFERRER_FIELDS.isdisjoint(fnames):
+            self._crm_referrer_carry_over()
+
+    def _crm_lost_followup_schedule(self):
+        """Schedule the follow-up of the lost reason's playbook on lost deals.
+
+        One open follow-up per deal: losing again (or writing the same reason
+        again) keeps the open one; losing for another reason replaces it.
+        """
+        if self.env.context.get("mail_activity_automation_skip"):
+            return
+        leads = self.filtered(
+            lambda lead: lead.won_status == "lost"
+            and lead.lost_reason_id.followup_activity_type_id
+        )
+        if not leads:
+            return
+        open_followups = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "crm.lead"),
+                ("res_id", "in", leads.ids),
+                ("crm_lost_reason_id", "!=", False),
+            ]
+        )
+        reason_by_lead = {lead.id: lead.lost_reason_id for lead in leads}
+        outdated = open_followups.filtered(
+            lambda act: act.crm_lost_reason_id != reason_by_lead[act.res_id]
+        )
+        outdated.unlink()
+        kept = {act.res_id for act in open_followups - outdated}
+        todo = leads.filtered(lambda lead: lead.id not in kept)
+        if not todo:
+            return
+        today = fields.Date.context_today(self)
+        model_id = self.env["ir.model"]._get_id("crm.lead")
+        channels = dict(
+            self.env["crm.lost.reason"]._fields["followup_channel"]._description_selection(
+                self.env
+            )
+        )
+        vals_list = []
+        for lead in todo:
+            reason = lead.lost_reason_id
+            if reason.followup_channel:
+                note = self.env._(
+                    "Lost reason: %(reason)s. Channel: %(channel)s.",
+                    reason=reason.name,
+                    channel=channels[reason.followup_channel],
+                )
+            else:
+                note = self.env._("Lost reason: %(reason)s.", reason=reason.name)
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": lead.id,
+                    "activity_type_id": reason.followup_activity_type_id.id,
+                    "summary": reason.followup_instruction or reason.name,
+                    "note": Markup("<p>%s</p>") % note,
+                    "date_deadline": today + datetime.timedelta(days=reason.followup_delay_days),
+                    "user_id": lead.user_id.id or self.env.uid,
+                    "automated": True,
+                    "crm_lost_reason_id": reason.id,
+                }
+            )
+        self.env["mail.activity"].create(vals_list)
+
+    def _crm_referrer_carry_over(self):
+        """A customer without a referrer takes the referrer of their new lead."""
+        customers_by_referrer = defaultdict(lambda: self.env["res.partner"])
+        seen = self.env["res.partner"]
+        for lead in self.filtered(lambda lead: lead.referrer_partner_id and lead.partner_id):
+            customer = lead.partner_id.commercial_partner_id
+            referrer = lead.referrer_partner_id
+            if (
+                customer in seen
+                or customer.referrer_partner_id
+                or referrer.commercial_partner_id == customer
+            ):
+                continue
+            seen |= customer
+            customers_by_referrer[referrer] |= customer
+        for referrer, customers in customers_by_referrer.items():
+            customers.write({"referrer_partner_id": referrer.id})
+
+    def _prepare_construction_project_values(self):
+        self.ensure_one()
+        return {
+            "name": self.name,
+            "partner_id": self.partner_id.id,
+            "user_id": self.user_id.id,
+            "company_id": self.company_id.id,
+        }
+
+    def action_create_construction_project(self):
+        """Create the construction project of won deals (one each) and link it."""
+        leads = self.filtered(lambda lead: lead.won_status == "won" and not lead.project_id)
+        if not leads:
+            raise UserError(
+                self.env._("Only a won deal without a project can get a construction project.")
+            )
+        leads.check_access("write")
+        # Salespeople hand their won deals over to construction without project
+        # manager rights: only the projects of deals they may edit are created.
+        projects_sudo = self.env["project.project"].sudo().create(
+            [lead._prepare_construction_project_values() for lead in leads]
+        )
+        for lead, project_sudo in zip(leads, projects_sudo, strict=True):
+            lead.project_id = project_sudo.id  # one value per deal
+        if len(leads) == 1:
+            return leads.action_open_construction_project()
+        return True
+
+    def action_open_construction_project(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "project.project",
+            "res_id": self.project_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }

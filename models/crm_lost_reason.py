@@ -1,4 +1,23 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+LOST_CATEGORIES = [
+    ("budget", "Budget"),
+    ("competitor", "Competitor"),
+    ("timing", "Timing / Postponed"),
+    ("plan_changed", "Plan Changed"),
+    ("complaint", "Dissatisfaction / Complaint"),
+    ("no_response", "No Response"),
+    ("other", "Other"),
+]
+FOLLOWUP_CHANNELS = [
+    ("phone", "Phone Call"),
+    ("visit", "Visit"),
+    ("email", "E-mail"),
+    ("direct_mail", "Direct Mail (DM)"),
+    ("event", "Campaign / Event Invitation"),
+]
+MAX_FOLLOWUP_DELAY = 3650  # ten years: anything longer is a typo
 
 
 class CrmLostReason(models.Model):
@@ -9,3 +28,45 @@ class CrmLostReason(models.Model):
         help="Losing a past customer's deal for this reason makes the customer "
         "defected (for example a complaint).",
     )
+    category = fields.Selection(
+        LOST_CATEGORIES,
+        required=True,
+        default="other",
+        help="Groups the lost reasons in the lost analysis.",
+    )
+    followup_activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Follow-up Activity",
+        domain="[('res_model', 'in', (False, 'crm.lead'))]",
+        help="Losing a deal for this reason schedules this activity on the deal for "
+        "its salesperson. Leave empty for no follow-up.",
+    )
+    followup_delay_days = fields.Integer(
+        string="Follow-up After (days)",
+        default=90,
+        help="Days between the loss and the follow-up activity's due date.",
+    )
+    followup_channel = fields.Selection(
+        FOLLOWUP_CHANNELS,
+        string="Follow-up Channel",
+        help="How the salesperson gets back to the customer.",
+    )
+    followup_instruction = fields.Char(
+        string="Follow-up Instruction",
+        translate=True,
+        help="What the salesperson should do, in one sentence; it becomes the "
+        "activity's summary.",
+    )
+
+    @api.constrains("followup_delay_days")
+    def _check_followup_delay_days(self):
+        for reason in self:
+            if not 0 <= reason.followup_delay_days <= MAX_FOLLOWUP_DELAY:
+                raise ValidationError(
+                    self.env._(
+                        "The follow-up of the lost reason %(reason)s must be due between "
+                        "0 and %(max)s days after the loss.",
+                        reason=reason.name,
+                        max=MAX_FOLLOWUP_DELAY,
+                    )
+                )

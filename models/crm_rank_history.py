@@ -1,16 +1,19 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..engine import facts as rank_facts
+
 CAUSES = [
     ("deal", "Deal change"),
-    ("referral", "Referral"),
+    ("referral", "New referral"),
     ("construction", "Construction"),
     ("scheduled", "Scheduled update"),
     ("manual", "Manual"),
     ("install", "Installation"),
 ]
-# A dormant customer who comes back to one of these ranks was reactivated.
-REACTIVATED_RANKS = ("gathering", "prospect", "contracted")
+# A dormant customer who comes back for one of these reasons (a new inquiry,
+# opportunity or contract) was reactivated; one who is only contacted was not.
+REACTIVATION_REASONS = ("inquiry", "open_opportunity", "construction")
 
 
 class CrmRankHistory(models.Model):
@@ -37,7 +40,6 @@ class CrmRankHistory(models.Model):
     )
     new_rank = fields.Selection(
         selection=lambda self: self.env["res.partner"]._fields["crm_rank"].selection,
-        string="New Rank",
     )
     reason = fields.Selection(
         selection=lambda self: self.env["res.partner"]._fields["crm_rank_reason"].selection,
@@ -51,45 +53,169 @@ class CrmRankHistory(models.Model):
         help="A dormant customer came back with a new inquiry or opportunity.",
     )
 
-    @api.depends("old_rank", "new_rank")
+    @api.depends("old_rank", "new_rank", "reason")
     def _compute_is_reactivation(self):
+        # A new inquiry, opportunity or contract: a dormant customer who is only
+        # contacted goes back to after-care, which is not a reactivation.
         for entry in self:
-            entry.is_reactivation = entry.old_rank == "dormant" and entry.new_rank in REACTIVATED_RANKS
+            entry.is_reactivation = entry.old_rank == "dormant" and entry.reason in REACTIVATION_REASONS
+
+    salesperson_id = fields.Many2one(
+        "res.users",
+        index="btree_not_null",
+        help="Salesperson of the customer's last completed work when the rank changed.",
+    )
+    became_dormant = fields.Boolean(
+        compute="_compute_became_dormant",
+        store=True,
+        help="The customer became dormant with this change.",
+    )
+
+    @api.depends("old_rank", "new_rank")
+    def _compute_became_dormant(self):
+        for entry in self:
+            entry.became_dormant = entry.new_rank == "dormant" and entry.old_rank != "dormant"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Remember who followed the customer at the time (one query per batch)."""
+        partner_ids = {
+            vals["partner_id"] for vals in vals_list if vals.get("partner_id") and "salesperson_id" not in vals
+        }
+        if partner_ids:
+            self.env.flush_all()
+            today = fields.Date.context_today(self)
+            commercial = {
+                partner.id: partner.commercial_partner_id.id
+                for partner in self.env["res.partner"].sudo().browse(partner_ids)
+            }
+            last_deals = rank_facts.last_completed_deals(self.env, set(commercial.values()), today)
+            vals_list = [
+                vals
+                if "salesperson_id" in vals or not vals.get("partner_id")
+                else {
+                    **vals,
+                    "salesperson_id": last_deals.get(commercial[vals["partner_id"]], {}).get("last_deal_user_id"),
+                }
+                for vals in vals_list
+            ]
+        return super().create(vals_list)
 
     @api.model
     def _create_set_based(self, rows, cause):
         """Insert many history rows in one query, for bulk rank updates.
 
-        Stores what ``create`` would store, the computed fields included.
+        Stores what ``create`` would store: the company, the salesperson of the
+        customer's last completed work and the computed fields
+        (``_compute_is_reactivation``, ``_compute_became_dormant``).
 
         :param rows: ``[(partner id, old rank, new rank, reason)]``
         """
         if not rows:
             return
         partner_ids, old_ranks, new_ranks, reasons = (list(column) for column in zip(*rows, strict=True))
+        self.env.flush_all()
+        today = fields.Date.context_today(self)
+        commercial = dict(
+            self.env.execute_query(
+                SQL("SELECT id, commercial_partner_id FROM res_partner WHERE id = ANY(%s)", partner_ids)
+            )
+        )
+        last_deals = rank_facts.last_completed_deals(self.env, set(commercial.values()), today)
+        salesperson_ids = [
+            last_deals.get(commercial.get(partner_id), {}).get("last_deal_user_id") for partner_id in partner_ids
+        ]
         now = self.env.cr.now()
         self.env.execute_query(
             SQL(
                 """
                 INSERT INTO crm_rank_history (partner_id, company_id, old_rank, new_rank, reason, cause,
-                                              date, user_id, is_reactivation, create_uid, create_date,
-                                              write_uid, write_date)
+                                              date, user_id, salesperson_id, is_reactivation,
+                                              became_dormant, create_uid, create_date, write_uid,
+                                              write_date)
                 SELECT v.partner_id, p.company_id, v.old_rank, v.new_rank, v.reason, %(cause)s,
-                       %(date)s, %(uid)s,
-                       COALESCE(v.old_rank = 'dormant' AND v.new_rank = ANY(%(reactivated)s), false),
+                       %(date)s, %(uid)s, v.salesperson_id,
+                       COALESCE(v.old_rank = 'dormant' AND v.reason = ANY(%(reactivated)s), false),
+                       COALESCE(v.new_rank = 'dormant' AND v.old_rank IS DISTINCT FROM 'dormant', false),
                        %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM unnest(%(partner_ids)s::int[], %(old_ranks)s::varchar[], %(new_ranks)s::varchar[],
-                              %(reasons)s::varchar[]) AS v(partner_id, old_rank, new_rank, reason)
+                              %(reasons)s::varchar[], %(salesperson_ids)s::int[])
+                       AS v(partner_id, old_rank, new_rank, reason, salesperson_id)
                   JOIN res_partner p ON p.id = v.partner_id
                 """,
                 cause=cause,
                 date=fields.Datetime.now(),
                 uid=self.env.uid,
-                reactivated=list(REACTIVATED_RANKS),
+                reactivated=list(REACTIVATION_REASONS),
                 now=now,
                 partner_ids=partner_ids,
                 old_ranks=[rank or None for rank in old_ranks],
                 new_ranks=[rank or None for rank in new_ranks],
                 reasons=[reason or None for reason in reasons],
+                salesperson_ids=salesperson_ids,
             )
         )
+
+    # ------------------------------------------------------------
+    # DEMO
+    # ------------------------------------------------------------
+
+    @api.model
+    def _crm_rank_demo_backdate(self):
+        """Demo data only: date the demo customers' history along their deals.
+
+        Demo records are all created at install; without this the history (and
+        the customers-per-rank report) would start on the day of the demo.
+        """
+        self.env.flush_all()
+        demo_partner_ids = (
+            self.env["ir.model.data"]
+            .search([("module", "=", "crm_customer_rank"), ("model", "=", "res.partner")])
+            .mapped("res_id")
+        )
+        self.env.execute_query(
+            SQL(
+                """
+                WITH facts AS (
+                    SELECT p.commercial_partner_id AS partner_id,
+                           MIN(l.create_date) AS first_lead,
+                           MAX(l.date_closed) FILTER (WHERE l.won_status = 'won') AS last_won,
+                           MAX(l.date_closed) FILTER (WHERE l.won_status = 'lost') AS last_lost,
+                           MAX(l.completion_date) FILTER (WHERE l.won_status = 'won')
+                               AS last_completion
+                      FROM crm_lead l
+                      JOIN res_partner p ON p.id = l.partner_id
+                     WHERE p.commercial_partner_id = ANY(%(ids)s)
+                  GROUP BY 1
+                )
+                UPDATE crm_rank_history h
+                   SET date = LEAST(h.date, CASE
+                       WHEN h.new_rank IN ('gathering', 'prospect') THEN f.first_lead
+                       WHEN h.new_rank = 'contracted' AND h.reason = 'construction'
+                           THEN f.last_won
+                       WHEN h.new_rank = 'contracted' THEN f.last_completion::timestamp
+                       WHEN h.new_rank = 'lost' THEN f.last_lost
+                       WHEN h.new_rank = 'dormant'
+                           THEN f.last_completion::timestamp + INTERVAL '365 days'
+                   END)
+                  FROM facts f
+                 WHERE h.partner_id = f.partner_id
+                """,
+                ids=demo_partner_ids,
+            )
+        )
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_partner p
+                   SET crm_rank_date = last.date::date
+                  FROM (SELECT DISTINCT ON (partner_id) partner_id, date
+                          FROM crm_rank_history
+                      ORDER BY partner_id, date DESC, id DESC) AS last
+                 WHERE p.commercial_partner_id = last.partner_id
+                   AND p.id = ANY(%(ids)s)
+                """,
+                ids=demo_partner_ids,
+            )
+        )
+        self.env.invalidate_all()

@@ -1,9 +1,11 @@
 import logging
 from collections import defaultdict
 
-from odoo import api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import SQL
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL, plaintext2html
 
 from ..engine import facts as rank_facts
 from ..engine import rules
@@ -36,11 +38,30 @@ ENGINE_FIELDS = frozenset({"crm_rank", "crm_rank_reason", "crm_rank_date"})
 RANK_TRIGGER_FIELDS = frozenset(
     {"parent_id", "is_company", "referrer_partner_id", "is_defected"}
 )
+DEFECTION_REASONS = [
+    ("complaint", "Complaint"),
+    ("competitor", "Went to a competitor"),
+    ("moved", "Moved away"),
+    ("no_contact", "Asked not to be contacted"),
+    ("other", "Other"),
+]
+# Fields only a sales manager (or the server itself) may set or clear.
+DEFECTION_FIELDS = frozenset(
+    {
+        "is_defected",
+        "defection_reason",
+        "defection_date",
+        "defection_note",
+        "defection_user_id",
+        "crm_rank_reinstated_date",
+    }
+)
 CRON_LOCK_KEY = 7205461901  # pg advisory lock: one rank update at a time
 CRON_BATCH_SIZE = 100_000
 CRON_RESUME_PARAM = "crm_customer_rank.cron_resume"
 # From this many changes at once, ranks are written set-based (no chatter line).
 BULK_MIN_CHANGES = 500
+CRON_BATCH_SIZE_PARAM = "crm_customer_rank.cron_batch_size"
 
 
 class ResPartner(models.Model):
@@ -54,27 +75,34 @@ class ResPartner(models.Model):
         index=True,
         tracking=True,
         group_expand=True,
+        groups="base.group_user",
         help="Kept up to date from the customer's deals, constructions, referrals "
         "and contacts; shared by a company and its contact persons.",
     )
     crm_rank_reason = fields.Selection(
-        CRM_RANK_REASONS, string="Rank Reason", readonly=True, copy=False
+        CRM_RANK_REASONS, string="Rank Reason", readonly=True, copy=False, groups="base.group_user"
     )
-    crm_rank_date = fields.Date(string="Rank Since", readonly=True, copy=False)
+    crm_rank_date = fields.Date(string="Rank Since", readonly=True, copy=False, groups="base.group_user")
     crm_rank_history_ids = fields.One2many(
-        "crm.rank.history", "partner_id", string="Rank History", readonly=True
+        "crm.rank.history",
+        "partner_id",
+        string="Rank History",
+        readonly=True,
+        groups="sales_team.group_sale_salesman",
     )
     is_defected = fields.Boolean(
         string="Defected",
         readonly=True,
         copy=False,
         tracking=True,
+        groups="sales_team.group_sale_salesman",
         help="Set by a sales manager; a defected customer receives no marketing.",
     )
     crm_rank_reinstated_date = fields.Datetime(
         string="Reinstated On",
         readonly=True,
         copy=False,
+        groups="sales_team.group_sale_salesman",
         help="Deals lost for a defection reason before this moment no longer make "
         "the customer defected.",
     )
@@ -83,23 +111,39 @@ class ResPartner(models.Model):
         string="Referred By",
         index="btree_not_null",
         tracking=True,
+        groups="base.group_user",
         help="The customer who referred this customer to us.",
     )
     # Facts shown on the form (not stored: read in one batch from the engine).
     crm_open_deal_count = fields.Integer(
-        string="Open Deals", compute="_compute_crm_rank_facts"
+        string="Open Deals", compute="_compute_crm_rank_facts", groups="base.group_user"
     )
     crm_won_deal_count = fields.Integer(
-        string="Won Deals", compute="_compute_crm_rank_facts"
+        string="Won Deals", compute="_compute_crm_rank_facts", groups="base.group_user"
     )
     crm_last_completion_date = fields.Date(
-        string="Last Completion", compute="_compute_crm_rank_facts"
+        string="Last Completion", compute="_compute_crm_rank_facts", groups="base.group_user"
     )
     crm_last_contact_date = fields.Date(
-        string="Last Contact", compute="_compute_crm_rank_facts"
+        string="Last Contact", compute="_compute_crm_rank_facts", groups="base.group_user"
     )
     crm_referral_count = fields.Integer(
-        string="Referrals", compute="_compute_crm_rank_facts"
+        string="Referral Count", compute="_compute_crm_rank_facts", groups="base.group_user"
+    )
+    # Defection (is_defected above): set and cleared by the defection wizards.
+    defection_reason = fields.Selection(
+        DEFECTION_REASONS, readonly=True, copy=False, groups="sales_team.group_sale_salesman"
+    )
+    defection_date = fields.Date(
+        string="Defected On", readonly=True, copy=False, groups="sales_team.group_sale_salesman"
+    )
+    defection_note = fields.Text(readonly=True, copy=False, groups="sales_team.group_sale_salesman")
+    defection_user_id = fields.Many2one(
+        "res.users",
+        string="Marked Defected By",
+        readonly=True,
+        copy=False,
+        groups="sales_team.group_sale_salesman",
     )
 
     # ------------------------------------------------------------
@@ -130,6 +174,9 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._crm_rank_check_engine_write(vals_list)
+        self._crm_rank_check_defection_write(
+            [{key: value for key, value in vals.items() if value} for vals in vals_list]
+        )
         partners = super().create(vals_list)
         if any(vals.get("referrer_partner_id") for vals in vals_list):
             partners.referrer_partner_id._crm_rank_refresh("referral")
@@ -137,6 +184,7 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         self._crm_rank_check_engine_write([vals])
+        self._crm_rank_check_defection_write([vals])
         trigger = not RANK_TRIGGER_FIELDS.isdisjoint(vals)
         before = self._crm_rank_affected() if trigger else self.browse()
         res = super().write(vals)
@@ -146,7 +194,8 @@ class ResPartner(models.Model):
         return res
 
     def _crm_rank_check_engine_write(self, vals_list):
-        if self.env.context.get("crm_rank_engine"):
+        # the context key alone could come from a client: the engine also runs as superuser
+        if self.env.su and self.env.context.get("crm_rank_engine"):
             return
         if any(not ENGINE_FIELDS.isdisjoint(vals) for vals in vals_list):
             raise UserError(
@@ -157,9 +206,70 @@ class ResPartner(models.Model):
                 )
             )
 
+    def _crm_rank_check_defection_write(self, vals_list):
+        """Only sales managers set or clear a defection, whatever the client sends.
+
+        The superuser passes too: the engine, data files and tests.
+        """
+        if not any(not DEFECTION_FIELDS.isdisjoint(vals) for vals in vals_list):
+            return
+        if self.env.su or self.env.user.has_group("sales_team.group_sale_manager"):
+            return
+        raise AccessError(
+            self.env._(
+                "Only sales managers can mark a customer defected or reinstate a "
+                "defected customer."
+            )
+        )
+
     def _crm_rank_affected(self):
         """Commercial partners whose rank may depend on these partners."""
-        return self.commercial_partner_id | self.referrer_partner_id.commercial_partner_id
+        partners_sudo = self.sudo()  # referrers count whoever edits (e.g. a portal user)
+        return partners_sudo.commercial_partner_id | partners_sudo.referrer_partner_id.commercial_partner_id
+
+    # ------------------------------------------------------------
+    # DEFECTION
+    # ------------------------------------------------------------
+
+    def _crm_rank_mark_defected(self, reason, note=False):
+        """Mark the commercial customers of ``self`` defected, now and until reinstated."""
+        customers = self.commercial_partner_id
+        customers.write(
+            {
+                "is_defected": True,
+                "defection_reason": reason,
+                "defection_note": note or False,
+                "defection_date": fields.Date.context_today(self),
+                "defection_user_id": self.env.uid,
+            }
+        )  # moves the rank at once (cause "manual")
+        label = dict(self._fields["defection_reason"]._description_selection(self.env))[reason]
+        body = Markup("<p>%s</p>") % self.env._("Marked defected: %(reason)s", reason=label)
+        customers._crm_rank_log(body, note)
+
+    def _crm_rank_reinstate(self, note=False):
+        """Reinstate the commercial customers of ``self``: their rank follows their deals again.
+
+        Deals lost for a defection reason before now no longer count.
+        """
+        customers = self.commercial_partner_id
+        customers.write(
+            {
+                "is_defected": False,
+                "defection_reason": False,
+                "defection_note": False,
+                "defection_date": False,
+                "defection_user_id": False,
+                "crm_rank_reinstated_date": fields.Datetime.now(),
+            }
+        )  # moves the rank at once (cause "manual")
+        customers._crm_rank_log(Markup("<p>%s</p>") % self.env._("Reinstated"), note)
+
+    def _crm_rank_log(self, body, note=False):
+        """Log on the chatter; a log is not a contact with the customer (facts.py)."""
+        if note:
+            body += plaintext2html(note)
+        self._message_log_batch(bodies=dict.fromkeys(self.ids, body))
 
     # ------------------------------------------------------------
     # RANK ENGINE
@@ -167,16 +277,32 @@ class ResPartner(models.Model):
 
     @api.model
     def _crm_rank_thresholds(self):
-        """Return ``(company_id, deal_facts) -> (dormancy_days, referral_threshold)``."""
-        companies_sudo = self.env["res.company"].sudo().search([])  # settings of all
+        """Return ``(company_id, deal_facts) -> (dormancy_days, referral_threshold)``.
+
+        The dormancy period is the company's, unless the customer's last completed
+        work has kinds of work (CRM tags) with a period of their own.
+        """
+        companies_sudo = self.env["res.company"].sudo().search_fetch(  # settings of all
+            [("crm_rank_dormancy_days", ">", 0)],
+            ["crm_rank_dormancy_days", "crm_rank_referral_threshold"],
+        )
         settings = {
             company.id: (company.crm_rank_dormancy_days, company.crm_rank_referral_threshold)
             for company in companies_sudo
         }
         default = settings.get(self.env.company.id, (365, 1))
+        # periods per kind of work (crm.tag), the same whoever triggers the update
+        tags_sudo = self.env["crm.tag"].sudo().search_fetch(
+            [("crm_rank_dormancy_days", ">", 0)], ["crm_rank_dormancy_days"]
+        )
+        tag_days = {tag.id: tag.crm_rank_dormancy_days for tag in tags_sudo}
 
-        def thresholds(company_id, _deal):
-            return settings.get(company_id, default)
+        def thresholds(company_id, deal):
+            dormancy_days, referral_threshold = settings.get(company_id, default)
+            periods = [tag_days[tag_id] for tag_id in deal.get("last_deal_tag_ids") or () if tag_id in tag_days]
+            if periods:  # the last completed work's kinds of work: the shortest period
+                dormancy_days = min(periods)
+            return dormancy_days, referral_threshold
 
         return thresholds
 
@@ -266,6 +392,9 @@ class ResPartner(models.Model):
                 if pid in commercial_ids and old[0] != new[0]
             ]
         )
+        self._crm_rank_on_changes(
+            {pid: change for pid, change in changes.items() if pid in commercial_ids}, cause
+        )
 
     @api.model
     def _crm_rank_candidate_ids(self, after_id=0):
@@ -296,7 +425,7 @@ class ResPartner(models.Model):
         return [row[0] for row in rows]
 
     @api.model
-    def _crm_rank_update_all(self, cause="scheduled", batch_size=CRON_BATCH_SIZE):
+    def _crm_rank_update_all(self, cause="scheduled", batch_size=None):
         """Bring every rank up to date, batch by batch.
 
         Inside a scheduled action each batch is committed with
@@ -304,8 +433,12 @@ class ResPartner(models.Model):
         stopped resumes where it stopped; elsewhere (install, tests, shell) it
         runs in the caller's transaction. A failing batch is retried one
         customer at a time so one bad record doesn't stop the others.
+
+        :param batch_size: customers per batch; by default the system parameter
+            ``crm_customer_rank.cron_batch_size``, else ``CRON_BATCH_SIZE``
         """
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        batch_size = batch_size or self._crm_rank_batch_size()
         if not self._crm_rank_lock(True):
             _logger.info("Customer rank update already running elsewhere: skipped")
             return 0
@@ -313,6 +446,18 @@ class ResPartner(models.Model):
             return self._crm_rank_update_all_locked(cause, batch_size, in_cron)
         finally:
             self._crm_rank_lock(False)
+
+    @api.model
+    def _crm_rank_batch_size(self):
+        """Customers per batch of the full update (system parameter, else ``CRON_BATCH_SIZE``)."""
+        value = self.env["ir.config_parameter"].sudo().get_param(CRON_BATCH_SIZE_PARAM)
+        if not value:
+            return CRON_BATCH_SIZE
+        size = int(value) if value.strip().isdecimal() else 0
+        if size < 1:
+            _logger.warning("Ignored %s=%r: not a number of customers", CRON_BATCH_SIZE_PARAM, value)
+            return CRON_BATCH_SIZE
+        return size
 
     @api.model
     def _crm_rank_update_all_locked(self, cause, batch_size, in_cron):
@@ -382,6 +527,8 @@ class ResPartner(models.Model):
         after an import, a long pause of the scheduled action), where writing
         customer by customer with chatter tracking would take minutes. The
         rank history keeps every change; the chatter gets no tracking line.
+        The subscribers of rank changes (``_crm_rank_on_changes``) are told as
+        on the customer-by-customer path.
         """
         self.env.flush_all()
         ids, ranks, reasons, rank_changed = [], [], [], []
@@ -430,3 +577,259 @@ class ResPartner(models.Model):
             cause,
         )
         self.env["crm.lead"]._crm_rank_sync(ids)
+        self._crm_rank_on_changes(
+            {pid: change for pid, change in changes.items() if pid in commercial_ids}, cause
+        )
+
+    # ------------------------------------------------------------
+    # GUIDANCE
+    # ------------------------------------------------------------
+
+    crm_rank_hint = fields.Char(
+        string="Rank Hint", compute="_compute_crm_rank_guidance", groups="base.group_user"
+    )
+    crm_rank_guidance = fields.Text(
+        string="How to Treat This Customer",
+        compute="_compute_crm_rank_guidance",
+        groups="base.group_user",
+    )
+
+    @api.depends("crm_rank", "company_id")
+    @api.depends_context("lang", "company")
+    def _compute_crm_rank_guidance(self):
+        guidance = self.env["crm.rank.guidance"].sudo()._for_partners(self)  # shared texts
+        for partner in self:
+            record = guidance.get(partner.id)
+            partner.crm_rank_hint = record.hint if record else False
+            partner.crm_rank_guidance = record.guidance if record else False
+
+    # ------------------------------------------------------------
+    # REACTIVATION (subscribers of rank changes)
+    # ------------------------------------------------------------
+
+    crm_contact_channel = fields.Selection(
+        [
+            ("phone", "Phone"),
+            ("email", "Email"),
+            ("direct_mail", "Direct Mail"),
+            ("fax", "Fax"),
+        ],
+        string="Preferred Channel",
+        help="How the customer prefers to be approached. Empty: automatic (phone, else "
+        "e-mail, else direct mail to the postal address, else fax, depending on the data "
+        "we have).",
+    )
+    fax = fields.Char(help="Fax number, for customers who prefer to be approached by fax.")
+    # Facts to judge why a customer went quiet (not stored: read in one batch).
+    crm_days_since_contact = fields.Integer(
+        string="Days Since Last Contact", compute="_compute_crm_reactivation_facts"
+    )
+    crm_last_contract_date = fields.Date(string="Last Contract", compute="_compute_crm_reactivation_facts")
+    crm_days_since_contract = fields.Integer(
+        string="Days Since Last Contract", compute="_compute_crm_reactivation_facts"
+    )
+    crm_won_amount = fields.Monetary(
+        string="Won Amount",
+        currency_field="crm_currency_id",
+        compute="_compute_crm_reactivation_facts",
+        help="Sum of the expected revenue of the customer's won deals.",
+    )
+    crm_currency_id = fields.Many2one(
+        "res.currency", string="Currency", compute="_compute_crm_reactivation_facts"
+    )
+    crm_first_source_id = fields.Many2one(
+        "utm.source",
+        string="Acquisition Source",
+        compute="_compute_crm_reactivation_facts",
+        help="Source of the customer's first inquiry.",
+    )
+    crm_first_medium_id = fields.Many2one(
+        "utm.medium",
+        string="Acquisition Medium",
+        compute="_compute_crm_reactivation_facts",
+        help="Medium of the customer's first inquiry.",
+    )
+    crm_last_lost_reason_id = fields.Many2one(
+        "crm.lost.reason", string="Last Lost Reason", compute="_compute_crm_reactivation_facts"
+    )
+    crm_last_work_tag_ids = fields.Many2many(
+        "crm.tag",
+        string="Last Work",
+        compute="_compute_crm_reactivation_facts",
+        help="Kinds of work of the customer's last completed deal.",
+    )
+
+    @api.model
+    def _crm_rank_on_changes(self, changes, cause):
+        """Side effects of rank changes, called by the engine after writing them.
+
+        Subscribers react to rank changes and never decide ranks.
+
+        :param changes: ``{commercial partner id: ((old rank, old reason), (rank, reason))}``
+        :param cause: what caused the update (``crm.rank.history`` causes)
+        """
+        self.env["crm.rank.reactivation"]._on_rank_changes(changes, cause)
+
+    @api.model
+    def _commercial_fields(self):
+        """Contact persons share their company's preferred channel, as they share its rank."""
+        return [*super()._commercial_fields(), "crm_contact_channel"]
+
+    @api.depends("commercial_partner_id")
+    def _compute_crm_reactivation_facts(self):
+        commercial_ids = [pid for pid in self.commercial_partner_id.ids if pid]
+        today = fields.Date.context_today(self)
+        facts = rank_facts.reactivation_facts(self.env, commercial_ids, today) if commercial_ids else {}
+        for partner in self:
+            fact = facts.get(partner.commercial_partner_id.id) or {}
+            partner.crm_days_since_contact = fact.get("days_since_contact") or 0
+            partner.crm_last_contract_date = fact.get("last_contract")
+            partner.crm_days_since_contract = fact.get("days_since_contract") or 0
+            partner.crm_won_amount = fact.get("won_amount") or 0.0
+            partner.crm_currency_id = self.env.company.currency_id
+            partner.crm_first_source_id = fact.get("first_source_id")
+            partner.crm_first_medium_id = fact.get("first_medium_id")
+            partner.crm_last_lost_reason_id = fact.get("last_lost_reason_id")
+            partner.crm_last_work_tag_ids = [Command.set(fact.get("last_deal_tag_ids") or [])]
+
+    def _crm_rank_has_postal_address(self):
+        """Enough of an address for a direct mail: street and city, or a postal code."""
+        self.ensure_one()
+        return bool(((self.street or "").strip() and (self.city or "").strip()) or (self.zip or "").strip())
+    # REFERRALS, LAST LOST REASON, CONSTRUCTIONS
+    # ------------------------------------------------------------
+
+    # Sales facts: internal users only, like the rank itself.
+    referral_partner_ids = fields.One2many(
+        "res.partner",
+        "referrer_partner_id",
+        string="Referred Customers",
+        readonly=True,
+        groups="base.group_user",
+    )
+    referral_count = fields.Integer(
+        string="Referred Customers Count",
+        compute="_compute_referral_counts",
+        groups="base.group_user",
+        help="How many customers (companies or individuals) this customer referred.",
+    )
+    referral_won_count = fields.Integer(
+        string="Referred Customers Signed",
+        compute="_compute_referral_counts",
+        groups="base.group_user",
+        help="How many of the referred customers signed a deal.",
+    )
+    crm_last_lost_reason_id = fields.Many2one(
+        "crm.lost.reason",
+        string="Last Lost Reason",
+        compute="_compute_crm_last_lost_reason",
+        groups="base.group_user",
+        help="Why the customer's most recently lost deal was lost.",
+    )
+    crm_last_lost_category = fields.Selection(
+        selection=lambda self: self.env["crm.lost.reason"]._fields["category"].selection,
+        string="Last Lost Category",
+        compute="_compute_crm_last_lost_reason",
+        groups="base.group_user",
+    )
+    crm_construction_ids = fields.Many2many(
+        "project.project",
+        string="Constructions in Progress",
+        compute="_compute_crm_construction_ids",
+        groups="base.group_user",
+        help="Construction projects of the customer's won deals that are not done yet.",
+    )
+
+    @api.depends("commercial_partner_id")
+    def _compute_referral_counts(self):
+        commercial_ids = [pid for pid in self.commercial_partner_id.ids if pid]
+        referred = rank_facts.referred_customers(self.env, commercial_ids) if commercial_ids else {}
+        for partner in self:
+            signed = referred.get(partner.commercial_partner_id.id, {})
+            partner.referral_count = len(signed)
+            partner.referral_won_count = sum(signed.values())
+
+    @api.depends("commercial_partner_id")
+    def _compute_crm_last_lost_reason(self):
+        commercial_ids = [pid for pid in self.commercial_partner_id.ids if pid]
+        reasons = rank_facts.last_lost_reasons(self.env, commercial_ids) if commercial_ids else {}
+        all_reasons = self.env["crm.lost.reason"].browse({rid for rid in reasons.values() if rid})
+        for partner in self:
+            reason = all_reasons.browse(reasons.get(partner.commercial_partner_id.id))
+            reason = reason.with_prefetch(all_reasons._prefetch_ids)
+            partner.crm_last_lost_reason_id = reason
+            partner.crm_last_lost_category = reason.category
+
+    @api.depends("commercial_partner_id")
+    def _compute_crm_construction_ids(self):
+        commercial = self.commercial_partner_id.filtered("id")
+        projects = self.env["project.project"]
+        if commercial:
+            projects = projects.search(
+                [
+                    ("construction_done_date", "=", False),
+                    (
+                        "crm_lead_ids",
+                        "any",
+                        [
+                            ("partner_id.commercial_partner_id", "in", commercial.ids),
+                            ("won_status", "=", "won"),
+                        ],
+                    ),
+                ]
+            )
+        by_customer = defaultdict(lambda: self.env["project.project"])
+        for lead in projects.crm_lead_ids:
+            if lead.won_status == "won":
+                by_customer[lead.partner_id.commercial_partner_id.id] |= lead.project_id
+        for partner in self:
+            partner.crm_construction_ids = by_customer[partner.commercial_partner_id.id]
+
+    @api.constrains("referrer_partner_id", "parent_id")
+    def _check_referrer_partner_id(self):
+        """Nobody refers themselves, and referrals never go round in a circle.
+
+        Checked between commercial customers (a contact's referral is their
+        company's), for these partners' links and, as a contact may have moved
+        to another company, for the links of the customers they referred.
+        """
+        # the check must see every link, whatever the user may read
+        partners_sudo = self.sudo().with_context(active_test=False)
+        linked = partners_sudo.filtered("referrer_partner_id") | partners_sudo.referral_partner_ids
+        for partner in linked:
+            if partner.referrer_partner_id.commercial_partner_id == partner.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(customer)s cannot be their own referrer, nor be referred by a "
+                        "contact of the same company.",
+                        customer=partner.commercial_partner_id.display_name,
+                    )
+                )
+        if not linked:
+            return
+        in_cycle = rank_facts.referral_cycles(self.env, linked.commercial_partner_id.ids)
+        for partner in linked:
+            if partner.commercial_partner_id.id in in_cycle:
+                raise ValidationError(
+                    self.env._(
+                        "%(customer)s cannot be referred by %(referrer)s: %(referrer)s was "
+                        "already referred by %(customer)s, directly or through other "
+                        "customers. A referral cannot go round in a circle.",
+                        customer=partner.commercial_partner_id.display_name,
+                        referrer=partner.referrer_partner_id.commercial_partner_id.display_name,
+                    )
+                )
+
+    def action_open_referred_customers(self):
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        referred = rank_facts.referred_customers(self.env, commercial.ids).get(commercial.id, {})
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Referred by %(customer)s", customer=commercial.display_name),
+            "res_model": "res.partner",
+            "view_mode": "list,kanban,form",
+            "views": [(False, "list"), (False, "kanban"), (False, "form")],
+            "domain": [("id", "in", list(referred))],
+            "context": {"default_referrer_partner_id": commercial.id},
+        }

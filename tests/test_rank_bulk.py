@@ -11,6 +11,7 @@ from odoo.tools import SQL
 from odoo.addons.crm_customer_rank.engine import facts as rank_facts
 from odoo.addons.crm_customer_rank.hooks import post_init_hook
 from odoo.addons.crm_customer_rank.models import res_partner as res_partner_module
+from odoo.addons.crm_customer_rank.models.crm_rank_reactivation import CHANNEL_ACTIVITY_TYPES
 
 from .common import CrmRankCase
 
@@ -128,6 +129,17 @@ class TestRankBulk(CrmRankCase):
             self.assertRank(self.after_care_2, "dormant", "quiet")
             self.assertRank(self.referrer, "referral", "referrals")
             self.assertEqual(self.after_care.crm_rank_date, later.date())
+            # the subscribers are told, as on the customer-by-customer path
+            activities = self.env["mail.activity"].search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", (self.after_care | self.after_care_2).ids),
+                    ("activity_type_id", "in", [self.env.ref(x).id for x in CHANNEL_ACTIVITY_TYPES.values()]),
+                ]
+            )
+            self.assertEqual(
+                sorted(activities.mapped("res_id")), sorted((self.after_care | self.after_care_2).ids)
+            )
             for customer in self.after_care | self.after_care_2:
                 customer.message_post(body="Called again", message_type="comment")
             self._update_all()
@@ -139,7 +151,11 @@ class TestRankBulk(CrmRankCase):
             [(h.old_rank, h.new_rank, h.cause) for h in history[-2:]],
             [("contracted", "dormant", "scheduled"), ("dormant", "contracted", "scheduled")],
         )
-        self.assertEqual(history[-2:].mapped("is_reactivation"), [False, True])
+        # only contacted again: back to after-care, which is not a reactivation
+        self.assertEqual(history[-2:].mapped("is_reactivation"), [False, False])
+        self.assertEqual(history[-2:].mapped("became_dormant"), [True, False])
+        self.assertEqual(history[-2:].salesperson_id, self.salesman, "as the ORM create fills it")
+        self.assertEqual(history[-2:].company_id, self.after_care.company_id)
         self.assertEqual(self.after_care.opportunity_ids.crm_rank, "contracted")
 
     def test_small_change_set_tracked_in_chatter(self):

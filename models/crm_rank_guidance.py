@@ -1,0 +1,57 @@
+from odoo import api, fields, models
+
+from .res_partner import CRM_RANKS
+
+
+class CrmRankGuidance(models.Model):
+    """How to treat a customer of a rank: shown wherever staff meet the customer.
+
+    Shipped defaults have no company; a manager can edit them or add a
+    company-specific text, which wins for that company's customers.
+    """
+
+    _name = "crm.rank.guidance"
+    _description = "Customer Rank Guidance"
+    _order = "sequence, id"
+
+    rank = fields.Selection(CRM_RANKS, required=True, string="Customer Rank")
+    sequence = fields.Integer(default=10)
+    company_id = fields.Many2one(
+        "res.company", help="Leave empty to use it for every company."
+    )
+    hint = fields.Char(
+        required=True,
+        translate=True,
+        help="A few words shown on kanban cards and in search results.",
+    )
+    guidance = fields.Text(
+        required=True,
+        translate=True,
+        help="How to treat this customer, what to avoid and the next step.",
+    )
+    active = fields.Boolean(default=True)
+
+    _rank_company_unique = models.UniqueIndex(
+        "(rank, COALESCE(company_id, 0)) WHERE active",
+        "There is already a guidance for this rank and company.",
+    )
+
+    @api.model
+    def _for_partners(self, partners):
+        """Return ``{partner id: guidance record}`` in one query for all partners."""
+        records = self.search([("company_id", "in", [False, *partners.company_id.ids])])
+        by_key = {}
+        for record in records:  # company-specific texts override the shared ones
+            key = (record.rank, record.company_id.id)
+            by_key.setdefault(key, record)
+        default_company = self.env.company.id
+        result = {}
+        for partner in partners:
+            rank = partner.crm_rank
+            if not rank:
+                continue
+            company_id = partner.company_id.id or default_company
+            result[partner.id] = (
+                by_key.get((rank, company_id)) or by_key.get((rank, False)) or self.browse()
+            )
+        return result

@@ -1,0 +1,226 @@
+from collections import defaultdict
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import format_amount, format_date
+
+from ..engine import facts as rank_facts
+from ..engine import outreach
+
+# Activity type of each channel (data/mail_activity_type_data.xml).
+CHANNEL_ACTIVITY_TYPES = {
+    "phone": "crm_customer_rank.mail_activity_type_reactivation_call",
+    "email": "crm_customer_rank.mail_activity_type_reactivation_email",
+    "direct_mail": "crm_customer_rank.mail_activity_type_direct_mail",
+    "fax": "crm_customer_rank.mail_activity_type_fax",
+}
+
+
+class CrmRankReactivation(models.AbstractModel):
+    """Hand each newly dormant customer to the right person, with the facts.
+
+    A subscriber of the rank engine (``res.partner._crm_rank_on_changes``): it
+    reacts to rank changes and never decides ranks. Everything is set-based:
+    a few queries for the facts, one for the open activities, one ``create``
+    for all the activities of a batch.
+    """
+
+    _name = "crm.rank.reactivation"
+    _description = "Dormant Customer Reactivation"
+
+    @api.model
+    def _on_rank_changes(self, changes, cause):
+        """Schedule a reactivation activity for customers that just became dormant.
+
+        Not at install: a database full of old customers would bury the sales
+        team under activities; the reactivation campaign handles that backlog.
+        """
+        if cause == "install":
+            return
+        dormant_ids = [pid for pid, (old, new) in changes.items() if new[0] == "dormant" and old[0] != "dormant"]
+        if dormant_ids:
+            self._schedule(dormant_ids)
+
+    @api.model
+    def _activity_types(self):
+        """``{channel: mail.activity.type}`` for the channels whose type exists."""
+        types = {}
+        for channel, xmlid in CHANNEL_ACTIVITY_TYPES.items():
+            activity_type = self.env.ref(xmlid, raise_if_not_found=False)
+            if activity_type:
+                types[channel] = activity_type
+        return types
+
+    @api.model
+    def _open_activity_partner_ids(self, partner_ids):
+        """Customers among ``partner_ids`` with an open reactivation activity (one query)."""
+        types = self._activity_types()
+        # every open reactivation counts, whoever it is assigned to
+        activities_sudo = self.env["mail.activity"].sudo()
+        groups = activities_sudo._read_group(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", list(partner_ids)),
+                ("activity_type_id", "in", [t.id for t in types.values()]),
+            ],
+            ["res_id"],
+        )
+        return {res_id for (res_id,) in groups}
+
+    @api.model
+    def _schedule(self, partner_ids, channel=None, date_deadline=None):
+        """Schedule one reactivation activity per commercial customer.
+
+        Defected customers and customers who already have an open reactivation
+        activity are left out.
+
+        :param channel: force a channel (the campaign's call list); by default
+            the customer's preference, or the best channel their data allows.
+        :param date_deadline: force the deadline; by default today, moved to the
+            next outreach month of their kind of work.
+        :return: the created activities (``mail.activity``, sudo).
+        """
+        today = fields.Date.context_today(self)
+        facts = rank_facts.reactivation_facts(self.env, partner_ids, today)
+        busy = self._open_activity_partner_ids(partner_ids)
+        todo = [pid for pid in partner_ids if not facts[pid]["is_defected"] and pid not in busy]
+        activity_types = self._activity_types()
+        if not todo or "phone" not in activity_types:
+            return self.env["mail.activity"].sudo()
+        contacts = rank_facts.contact_channel_facts(self.env, todo)
+        assignees = self._assignees({pid: facts[pid] for pid in todo}, contacts)
+        # settings and names are read whoever triggered the change
+        tags_sudo = (
+            self.env["crm.tag"].sudo().browse({tag_id for pid in todo for tag_id in facts[pid]["last_deal_tag_ids"]})
+        )
+        months_by_tag = {tag.id: tag._crm_rank_outreach_months() for tag in tags_sudo}
+        users_sudo = self.env["res.users"].sudo().browse(set(assignees.values()) - {False})
+        users_by_id = {user.id: user for user in users_sudo}
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        by_lang = defaultdict(list)
+        for pid in todo:
+            user = users_by_id.get(assignees[pid])
+            by_lang[(user and user.lang) or self.env.lang or self.env.user.lang].append(pid)
+        vals_list = []
+        for lang, pids in by_lang.items():
+            lang_self = self.with_context(lang=lang)
+            names = lang_self._facts_names([facts[pid] for pid in pids])
+            for pid in pids:
+                fact = facts[pid]
+                contact = contacts.get(pid, {})
+                chosen = channel or outreach.choose_channel(
+                    contact.get("preference"),
+                    phone=contact.get("phone"),
+                    email=contact.get("email") and not contact.get("email_blacklisted"),
+                    postal=contact.get("postal"),
+                    fax=contact.get("fax"),
+                )
+                activity_type = activity_types.get(chosen) or activity_types["phone"]
+                months = set()
+                for tag_id in fact["last_deal_tag_ids"]:
+                    months |= months_by_tag.get(tag_id, set())
+                vals_list.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": pid,
+                        "activity_type_id": activity_type.id,
+                        "user_id": assignees[pid],
+                        "date_deadline": date_deadline or outreach.outreach_day(today, months),
+                        "summary": lang_self.env._("Reactivate this dormant customer"),
+                        "note": lang_self._facts_html(lang_self._facts_lines(fact, names)),
+                        "automated": True,
+                    }
+                )
+        # the engine's side effect, whoever triggered the rank change; no e-mail per
+        # activity: they appear in each salesperson's activities
+        activities_sudo = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
+        # mail.activity computes the document name one record at a time: read them at once
+        activities_sudo.env["res.partner"].browse(todo).mapped("display_name")
+        return activities_sudo.create(vals_list)
+
+    @api.model
+    def _assignees(self, facts, contacts):
+        """``{partner id: user id or False}``: who approaches each customer.
+
+        The salesperson of their last completed work; when that user is archived,
+        gone or not an internal user, the leader of that deal's sales team; then
+        the customer's own salesperson; else nobody (the activity stays on the
+        customer, unassigned, for a manager to hand out).
+        """
+        user_ids = {fact["last_deal_user_id"] for fact in facts.values()}
+        user_ids |= {contact.get("user_id") for contact in contacts.values()}
+        team_ids = {fact["last_deal_team_id"] for fact in facts.values()} - {None}
+        # who may receive work is a question of settings, not of the caller's rights
+        teams_sudo = self.env["crm.team"].sudo().with_context(active_test=False).browse(team_ids)
+        leaders = {team.id: team.user_id.id for team in teams_sudo}
+        users_sudo = (
+            self.env["res.users"]
+            .sudo()
+            .with_context(active_test=False)
+            .browse((user_ids | set(leaders.values())) - {None, False})
+        )
+        valid = {user.id for user in users_sudo.exists() if user.active and not user.share}
+        result = {}
+        for pid, fact in facts.items():
+            candidates = (
+                fact["last_deal_user_id"],
+                leaders.get(fact["last_deal_team_id"]),
+                contacts.get(pid, {}).get("user_id"),
+            )
+            result[pid] = next((uid for uid in candidates if uid in valid), False)
+        return result
+
+    @api.model
+    def _facts_names(self, facts):
+        """Names of the records the facts refer to, read at once in ``self.env``'s language."""
+        # names only, shown to whoever reads the customer or the activity
+        env_sudo = self.sudo().with_context(active_test=False).env
+        ids = defaultdict(set)
+        for fact in facts:
+            ids["utm.source"].add(fact["first_source_id"])
+            ids["utm.medium"].add(fact["first_medium_id"])
+            ids["crm.lost.reason"].add(fact["last_lost_reason_id"])
+            ids["crm.tag"].update(fact["last_deal_tag_ids"])
+        return {
+            model: {record.id: record.name for record in env_sudo[model].browse(record_ids - {None, False})}
+            for model, record_ids in ids.items()
+        }
+
+    @api.model
+    def _facts_lines(self, fact, names):
+        """``[(label, value)]``: the reactivation facts, readable, in ``self.env``'s language."""
+        env = self.env
+        today = fields.Date.context_today(self)
+
+        def since(day):
+            if not day:
+                return env._("never")
+            return env._("%(date)s (%(days)s days ago)", date=format_date(env, day), days=(today - day).days)
+
+        acquisition = " / ".join(
+            filter(
+                None,
+                (
+                    names["utm.source"].get(fact["first_source_id"]),
+                    names["utm.medium"].get(fact["first_medium_id"]),
+                ),
+            )
+        )
+        work = ", ".join(names["crm.tag"][tag_id] for tag_id in fact["last_deal_tag_ids"])
+        return [
+            (env._("Last contact"), since(fact["last_contact"])),
+            (env._("Last contract"), since(fact["last_contract"])),
+            (env._("Won deals"), str(fact["won_count"])),
+            (env._("Won amount"), format_amount(env, fact["won_amount"] or 0.0, env.company.currency_id)),
+            (env._("Last work"), work or "-"),
+            (env._("Acquisition channel"), acquisition or "-"),
+            (env._("Last lost reason"), names["crm.lost.reason"].get(fact["last_lost_reason_id"]) or "-"),
+            (env._("Defected"), env._("Yes") if fact["is_defected"] else env._("No")),
+        ]
+
+    @api.model
+    def _facts_html(self, lines):
+        """The facts as an HTML note (labels are already translated)."""
+        items = Markup("").join(Markup("<li><b>%s</b>: %s</li>") % (label, value) for label, value in lines)
+        return Markup("<p>%s</p><ul>%s</ul>") % (self.env._("Why this customer went quiet:"), items)

@@ -1,0 +1,109 @@
+from odoo import api, fields, models
+from odoo.fields import Domain
+
+# Composers in mass mode without a mailing leave defected customers out on these
+# models only: elsewhere a mass send is a business message (quotations, event
+# reminders), not marketing.
+MARKETING_MODELS = frozenset({"res.partner", "crm.lead", "mailing.contact"})
+
+
+class MailingMailing(models.Model):
+    _inherit = "mailing.mailing"
+
+    crm_defected_excluded_count = fields.Integer(
+        string="Excluded (defected)",
+        compute="_compute_crm_defected_excluded_count",
+        help="Recipients matched by this mailing's filter or lists who are defected "
+        "customers (or their contacts): they receive nothing.",
+    )
+
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
+    @api.depends("mailing_model_id", "mailing_domain", "contact_list_ids")
+    def _compute_crm_defected_excluded_count(self):
+        for mailing in self:
+            if not mailing.mailing_model_real:
+                mailing.crm_defected_excluded_count = 0
+                continue
+            domain = mailing._crm_rank_defected_recipients_domain()
+            mailing.crm_defected_excluded_count = (
+                0 if domain.is_false() else self.env[mailing.mailing_model_real].search_count(domain)
+            )
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_view_crm_defected_excluded(self):
+        """The recipients this mailing leaves out because they are defected."""
+        self.ensure_one()
+        domain = self._crm_rank_defected_recipients_domain()
+        ids = [] if domain.is_false() else self.env[self.mailing_model_real].search(domain).ids
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Excluded (defected)"),
+            "res_model": self.mailing_model_real,
+            "views": [(False, "list"), (False, "form")],
+            "domain": [("id", "in", ids)],
+            "context": {"create": False},
+        }
+
+    # ------------------------------------------------------------
+    # RECIPIENTS
+    # ------------------------------------------------------------
+
+    def _get_recipients_domain(self):
+        """Defected customers never receive a mailing, whatever its filter or lists.
+
+        This domain feeds the recipient count, e-mail and SMS sending, the queue
+        and A/B tests; explicit recipients go through the composers instead
+        (see ``wizards/mail_compose_message.py`` and ``wizards/sms_composer.py``).
+        """
+        domain = super()._get_recipients_domain()
+        defected = self._crm_rank_defected_domain(self.mailing_model_real)
+        return domain if defected.is_false() else domain & ~defected
+
+    def _crm_rank_defected_recipients_domain(self):
+        """Records this mailing's own filter or lists match and leaves out as defected."""
+        self.ensure_one()
+        defected = self._crm_rank_defected_domain(self.mailing_model_real)
+        if defected.is_false():
+            return defected
+        return Domain(self._parse_mailing_domain()) & defected
+
+    @api.model
+    def _crm_rank_defected_domain(self, model_name):
+        """Domain of the ``model_name`` records that reach a defected customer.
+
+        It reads the stored rank only: contacts of a defected company carry the
+        company's rank. Partners are matched archived or not and whatever the
+        sender may read (``any!``), so a rule never lets a defected customer through.
+        """
+        if model_name == "res.partner":
+            return Domain("crm_rank", "=", "defected")
+        if model_name == "mailing.contact":
+            return Domain("crm_is_defected", "=", True)
+        model = self.env[model_name]
+        if not hasattr(model, "_mail_get_partner_fields"):
+            return Domain.FALSE
+        partner_fields = [
+            fname
+            for fname in model._mail_get_partner_fields()
+            if (field := model._fields.get(fname))
+            and field.store
+            and field.type == "many2one"
+            and field.comodel_name == "res.partner"
+        ]
+        return Domain.OR(Domain(fname, "any!", [("crm_rank", "=", "defected")]) for fname in partner_fields)
+
+    @api.model
+    def _crm_rank_defected_ids(self, model_name, res_ids):
+        """The ids among ``res_ids`` that reach a defected customer."""
+        defected = self._crm_rank_defected_domain(model_name)
+        if defected.is_false() or not res_ids:
+            return set()
+        # sudo: the exclusion must see every record, whatever the sender may read
+        records_sudo = self.env[model_name].sudo().with_context(active_test=False)
+        return set(records_sudo.search(Domain("id", "in", list(res_ids)) & defected).ids)

@@ -1,0 +1,132 @@
+from odoo import api, fields, models
+
+# Project fields whose change can complete (or reopen) a construction.
+CONSTRUCTION_TRIGGER_FIELDS = frozenset(
+    {"stage_id", "last_update_id", "last_update_status", "date", "active"}
+)
+
+
+class ProjectProject(models.Model):
+    _inherit = "project.project"
+
+    crm_lead_ids = fields.One2many(
+        "crm.lead",
+        "project_id",
+        string="Deals",
+        context={"active_test": False},
+        readonly=True,
+    )
+    crm_lead_count = fields.Integer(string="Deal Count", compute="_compute_crm_lead_count")
+    construction_done_date = fields.Date(
+        string="Construction Completed On",
+        compute="_compute_construction_done_date",
+        store=True,
+        copy=False,
+        help="Set when the project is done: its stage is folded (Done, Cancelled) or "
+        "its last status update is Complete. The end date when it is already past, "
+        "otherwise the day it was marked done.",
+    )
+
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
+    def _compute_crm_lead_count(self):
+        counts = dict(
+            self.env["crm.lead"]
+            .with_context(active_test=False)
+            ._read_group([("project_id", "in", self.ids)], ["project_id"], ["__count"])
+        )
+        for project in self:
+            project.crm_lead_count = counts.get(project, 0)
+
+    @api.depends("stage_id.fold", "last_update_status", "date")
+    def _compute_construction_done_date(self):
+        today = fields.Date.context_today(self)
+        for project in self:
+            if not project._crm_construction_is_done():
+                project.construction_done_date = False
+            elif project.date and project.date <= today:
+                project.construction_done_date = project.date
+            else:
+                # keep the day it became done
+                project.construction_done_date = project.construction_done_date or today
+
+    def _crm_construction_is_done(self):
+        """A construction is done when its project is closed.
+
+        Odoo considers projects in a folded stage closed (Done and Cancelled by
+        default); without project stages, a status update "Complete" closes it.
+        """
+        self.ensure_one()
+        return bool(self.stage_id.fold) or self.last_update_status == "done"
+
+    def _crm_construction_state(self, today):
+        """Return ``(state, progress in %)`` of the construction of this project."""
+        self.ensure_one()
+        if self.construction_done_date:
+            return "done", 100.0
+        if self.task_count:
+            progress = 100.0 * self.task_completion_percentage
+        else:
+            progress = float(self.last_update_id.progress or 0)
+        started = (
+            progress
+            or self.last_update_status not in (False, "to_define")
+            or (self.date_start and self.date_start <= today)
+        )
+        return ("in_progress" if started else "not_started"), progress
+
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
+
+    def write(self, vals):
+        # checked before super(): project.write() pops last_update_status
+        trigger = not CONSTRUCTION_TRIGGER_FIELDS.isdisjoint(vals)
+        res = super().write(vals)
+        if trigger:
+            self._crm_construction_refresh()
+        return res
+
+    def _crm_construction_refresh(self):
+        """The customers of these projects' deals: rank now (construction changed)."""
+        if not self:
+            return
+        # project users may have no CRM rights; only the deals' customers are read
+        leads_sudo = (
+            self.env["crm.lead"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("project_id", "in", self.ids)])
+        )
+        if leads_sudo:
+            leads_sudo.partner_id._crm_rank_refresh("construction")
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_open_crm_leads(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm.crm_lead_action_pipeline"
+        )
+        action.update(
+            {
+                "name": self.env._("Deals"),
+                "domain": [("project_id", "=", self.id)],
+                "context": {"active_test": False, "default_project_id": self.id},
+                "view_mode": "list,form",
+                "views": [(False, "list"), (False, "form")],
+            }
+        )
+        if self.crm_lead_count == 1:
+            action.update(
+                {
+                    "res_id": self.crm_lead_ids.id,
+                    "view_mode": "form",
+                    "views": [(False, "form")],
+                }
+            )
+        return action

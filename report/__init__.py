@@ -1,0 +1,3 @@
+from . import crm_rank_report
+from . import crm_rank_snapshot
+from . import crm_rank_reactivation_report

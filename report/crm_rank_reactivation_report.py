@@ -1,0 +1,78 @@
+from odoo import fields, models
+from odoo.tools import SQL
+
+
+class CrmRankReactivationReport(models.Model):
+    """One row each time a customer became dormant, and whether they came back.
+
+    The reactivation rate of a period and a salesperson is the share of the
+    customers who became dormant in that period (followed by that salesperson)
+    who later came back with a new inquiry, opportunity or contract, before
+    becoming dormant again. Each row weighs one, so the average of the rate is
+    the rate of any group.
+    """
+
+    _name = "crm.rank.reactivation.report"
+    _description = "Reactivation of Dormant Customers"
+    _auto = False
+    _rec_name = "partner_id"
+    _order = "date desc"
+
+    date = fields.Datetime(string="Became Dormant On", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Salesperson",
+        readonly=True,
+        help="Salesperson of the customer's last completed work when they became dormant.",
+    )
+    company_id = fields.Many2one("res.company", readonly=True)
+    reactivation_date = fields.Datetime(string="Came Back On", readonly=True)
+    dormant_count = fields.Integer(string="Became Dormant", readonly=True)
+    reactivated_count = fields.Integer(string="Came Back", readonly=True)
+    reactivation_rate = fields.Float(
+        string="Reactivation Rate (%)",
+        readonly=True,
+        aggregator="avg",
+        help="Share of the customers who became dormant and came back.",
+    )
+    days_to_reactivation = fields.Float(
+        string="Days to Come Back",
+        readonly=True,
+        aggregator="avg",
+        help="Days between becoming dormant and coming back (reactivated customers only).",
+    )
+
+    @property
+    def _table_query(self):
+        return SQL(
+            """
+            SELECT h.id AS id,
+                   h.date AS date,
+                   h.partner_id AS partner_id,
+                   h.salesperson_id AS user_id,
+                   h.company_id AS company_id,
+                   back.date AS reactivation_date,
+                   1 AS dormant_count,
+                   CASE WHEN back.id IS NULL THEN 0 ELSE 1 END AS reactivated_count,
+                   CASE WHEN back.id IS NULL THEN 0.0 ELSE 100.0 END AS reactivation_rate,
+                   EXTRACT(EPOCH FROM back.date - h.date) / 86400.0 AS days_to_reactivation
+              FROM crm_rank_history h
+         LEFT JOIN LATERAL (
+                   SELECT r.id, r.date
+                     FROM crm_rank_history r
+                    WHERE r.partner_id = h.partner_id
+                      AND r.is_reactivation
+                      AND (r.date, r.id) > (h.date, h.id)
+                      AND NOT EXISTS (
+                          SELECT 1 FROM crm_rank_history d
+                           WHERE d.partner_id = h.partner_id
+                             AND d.became_dormant
+                             AND (d.date, d.id) > (h.date, h.id)
+                             AND (d.date, d.id) < (r.date, r.id))
+                 ORDER BY r.date, r.id
+                    LIMIT 1
+                   ) AS back ON TRUE
+             WHERE h.became_dormant
+            """
+        )

@@ -1,0 +1,76 @@
+"""Manager answers: inquiries, contracts, conversion rate, lost reasons, ranks over time."""
+
+import datetime
+
+from odoo.tests import freeze_time, tagged
+
+from .common import CrmRankCase
+
+
+@tagged("post_install", "-at_install")
+class TestRankReports(CrmRankCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other_salesman = cls.env["res.users"].create(
+            {
+                "name": "Second Salesman",
+                "login": "rank_salesman_2",
+                "group_ids": [(6, 0, cls.env.ref("sales_team.group_sale_salesman").ids)],
+            }
+        )
+        cls.won_a = cls._won(cls._customer("Signed A"), expected_revenue=2_000_000)
+        cls.won_b = cls._won(cls._customer("Signed B"), expected_revenue=1_000_000)
+        cls.lost_a = cls._lost(cls._customer("Lost A"))
+        cls.open_a = cls._deal(cls._customer("Open A"), user_id=cls.other_salesman.id)
+        cls.deals = cls.won_a | cls.won_b | cls.lost_a | cls.open_a
+
+    def _report(self, groupby, aggregates, domain=()):
+        return self.env["crm.rank.report"]._read_group(
+            [("lead_id", "in", self.deals.ids), *domain], groupby, aggregates
+        )
+
+    def test_inquiries_contracts_conversion_by_salesperson(self):
+        rows = {
+            user: (inquiries, contracts, rate, amount)
+            for user, inquiries, contracts, rate, amount in self._report(
+                ["user_id"],
+                ["inquiry_count:sum", "won_count:sum", "conversion_rate:avg", "won_amount:sum"],
+            )
+        }
+        self.assertEqual(rows[self.salesman], (3, 2, 200 / 3, 3_000_000))
+        self.assertEqual(rows[self.other_salesman], (1, 0, 0.0, 0.0))
+
+    def test_lost_by_reason_and_click_through(self):
+        rows = self._report(["lost_reason_id"], ["lost_count:sum"], [("won_status", "=", "lost")])
+        self.assertEqual(rows, [(self.lost_reason, 1)])
+        line = self.env["crm.rank.report"].search([("lead_id", "=", self.lost_a.id)])
+        action = line.action_open_lead()
+        self.assertEqual((action["res_model"], action["res_id"]), ("crm.lead", self.lost_a.id))
+        action = self.env["crm.rank.report"].action_open_leads([("lead_id", "in", self.deals.ids)])
+        self.assertEqual(
+            set(self.env["crm.lead"].with_context(active_test=False).search(action["domain"]).ids),
+            set(self.deals.ids),
+        )
+
+    def test_rank_of_customer_in_report(self):
+        rows = dict(self._report(["crm_rank"], ["__count"]))
+        self.assertEqual(rows, {"contracted": 2, "lost": 1, "prospect": 1})
+
+    def test_customers_per_rank_by_month(self):
+        customer = self._customer("Monthly")
+        start = datetime.datetime(2026, 1, 15, 10)
+        with freeze_time(start):
+            deal = self._deal(customer)
+        with freeze_time(start + datetime.timedelta(days=40)):
+            deal.action_set_won()
+        snapshot = self.env["crm.rank.snapshot"]
+        by_month = {
+            month: rank
+            for month, rank in snapshot._read_group(
+                [("partner_id", "=", customer.id)], ["month:month", "crm_rank"]
+            )
+        }
+        self.assertEqual(by_month[datetime.date(2026, 1, 1)], "prospect")
+        self.assertEqual(by_month[datetime.date(2026, 2, 1)], "contracted")
+        self.assertEqual(len(snapshot.search([("partner_id", "=", customer.id)])), len(by_month))

@@ -1,0 +1,162 @@
+"""Take the README screenshots of a running Odoo with the demo database.
+
+Usage (Odoo served by ``bash tools/run.sh`` on 127.0.0.1:8069 in another shell):
+
+    python3 tools/screenshots.py --url http://127.0.0.1:8069 --db crm_rank_demo
+
+Logs in through JSON-RPC, drives headless Chromium over the DevTools protocol
+(``websocket-client``, installed with requirements-dev.txt) and writes PNG files
+to ``docs/``. Only loopback URLs are accepted.
+"""
+
+import argparse
+import base64
+import json
+import pathlib
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+import websocket
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SHOTS = [
+    # (file, path under /odoo, what to wait for)
+    ("pipeline-by-rank.png", "action-crm_customer_rank.crm_lead_action_rank", ".o_kanban_group"),
+    ("customers-by-rank.png", "action-crm_customer_rank.res_partner_action_crm_rank", ".o_kanban_group"),
+    ("customer-form.png", "action-crm_customer_rank.res_partner_action_crm_rank/{partner}", ".o_form_view"),
+    ("report.png", "action-crm_customer_rank.crm_rank_report_action", ".o_pivot"),
+]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def json_rpc(url, path, params, cookie=None):
+    data = json.dumps({"jsonrpc": "2.0", "method": "call", "params": params}).encode()
+    request = urllib.request.Request(url + path, data, {"Content-Type": "application/json"})
+    if cookie:
+        request.add_header("Cookie", f"session_id={cookie}")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        body = json.loads(response.read())
+        session = response.headers.get("Set-Cookie", "")
+    if body.get("error"):
+        raise SystemExit(f"Odoo answered an error: {body['error']}")
+    cookie = cookie or session.split("session_id=")[1].split(";")[0]
+    return body["result"], cookie
+
+
+class Browser:
+    """Just enough of the Chrome DevTools protocol to navigate and capture."""
+
+    def __init__(self, chromium, width=1440, height=900):
+        self.port = free_port()
+        self.profile = tempfile.mkdtemp(prefix="crm-rank-shots-")
+        self.process = subprocess.Popen(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", "--disable-quic", f"--user-data-dir={self.profile}",
+             f"--remote-debugging-port={self.port}", f"--window-size={width},{height}",
+             "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        for _attempt in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/json") as res:
+                    pages = [t for t in json.loads(res.read()) if t["type"] == "page"]
+                if pages:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.1)
+        else:
+            raise SystemExit("Chromium did not start")
+        self.ws = websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=60)
+        self.next_id = 0
+
+    def call(self, method, **params):
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == self.next_id:
+                return message.get("result", {})
+
+    def wait_for(self, selector, timeout=30):
+        expression = f"!!document.querySelector({json.dumps(selector)})"
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            result = self.call("Runtime.evaluate", expression=expression)
+            if result.get("result", {}).get("value"):
+                time.sleep(1.5)  # let fonts and badges settle
+                return
+            time.sleep(0.3)
+        raise SystemExit(f"{selector} did not appear")
+
+    def close(self):
+        self.ws.close()
+        self.process.terminate()
+        self.process.wait(10)
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="http://127.0.0.1:8069")
+    parser.add_argument("--db", default="crm_rank_demo")
+    parser.add_argument("--login", default="admin")
+    parser.add_argument("--password", default="admin")
+    parser.add_argument("--lang", default="ja_JP")
+    parser.add_argument("--out", default=str(ROOT / "docs"))
+    args = parser.parse_args()
+    host = urllib.parse.urlparse(args.url).hostname
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit("screenshots are taken of a local Odoo only")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        raise SystemExit("chromium is missing (apt-get install chromium)")
+    _uid, cookie = json_rpc(
+        args.url, "/web/session/authenticate",
+        {"db": args.db, "login": args.login, "password": args.password},
+    )
+    partner_ids, _cookie = json_rpc(
+        args.url, "/web/dataset/call_kw",
+        {"model": "res.partner", "method": "search", "args": [[("crm_rank", "=", "dormant")]],
+         "kwargs": {"limit": 1, "order": "id"}},
+        cookie,
+    )
+    json_rpc(
+        args.url, "/web/dataset/call_kw",
+        {"model": "res.users", "method": "write",
+         "args": [[_uid["uid"]], {"lang": args.lang}], "kwargs": {}},
+        cookie,
+    )
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    browser = Browser(chromium)
+    try:
+        browser.call("Network.enable")
+        browser.call("Network.setCookie", name="session_id", value=cookie,
+                     domain=host, path="/")
+        for name, path, selector in SHOTS:
+            path = path.format(partner=partner_ids[0] if partner_ids else "")
+            browser.call("Page.navigate", url=f"{args.url}/odoo/{path}")
+            browser.wait_for(selector)
+            shot = browser.call("Page.captureScreenshot", format="png")
+            (out / name).write_bytes(base64.b64decode(shot["data"]))
+            print(f"wrote {out / name}")
+    finally:
+        browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

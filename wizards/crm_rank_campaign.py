@@ -1,0 +1,226 @@
+import base64
+import csv
+import io
+
+from odoo import Command, api, fields, models
+from odoo.fields import Domain
+
+from ..models.res_partner import CRM_RANKS
+
+
+class CrmRankCampaign(models.TransientModel):
+    """Approach a selection of customers at once: a mass mailing, a call list, or a
+    direct-mail / fax list. Defected customers are always left out."""
+
+    _name = "crm.rank.campaign"
+    _description = "Reactivation Campaign"
+
+    name = fields.Char(
+        string="Campaign",
+        required=True,
+        default=lambda self: self.env._("We would be glad to hear from you again"),
+        help="Subject of the mass mailing.",
+    )
+    partner_ids = fields.Many2many(
+        "res.partner",
+        "crm_rank_campaign_partner_rel",
+        string="Selected Customers",
+        help="Customers picked in the list; empty: every ranked customer matching the criteria.",
+    )
+    crm_rank = fields.Selection(CRM_RANKS, string="Customer Rank", default="dormant")
+    tag_ids = fields.Many2many(
+        "crm.tag",
+        string="Kind of Work",
+        help="Customers with a won deal of one of these kinds of work.",
+    )
+    user_ids = fields.Many2many(
+        "res.users",
+        string="Salespeople",
+        domain=[("share", "=", False)],
+        help="Customers followed by one of these salespeople (on the customer or on a won deal).",
+    )
+    state_ids = fields.Many2many("res.country.state", string="States")
+    city = fields.Char()
+    date_deadline = fields.Date(
+        string="Call On",
+        required=True,
+        default=fields.Date.context_today,
+        help="Due date of the call activities.",
+    )
+    customer_ids = fields.Many2many(
+        "res.partner",
+        string="Customers",
+        compute="_compute_customer_ids",
+    )
+    customer_count = fields.Integer(string="Customers to Approach", compute="_compute_customer_ids")
+    defected_count = fields.Integer(string="Defected (Left Out)", compute="_compute_customer_ids")
+    no_address_count = fields.Integer(string="Without Postal Address", compute="_compute_customer_ids")
+    no_fax_count = fields.Integer(string="Without Fax Number", compute="_compute_customer_ids")
+
+    # ------------------------------------------------------------
+    # DEFAULTS / COMPUTES
+    # ------------------------------------------------------------
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        context = self.env.context
+        if context.get("active_model") == "res.partner" and context.get("active_ids"):
+            partners = self.env["res.partner"].browse(context["active_ids"])
+            values["partner_ids"] = [Command.set(partners.commercial_partner_id.ids)]
+            values["crm_rank"] = False  # the picked customers, whatever their rank
+        return values
+
+    @api.depends("partner_ids", "crm_rank", "tag_ids", "user_ids", "state_ids", "city")
+    def _compute_customer_ids(self):
+        for wizard in self:
+            selected = wizard._selected_customers()
+            customers = selected.filtered(lambda p: not p.is_defected and p.crm_rank != "defected")
+            wizard.customer_ids = customers
+            wizard.customer_count = len(customers)
+            wizard.defected_count = len(selected) - len(customers)
+            wizard.no_address_count = len(customers.filtered(lambda p: not p._crm_rank_has_postal_address()))
+            wizard.no_fax_count = len(customers.filtered(lambda p: not (p.fax or "").strip()))
+
+    def _selected_customers(self):
+        """Commercial customers matching the selection and the criteria, defected included."""
+        self.ensure_one()
+        # a commercial customer: a company, or a person without a company
+        domain = Domain("crm_rank", "!=", False) & (Domain("is_company", "=", True) | Domain("parent_id", "=", False))
+        if self.partner_ids:
+            domain &= Domain("id", "in", self.partner_ids.commercial_partner_id.ids)
+        if self.crm_rank:
+            domain &= Domain("crm_rank", "=", self.crm_rank)
+        if self.state_ids:
+            domain &= Domain("state_id", "in", self.state_ids.ids)
+        if self.city:
+            domain &= Domain("city", "ilike", self.city.strip())
+        if self.tag_ids or self.user_ids:
+            deal_domain = Domain("won_status", "=", "won")
+            if self.tag_ids:
+                deal_domain &= Domain("tag_ids", "in", self.tag_ids.ids)
+            if self.user_ids:
+                deal_domain &= Domain("user_id", "in", self.user_ids.ids)
+            deals = self.env["crm.lead"].with_context(active_test=False)._read_group(deal_domain, ["partner_id"])
+            by_deal = Domain("id", "in", [partner.commercial_partner_id.id for (partner,) in deals])
+            if self.user_ids and not self.tag_ids:
+                by_deal |= Domain("user_id", "in", self.user_ids.ids)
+            domain &= by_deal
+        return self.env["res.partner"].search(domain)
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_create_mailing(self):
+        """A draft mass mailing to the customers; defected ones stay out even if the
+        customer becomes defected before it is sent."""
+        self.ensure_one()
+        mailing = self.env["mailing.mailing"].create(
+            {
+                "subject": self.name,
+                "mailing_type": "mail",
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "mailing_domain": repr(
+                    [
+                        ("id", "in", self.customer_ids.ids),
+                        ("is_defected", "=", False),
+                        ("crm_rank", "!=", "defected"),
+                    ]
+                ),
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mailing.mailing",
+            "res_id": mailing.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    def action_schedule_calls(self):
+        """A call list: one call activity per customer, for their salesperson."""
+        self.ensure_one()
+        activities = self.env["crm.rank.reactivation"]._schedule(
+            self.customer_ids.ids, channel="phone", date_deadline=self.date_deadline
+        )
+        busy = self.customer_count - len(activities)
+        message = self.env._(
+            "%(count)s call activities scheduled. Left out: %(defected)s defected customers, "
+            "%(busy)s customers who already have an open reactivation activity.",
+            count=len(activities),
+            defected=self.defected_count,
+            busy=busy,
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Call list"),
+                "message": message,
+                "type": "success" if activities else "warning",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_export_direct_mail(self):
+        """CSV of postal addresses in Japanese order, for a direct-mail print shop."""
+        self.ensure_one()
+        customers = self.customer_ids.filtered(lambda p: p._crm_rank_has_postal_address())
+        header = [self.env._("Postal Code"), self.env._("State"), self.env._("City")]
+        header += [self.env._("Street"), self.env._("Street 2"), self.env._("Addressee")]
+        rows = [self._csv_address(partner) for partner in customers]
+        filename = self.env._("direct_mail_list_%(date)s.csv", date=fields.Date.context_today(self))
+        return self._download_csv(filename, header, rows)
+
+    def action_export_fax(self):
+        """CSV of fax numbers, with the postal address, in Japanese order."""
+        self.ensure_one()
+        customers = self.customer_ids.filtered(lambda p: (p.fax or "").strip())
+        header = [self.env._("Fax"), self.env._("Postal Code"), self.env._("State"), self.env._("City")]
+        header += [self.env._("Street"), self.env._("Street 2"), self.env._("Addressee")]
+        rows = [[partner.fax.strip(), *self._csv_address(partner)] for partner in customers]
+        filename = self.env._("fax_list_%(date)s.csv", date=fields.Date.context_today(self))
+        return self._download_csv(filename, header, rows)
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
+    def _csv_address(self, partner):
+        """Postal code, state, city, street, street 2, name with its honorific:
+        様 for a person, 御中 for a company (Japanese usage)."""
+        honorific = "御中" if partner.is_company else "様"
+        return [
+            partner.zip or "",
+            partner.state_id.name or "",
+            partner.city or "",
+            partner.street or "",
+            partner.street2 or "",
+            f"{partner.name} {honorific}",
+        ]
+
+    def _download_csv(self, filename, header, rows):
+        """Store the CSV as an attachment of the wizard and download it.
+
+        UTF-8 with a byte order mark and CRLF line ends, so Excel on a Japanese
+        Windows opens it without garbling the kana and kanji.
+        """
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": filename,
+                "datas": base64.b64encode(buffer.getvalue().encode("utf-8-sig")),
+                "mimetype": "text/csv",
+                "res_model": self._name,
+                "res_id": self.id,
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "download",
+        }
