@@ -6,8 +6,8 @@ unit-tested on its own: the ORM gathers the facts (``engine/facts.py``), this
 module decides, and the models write what changed.
 """
 
-import dataclasses
 import datetime
+import typing
 
 # Keys of the rank selection, in the order of the lifecycle (used for display).
 RANKS = (
@@ -34,12 +34,12 @@ REASONS = (
 )
 
 
-@dataclasses.dataclass(frozen=True)
-class CustomerFacts:
+class CustomerFacts(typing.NamedTuple):
     """What the rules need to know about one commercial customer.
 
     Dates are ``datetime.date`` (closing moments ``datetime``); counts are ints. The defaults describe a
-    partner with no deal at all (no rank).
+    partner with no deal at all (no rank). A named tuple, not a dataclass: the
+    daily update builds one per customer, and a tuple is built several times faster.
     """
 
     deal_count: int = 0

@@ -5,8 +5,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, format_date
-from odoo.tools.sql import column_exists, create_column
+from odoo.tools import SQL, format_date, sql
 
 from .res_partner import CRM_RANKS
 
@@ -24,6 +23,14 @@ RANK_TRIGGER_FIELDS = frozenset(
         "referrer_partner_id",
         "project_id",
     }
+)
+# The rank a lead ``l`` gets from its own state: the set-based twin of
+# ``_crm_rank_own`` (test_rank_bulk checks that both agree).
+LEAD_OWN_RANK_SQL = SQL(
+    """CASE WHEN l.won_status = 'won' THEN 'contracted'
+            WHEN l.won_status = 'lost' THEN 'lost'
+            WHEN l.type = 'opportunity' AND l.active THEN 'prospect'
+            ELSE 'gathering' END"""
 )
 # Lead fields whose change can make a deal lost for a reason (playbook follow-up).
 LOST_FOLLOWUP_FIELDS = frozenset({"lost_reason_id", "active", "probability", "stage_id"})
@@ -183,6 +190,44 @@ class CrmLead(models.Model):
         self.env.invalidate_all()
 
     # ------------------------------------------------------------
+    # SET-BASED RANKS (install, large change sets)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _crm_rank_sync(self, partner_ids=None):
+        """Set the rank of leads from their customer's rank with SQL.
+
+        :param partner_ids: only the leads of these partners; all leads when
+            ``None``. Same result as ``_compute_crm_rank``.
+        """
+        self.env.flush_all()
+        rank = SQL("COALESCE(p.crm_rank, %s)", LEAD_OWN_RANK_SQL)
+        only = SQL("l.partner_id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL("TRUE")
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE crm_lead l SET crm_rank = %(rank)s
+                  FROM res_partner p
+                 WHERE p.id = l.partner_id AND %(only)s
+                   AND l.crm_rank IS DISTINCT FROM %(rank)s
+                """,
+                rank=rank,
+                only=only,
+            )
+        )
+        if partner_ids is None:
+            self.env.execute_query(
+                SQL(
+                    """
+                    UPDATE crm_lead l SET crm_rank = %(own)s
+                     WHERE l.partner_id IS NULL AND l.crm_rank IS DISTINCT FROM %(own)s
+                    """,
+                    own=LEAD_OWN_RANK_SQL,
+                )
+            )
+        self.invalidate_model(["crm_rank"])
+
+    # ------------------------------------------------------------
     # GUIDANCE
     # ------------------------------------------------------------
 
@@ -246,16 +291,20 @@ class CrmLead(models.Model):
     def _auto_init(self):
         """Create the new stored computed columns by hand on install.
 
-        Otherwise the ORM would compute them for every existing deal: the
-        completion date has nothing to compute before a project is linked, and
-        the lost category is copied in one query.
+        Otherwise the ORM would compute them for every existing deal, lead by
+        lead, which takes minutes on a large database: the rank is filled
+        set-based by the post-init hook (``_crm_rank_sync``), the completion
+        date has nothing to compute before a project is linked, and the lost
+        category is copied in one query.
         """
         cr = self.env.cr
-        if not column_exists(cr, "crm_lead", "completion_date"):
-            create_column(cr, "crm_lead", "completion_date", "date")
-        if not column_exists(cr, "crm_lead", "lost_reason_category"):
-            create_column(cr, "crm_lead", "lost_reason_category", "varchar")
-            if column_exists(cr, "crm_lost_reason", "category"):
+        if not sql.column_exists(cr, self._table, "crm_rank"):
+            sql.create_column(cr, self._table, "crm_rank", "varchar")
+        if not sql.column_exists(cr, self._table, "completion_date"):
+            sql.create_column(cr, self._table, "completion_date", "date")
+        if not sql.column_exists(cr, self._table, "lost_reason_category"):
+            sql.create_column(cr, self._table, "lost_reason_category", "varchar")
+            if sql.column_exists(cr, "crm_lost_reason", "category"):
                 cr.execute(
                     SQL(
                         "UPDATE crm_lead l SET lost_reason_category = r.category"

@@ -57,8 +57,10 @@ DEFECTION_FIELDS = frozenset(
     }
 )
 CRON_LOCK_KEY = 7205461901  # pg advisory lock: one rank update at a time
-CRON_BATCH_SIZE = 2000
+CRON_BATCH_SIZE = 100_000
 CRON_RESUME_PARAM = "crm_customer_rank.cron_resume"
+# From this many changes at once, ranks are written set-based (no chatter line).
+BULK_MIN_CHANGES = 500
 CRON_BATCH_SIZE_PARAM = "crm_customer_rank.cron_batch_size"
 
 
@@ -324,15 +326,15 @@ class ResPartner(models.Model):
                 """
                 SELECT id, commercial_partner_id, crm_rank, crm_rank_reason
                   FROM res_partner
-                 WHERE commercial_partner_id = ANY(%s)
+                 WHERE %s
                 """,
-                list(commercial_ids),
+                rank_facts.in_batch(SQL("commercial_partner_id"), commercial_ids),
             )
         )
         decided = {
             pid: rules.decide_rank(facts[pid], today)
             for pid, commercial_id, _rank, _reason in family
-            if pid == commercial_id
+            if pid == commercial_id and pid in facts
         }
         changes = {}  # partner id: ((old rank, old reason), (rank, reason))
         for pid, commercial_id, rank, reason in family:
@@ -355,6 +357,8 @@ class ResPartner(models.Model):
             for commercial partners and their contacts alike; only commercial
             partners get a history row and a chatter message.
         """
+        if cause == "install" or len(changes) >= BULK_MIN_CHANGES:
+            return self._crm_rank_apply_bulk(changes, cause, today)
         engine_sudo = self.sudo().with_context(crm_rank_engine=True)  # only the engine writes
         partners = engine_sudo.browse(list(changes))
         commercial_ids = set(partners.filtered(lambda p: p.commercial_partner_id == p).ids)
@@ -369,6 +373,10 @@ class ResPartner(models.Model):
             if not is_commercial:
                 target = target.with_context(tracking_disable=True)
             target.write(vals)
+        self._crm_rank_create_history(changes, commercial_ids, cause)
+
+    @api.model
+    def _crm_rank_create_history(self, changes, commercial_ids, cause):
         now = fields.Datetime.now()
         self.env["crm.rank.history"].sudo().create(
             [
@@ -390,27 +398,30 @@ class ResPartner(models.Model):
 
     @api.model
     def _crm_rank_candidate_ids(self, after_id=0):
-        """Commercial partners that have, or may get, a rank (ordered by id)."""
+        """Commercial partners that have, or may get, a rank (ordered by id).
+
+        One pass over the partners; the deal and referral tests only run for
+        partners without a rank yet.
+        """
         self.env.flush_all()
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT id FROM (
-                    SELECT p.commercial_partner_id AS id
-                      FROM crm_lead l JOIN res_partner p ON p.id = l.partner_id
-                     UNION
-                    SELECT id FROM res_partner
-                     WHERE (crm_rank IS NOT NULL OR is_defected) AND id = commercial_partner_id
-                     UNION
-                    SELECT ref.commercial_partner_id
-                      FROM res_partner p JOIN res_partner ref ON ref.id = p.referrer_partner_id
-                ) AS candidates
-                WHERE id > %s
-                ORDER BY id
-                """,
-                after_id,
+        with rank_facts.without_jit(self.env):
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT cp.id
+                      FROM res_partner cp
+                     WHERE cp.id = cp.commercial_partner_id AND cp.id > %s
+                       AND (cp.crm_rank IS NOT NULL OR cp.is_defected
+                            OR EXISTS (SELECT 1 FROM crm_lead l JOIN res_partner p ON p.id = l.partner_id
+                                        WHERE p.commercial_partner_id = cp.id)
+                            OR EXISTS (SELECT 1 FROM res_partner p
+                                         JOIN res_partner ref ON ref.id = p.referrer_partner_id
+                                        WHERE ref.commercial_partner_id = cp.id))
+                  ORDER BY cp.id
+                    """,
+                    after_id,
+                )
             )
-        )
         return [row[0] for row in rows]
 
     @api.model
@@ -424,7 +435,7 @@ class ResPartner(models.Model):
         customer at a time so one bad record doesn't stop the others.
 
         :param batch_size: customers per batch; by default the system parameter
-            ``crm_customer_rank.cron_batch_size``, else 2000
+            ``crm_customer_rank.cron_batch_size``, else ``CRON_BATCH_SIZE``
         """
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         batch_size = batch_size or self._crm_rank_batch_size()
@@ -438,7 +449,7 @@ class ResPartner(models.Model):
 
     @api.model
     def _crm_rank_batch_size(self):
-        """Customers per batch of the full update (system parameter, else 2000)."""
+        """Customers per batch of the full update (system parameter, else ``CRON_BATCH_SIZE``)."""
         value = self.env["ir.config_parameter"].sudo().get_param(CRON_BATCH_SIZE_PARAM)
         if not value:
             return CRON_BATCH_SIZE
@@ -509,6 +520,69 @@ class ResPartner(models.Model):
         changed = self._crm_rank_update_all(cause="scheduled")
         self.env["crm.lead"]._crm_referral_ask_schedule()
         return changed
+
+    @api.model
+    def _crm_rank_apply_bulk(self, changes, cause, today):
+        """Write a large change set set-based: one UPDATE of the partners, one
+        INSERT of their history, one UPDATE of their leads' ranks.
+
+        Used at install and when many customers change at once (a first run
+        after an import, a long pause of the scheduled action), where writing
+        customer by customer with chatter tracking would take minutes. The
+        rank history keeps every change; the chatter gets no tracking line.
+        The subscribers of rank changes (``_crm_rank_on_changes``) are told as
+        on the customer-by-customer path.
+        """
+        self.env.flush_all()
+        ids, ranks, reasons, rank_changed = [], [], [], []
+        for pid, (old, (rank, reason)) in changes.items():
+            ids.append(pid)
+            ranks.append(rank or None)
+            reasons.append(reason or None)
+            rank_changed.append(old[0] != rank)
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_partner p
+                   SET crm_rank = v.rank,
+                       crm_rank_reason = v.reason,
+                       crm_rank_date = CASE WHEN NOT v.rank_changed THEN p.crm_rank_date
+                                            WHEN v.rank IS NOT NULL THEN %(today)s::date
+                                       END,
+                       write_uid = %(uid)s,
+                       write_date = %(now)s
+                  FROM unnest(%(ids)s::int[], %(ranks)s::varchar[], %(reasons)s::varchar[],
+                              %(rank_changed)s::bool[]) AS v(id, rank, reason, rank_changed)
+                 WHERE p.id = v.id
+                """,
+                today=today,
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+                ids=ids,
+                ranks=ranks,
+                reasons=reasons,
+                rank_changed=rank_changed,
+            )
+        )
+        self.env.invalidate_all()
+        commercial_ids = {
+            pid
+            for (pid,) in self.env.execute_query(
+                SQL("SELECT id FROM res_partner WHERE id = ANY(%s) AND id = commercial_partner_id", ids)
+            )
+        }
+        self.env["crm.rank.history"]._create_set_based(
+            [
+                (pid, old[0], new[0], new[1])
+                for pid, (old, new) in changes.items()
+                if pid in commercial_ids and old[0] != new[0]
+            ],
+            cause,
+        )
+        self.env["crm.lead"]._crm_rank_sync(ids)
+        self._crm_rank_on_changes(
+            {pid: change for pid, change in changes.items() if pid in commercial_ids}, cause
+        )
 
     # ------------------------------------------------------------
     # GUIDANCE
