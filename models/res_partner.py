@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, plaintext2html
+from odoo.tools import SQL, plaintext2html, sql
 
 from ..engine import facts as rank_facts
 from ..engine import rules
@@ -62,14 +62,22 @@ CRON_RESUME_PARAM = "crm_customer_rank.cron_resume"
 # From this many changes at once, ranks are written set-based (no chatter line).
 BULK_MIN_CHANGES = 500
 CRON_BATCH_SIZE_PARAM = "crm_customer_rank.cron_batch_size"
+# cr.precommit.data key: {partner id: cause} of the refreshes not applied yet
+PENDING_KEY = "crm_customer_rank.pending"
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    # The three engine fields are "computed" only so that the ORM defers the
+    # engine: _crm_rank_refresh marks them, _compute_crm_rank runs the engine
+    # once for everything marked, when a rank is read or searched, or at the
+    # latest at the flush before commit.
     crm_rank = fields.Selection(
         CRM_RANKS,
         string="Customer Rank",
+        compute="_compute_crm_rank",
+        store=True,
         readonly=True,
         copy=False,
         index=True,
@@ -80,9 +88,22 @@ class ResPartner(models.Model):
         "and contacts; shared by a company and its contact persons.",
     )
     crm_rank_reason = fields.Selection(
-        CRM_RANK_REASONS, string="Rank Reason", readonly=True, copy=False, groups="base.group_user"
+        CRM_RANK_REASONS,
+        string="Rank Reason",
+        compute="_compute_crm_rank",
+        store=True,
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
     )
-    crm_rank_date = fields.Date(string="Rank Since", readonly=True, copy=False, groups="base.group_user")
+    crm_rank_date = fields.Date(
+        string="Rank Since",
+        compute="_compute_crm_rank",
+        store=True,
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
+    )
     crm_rank_history_ids = fields.One2many(
         "crm.rank.history",
         "partner_id",
@@ -171,6 +192,16 @@ class ResPartner(models.Model):
     # ORM
     # ------------------------------------------------------------
 
+    def _auto_init(self):
+        """Create the rank columns by hand on install: the ORM would otherwise
+        mark every existing partner to compute; the post-init hook fills the
+        ranks set-based instead."""
+        cr = self.env.cr
+        for fname, column_type in (("crm_rank", "varchar"), ("crm_rank_reason", "varchar"), ("crm_rank_date", "date")):
+            if not sql.column_exists(cr, self._table, fname):
+                sql.create_column(cr, self._table, fname, column_type)
+        return super()._auto_init()
+
     @api.model_create_multi
     def create(self, vals_list):
         self._crm_rank_check_engine_write(vals_list)
@@ -180,6 +211,8 @@ class ResPartner(models.Model):
         partners = super().create(vals_list)
         if any(vals.get("referrer_partner_id") for vals in vals_list):
             partners.referrer_partner_id._crm_rank_refresh("referral")
+        # a contact person added to a ranked customer shares its rank
+        partners.filtered(lambda p: p.parent_id and p.commercial_partner_id.crm_rank)._crm_rank_refresh("manual")
         return partners
 
     def write(self, vals):
@@ -190,7 +223,7 @@ class ResPartner(models.Model):
         res = super().write(vals)
         if trigger:
             cause = "referral" if "referrer_partner_id" in vals else "manual"
-            (before | self._crm_rank_affected())._crm_rank_refresh(cause)
+            (before | self | self._crm_rank_affected())._crm_rank_refresh(cause)
         return res
 
     def _crm_rank_check_engine_write(self, vals_list):
@@ -307,10 +340,38 @@ class ResPartner(models.Model):
         return thresholds
 
     def _crm_rank_refresh(self, cause="deal"):
-        """Recompute the rank of the commercial customers of ``self`` now."""
-        commercial_ids = sorted({pid for pid in self.commercial_partner_id.ids if pid})
-        if commercial_ids:
-            self._crm_rank_update_ids(commercial_ids, cause)
+        """Mark the rank of these partners and of their customers to recompute.
+
+        No query here: a deal written fifty times in one transaction costs one
+        engine run. The ORM calls ``_compute_crm_rank`` for everything marked
+        as soon as one of these ranks is read or searched, and at the latest
+        when the transaction is flushed before its commit.
+        """
+        partners = (self | self.commercial_partner_id).filtered("id")
+        if not partners:
+            return
+        pending = self.env.cr.precommit.data.setdefault(PENDING_KEY, {})
+        pending.update(dict.fromkeys(partners.ids, cause))
+        for fname in ENGINE_FIELDS:
+            self.env.add_to_compute(self._fields[fname], partners)
+
+    def _compute_crm_rank(self):
+        """Run the engine for the marked partners among ``self`` (see above).
+
+        Partners nobody marked (new ones, the whole table when the columns are
+        created) keep their stored rank: the engine decides ranks, this method
+        only lets the ORM choose the moment.
+        """
+        pending = self.env.cr.precommit.data.get(PENDING_KEY)
+        if not pending:
+            return
+        by_cause = defaultdict(set)
+        for partner in self:
+            cause = pending.pop(partner.id, None)
+            if cause and partner.commercial_partner_id:
+                by_cause[cause].add(partner.commercial_partner_id.id)
+        for cause, commercial_ids in by_cause.items():
+            self._crm_rank_update_ids(sorted(commercial_ids), cause)
 
     @api.model
     def _crm_rank_update_ids(self, commercial_ids, cause):

@@ -1,7 +1,8 @@
 import datetime
+from contextlib import contextmanager
 
 from odoo import fields
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import TransactionCase, freeze_time, new_test_user
 
 
 class CrmRankCase(TransactionCase):
@@ -74,6 +75,23 @@ class CrmRankCase(TransactionCase):
         deal = cls._deal(partner, **vals)
         deal.action_set_lost(lost_reason_id=(reason or cls.lost_reason).id)
         return deal
+
+    @contextmanager
+    def _frozen(self, moment):
+        """Run the block at ``moment``, as one request of that day.
+
+        What came before is flushed first, and what the block changed is
+        flushed (the ranks decided, see ``_crm_rank_refresh``) before the
+        clock moves on.
+        """
+        self.env.flush_all()
+        with freeze_time(moment):
+            yield
+            self.env.flush_all()
+
+    def _at(self, days):
+        """Noon, ``days`` from today (see ``_frozen``)."""
+        return self._frozen(datetime.datetime.combine(self.today, datetime.time(12)) + datetime.timedelta(days=days))
 
     def _update_all(self):
         return self.env["res.partner"]._crm_rank_update_all()

@@ -4,7 +4,7 @@ import datetime
 from unittest.mock import patch
 
 from odoo.exceptions import UserError
-from odoo.tests import Form, freeze_time, tagged, users
+from odoo.tests import Form, tagged, users
 
 from odoo.addons.crm_customer_rank.models.res_partner import ResPartner
 
@@ -23,11 +23,6 @@ class TestConstruction(CrmRankCase):
         cls.customer = cls._customer("Tanaka Koji")
         cls.deal = cls._won(cls.customer, name="Full renovation")
 
-    def _at(self, days):
-        return freeze_time(
-            datetime.datetime.combine(self.today, datetime.time(12))
-            + datetime.timedelta(days=days)
-        )
 
     def _project(self, **vals):
         return self.env["project.project"].create(

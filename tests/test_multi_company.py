@@ -3,7 +3,7 @@
 import datetime
 
 from odoo.exceptions import AccessError
-from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import CrmRankCase
 
@@ -32,7 +32,7 @@ class TestRankMultiCompany(CrmRankCase):
 
     def test_dormancy_period_of_the_customers_company(self):
         moment = datetime.datetime.combine(self.today, datetime.time(12))
-        with freeze_time(moment + datetime.timedelta(days=40)):
+        with self._frozen(moment + datetime.timedelta(days=40)):
             self._update_all()
         self.assertRank(self.customer_b, "dormant")
         self.assertRank(self.customer_a, "contracted")

@@ -5,7 +5,7 @@ import datetime
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.tests import freeze_time, tagged
+from odoo.tests import tagged
 from odoo.tools import SQL
 
 from odoo.addons.crm_customer_rank.engine import facts as rank_facts
@@ -95,7 +95,7 @@ class TestRankBulk(CrmRankCase):
         self._forget_ranks()
         tracked = self._tracked_rank_messages()
         post_init_hook(self.env)
-        self.env.cr.precommit.run()
+        self.env.cr.flush()
         self.assertEqual(self._ranks(), expected)
         self.assertEqual(self._tracked_rank_messages(), tracked, "no chatter line per customer at install")
         history = self.env["crm.rank.history"].search([("partner_id", "in", self.partners.ids)])
@@ -120,10 +120,10 @@ class TestRankBulk(CrmRankCase):
     def test_large_change_set_written_in_bulk(self):
         """From BULK_MIN_CHANGES changes on, the daily update writes set-based:
         same ranks and history, no chatter line."""
-        self.env.cr.precommit.run()
+        self.env.cr.flush()
         tracked = self._tracked_rank_messages()
         later = datetime.datetime.combine(self.today, datetime.time(12)) + datetime.timedelta(days=400)
-        with patch.object(res_partner_module, "BULK_MIN_CHANGES", 2), freeze_time(later):
+        with patch.object(res_partner_module, "BULK_MIN_CHANGES", 2), self._frozen(later):
             self._update_all()
             self.assertRank(self.after_care, "dormant", "quiet")
             self.assertRank(self.after_care_2, "dormant", "quiet")
@@ -143,7 +143,7 @@ class TestRankBulk(CrmRankCase):
             for customer in self.after_care | self.after_care_2:
                 customer.message_post(body="Called again", message_type="comment")
             self._update_all()
-        self.env.cr.precommit.run()
+        self.env.cr.flush()
         self.assertRank(self.after_care, "contracted", "after_care")
         self.assertEqual(self._tracked_rank_messages(), tracked)
         history = self._history(self.after_care)
@@ -159,10 +159,10 @@ class TestRankBulk(CrmRankCase):
         self.assertEqual(self.after_care.opportunity_ids.crm_rank, "contracted")
 
     def test_small_change_set_tracked_in_chatter(self):
-        self.env.cr.precommit.run()
+        self.env.cr.flush()
         tracked = self._tracked_rank_messages()
         self._deal(self.lost, name="Second chance")
-        self.env.cr.precommit.run()
+        self.env.cr.flush()
         self.assertRank(self.lost, "prospect")
         self.assertEqual(self._tracked_rank_messages(), tracked + 1)
 

@@ -4,7 +4,7 @@ import datetime
 import logging
 from unittest.mock import patch
 
-from odoo.tests import freeze_time, tagged
+from odoo.tests import tagged
 
 from odoo.addons.crm_customer_rank.engine import rules
 from odoo.addons.crm_customer_rank.models import res_partner as res_partner_module
@@ -20,8 +20,6 @@ class TestRankCron(CrmRankCase):
         cls.customer = cls._customer("Ito Yumi")
         cls.deal = cls._won(cls.customer, completion=0)
 
-    def _at(self, days):
-        return freeze_time(datetime.datetime.combine(self.today, datetime.time(12)) + datetime.timedelta(days=days))
 
     def test_contracted_becomes_dormant_after_period(self):
         self.assertRank(self.customer, "contracted", "after_care")

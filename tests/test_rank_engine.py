@@ -145,14 +145,17 @@ class TestRankEngine(CrmRankCase):
         old = self._lost(customer)
         self.assertEqual(old.crm_rank, "lost")
         self._deal(customer, name="Kitchen")
-        old.invalidate_recordset()
+        self.env.flush_all()  # the customer's other deals follow at the latest at the flush
         self.assertEqual(old.crm_rank, "prospect")
 
     def test_history_records_each_change_once(self):
         customer = self._customer("History")
         deal = self._deal(customer)
+        self.env.flush_all()  # each step as a request of its own
         deal.write({"stage_id": self.stage_quote.id})
+        self.env.flush_all()
         deal.action_set_won()
+        self.env.flush_all()
         deal.completion_date = self.today
         history = self._history(customer)
         self.assertEqual(
@@ -164,11 +167,24 @@ class TestRankEngine(CrmRankCase):
         customer._crm_rank_refresh()
         self.assertEqual(len(self._history(customer)), 2)
 
+    def test_one_transaction_decides_once(self):
+        """Many writes in one transaction: the engine runs once, at the end."""
+        customer = self._customer("Busy day")
+        deal = self._deal(customer)
+        deal.write({"stage_id": self.stage_quote.id})
+        deal.action_set_won()
+        with self.assertQueryCount(0, flush=False):
+            customer._crm_rank_refresh()  # only marks the customer
+        self.assertRank(customer, "contracted", "construction")  # reading decides
+        self.assertEqual(
+            [(h.old_rank, h.new_rank) for h in self._history(customer)], [(False, "contracted")]
+        )
+
     def test_rank_change_tracked_in_chatter(self):
         customer = self._customer("Tracked")
-        self.env.cr.precommit.run()  # as if created in an earlier transaction
+        self.env.cr.flush()  # as if created in an earlier transaction
         self._deal(customer)
-        self.env.cr.precommit.run()  # tracking values are written at commit
+        self.env.cr.flush()  # tracking values are written at commit
         customer.invalidate_recordset()
         tracked = customer.message_ids.tracking_value_ids.filtered(
             lambda t: t.field_id.name == "crm_rank"

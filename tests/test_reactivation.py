@@ -4,7 +4,7 @@ import datetime
 
 from odoo import Command
 from odoo.exceptions import ValidationError
-from odoo.tests import Form, freeze_time, new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import CrmRankCase
 
@@ -29,9 +29,6 @@ class ReactivationCase(CrmRankCase):
         cls.kitchen = cls.env["crm.tag"].create({"name": "Kitchen"})  # company's period
         cls.activity_types = {xmlid: cls.env.ref(xmlid) for xmlid in (CALL, EMAIL, DIRECT_MAIL, FAX)}
 
-    def _at(self, days):
-        moment = datetime.datetime.combine(self.today, datetime.time(12)) + datetime.timedelta(days=days)
-        return freeze_time(moment)
 
     def _cron(self):
         self.env["res.partner"]._cron_update_crm_rank()
@@ -105,7 +102,7 @@ class TestReactivationThresholds(ReactivationCase):
         customer = self._customer(f"Seasonal {day}")
         deal = self._won(customer, tag_ids=[Command.set(tags.ids)])
         deal.completion_date = day - datetime.timedelta(days=100)
-        with freeze_time(datetime.datetime.combine(day, datetime.time(9))):
+        with self._frozen(datetime.datetime.combine(day, datetime.time(9))):
             self._cron()
             self.assertRank(customer, "dormant")
         return self._activities(customer)

@@ -3,7 +3,7 @@
 import datetime
 
 from odoo.exceptions import ValidationError
-from odoo.tests import Form, freeze_time, tagged
+from odoo.tests import Form, tagged
 
 from .common import CrmRankCase
 
@@ -21,8 +21,6 @@ class TestReferralAsk(CrmRankCase):
         cls.project_running = Stage.create({"name": "Under construction", "sequence": 1})
         cls.project_done = Stage.create({"name": "Handed over", "sequence": 2, "fold": True})
 
-    def _at(self, days):
-        return freeze_time(datetime.datetime.combine(self.today, datetime.time(12)) + datetime.timedelta(days=days))
 
     def _cron(self):
         self.env["res.partner"]._cron_update_crm_rank()

@@ -2,7 +2,7 @@
 
 import datetime
 
-from odoo.tests import freeze_time, tagged
+from odoo.tests import tagged
 
 from .common import CrmRankCase
 
@@ -60,9 +60,9 @@ class TestRankReports(CrmRankCase):
     def test_customers_per_rank_by_month(self):
         customer = self._customer("Monthly")
         start = datetime.datetime(2026, 1, 15, 10)
-        with freeze_time(start):
+        with self._frozen(start):
             deal = self._deal(customer)
-        with freeze_time(start + datetime.timedelta(days=40)):
+        with self._frozen(start + datetime.timedelta(days=40)):
             deal.action_set_won()
         snapshot = self.env["crm.rank.snapshot"]
         by_month = {
