@@ -85,6 +85,10 @@ class MailingMailing(models.Model):
             return Domain("crm_rank", "=", "defected")
         if model_name == "mailing.contact":
             return Domain("crm_is_defected", "=", True)
+        if model_name == "crm.lead":
+            # a deal's stored rank is its customer's (partner_id, the lead's only
+            # partner field): no join, so the exclusion costs next to nothing
+            return Domain("crm_rank", "=", "defected")
         model = self.env[model_name]
         if not hasattr(model, "_mail_get_partner_fields"):
             return Domain.FALSE
