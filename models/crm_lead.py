@@ -54,6 +54,11 @@ CONSTRUCTION_STATES = [
 class CrmLead(models.Model):
     _inherit = "crm.lead"
 
+    # Mailings to leads leave the defected out by rank: with this index,
+    # counting the active leads that are not defected is an index-only scan,
+    # like counting the active leads is (crm_lead_default_order_idx).
+    _crm_rank_active_idx = models.Index("(crm_rank) WHERE active IS TRUE")
+
     crm_rank = fields.Selection(
         CRM_RANKS,
         string="Customer Rank",

@@ -127,6 +127,8 @@ class TestRankEngine(CrmRankCase):
         newcomer = self._customer("Newcomer")
         newcomer.parent_id = company
         self.assertRank(newcomer, "prospect")
+        # a contact person created under the company has its rank at once too
+        self.assertRank(self._customer("Kobayashi Jiro", parent_id=company.id), "prospect")
 
     def test_lead_without_customer_has_own_rank(self):
         lead = self.env["crm.lead"].create({"name": "Web form", "type": "lead"})

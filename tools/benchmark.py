@@ -625,6 +625,8 @@ def task_naive(args, registry):
     Kept here only, as the baseline the engine is measured against. It reads
     the same facts as ``engine/facts.py`` and calls the same ``decide_rank``.
     """
+    from odoo import fields  # noqa: PLC0415
+
     from odoo.addons.crm_customer_rank.engine import rules  # noqa: PLC0415
 
     with registry.cursor() as cr:
@@ -633,7 +635,7 @@ def task_naive(args, registry):
         candidate_ids = partners._crm_rank_candidate_ids()
         step = max(len(candidate_ids) // max(args.sample, 1), 1)
         sample = candidate_ids[::step][: args.sample]
-        today = datetime.date.today()
+        today = fields.Date.context_today(partners)  # the engine's day (user's time zone)
         thresholds = partners._crm_rank_thresholds()
         env.invalidate_all()
         mismatches = 0
@@ -694,7 +696,15 @@ def naive_facts(env, partner, today, thresholds):
         and any(w.date_closed and w.date_closed <= lead.date_closed for w in won)
         for lead in lost
     )
-    dormancy_days, referral_threshold = thresholds(partner.company_id.id or None, {})
+    # the kinds of work of the last completed work may have dormancy periods of their own
+    completed = won.filtered(lambda lead: lead.completion_date and lead.completion_date <= today)
+    last_work = max(
+        completed,
+        key=lambda lead: (lead.completion_date, lead.date_closed or datetime.datetime.min, lead.id),
+        default=None,
+    )
+    last_deal = {"last_deal_tag_ids": sorted(last_work.tag_ids.ids)} if last_work else {}
+    dormancy_days, referral_threshold = thresholds(partner.company_id.id or None, last_deal)
     return rules.CustomerFacts(
         deal_count=len(leads),
         open_leads=len(leads.filtered(lambda x: x.active and x.type == "lead" and x.won_status == "pending")),

@@ -1,3 +1,4 @@
+from . import crm_rank_customers_mixin
 from . import crm_rank_defection_wizard
 from . import crm_rank_reinstatement_wizard
 from . import mail_compose_message
