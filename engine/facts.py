@@ -156,23 +156,38 @@ def last_deal_facts(batch, today):
     """The last completed work of each commercial partner: the won deal with the
     latest completion date (on or before ``today``), its salesperson, sales team
     and tags (the kinds of work)."""
+    if is_dense_batch(batch):
+        # a large batch: the kinds of work of all deals at once, joined by hash
+        # (a subquery per customer costs a second on 100,000 customers)
+        tags = SQL(
+            """LEFT JOIN (SELECT lead_id, ARRAY_AGG(tag_id ORDER BY tag_id) AS tag_ids
+                            FROM crm_tag_rel GROUP BY lead_id) AS tags
+                     ON tags.lead_id = last.last_deal_id"""
+        )
+        tag_ids = SQL("COALESCE(tags.tag_ids, '{}')")
+    else:
+        tags = SQL()
+        tag_ids = SQL("ARRAY(SELECT t.tag_id FROM crm_tag_rel t WHERE t.lead_id = last.last_deal_id ORDER BY t.tag_id)")
     return SQL(
         """
-        SELECT DISTINCT ON (p.commercial_partner_id)
-               p.commercial_partner_id AS customer_id,
-               l.id AS last_deal_id,
-               l.user_id AS last_deal_user_id,
-               l.team_id AS last_deal_team_id,
-               ARRAY(SELECT t.tag_id FROM crm_tag_rel t
-                      WHERE t.lead_id = l.id ORDER BY t.tag_id) AS last_deal_tag_ids
-          FROM crm_lead l
-          JOIN res_partner p ON p.id = l.partner_id
-         WHERE %(in_batch)s
-           AND l.won_status = 'won'
-           AND l.completion_date <= %(today)s
-      ORDER BY p.commercial_partner_id, l.completion_date DESC,
-               l.date_closed DESC NULLS LAST, l.id DESC
+        SELECT last.customer_id, last.last_deal_id, last.last_deal_user_id, last.last_deal_team_id,
+               %(tag_ids)s AS last_deal_tag_ids
+          FROM (SELECT DISTINCT ON (p.commercial_partner_id)
+                       p.commercial_partner_id AS customer_id,
+                       l.id AS last_deal_id,
+                       l.user_id AS last_deal_user_id,
+                       l.team_id AS last_deal_team_id
+                  FROM crm_lead l
+                  JOIN res_partner p ON p.id = l.partner_id
+                 WHERE %(in_batch)s
+                   AND l.won_status = 'won'
+                   AND l.completion_date <= %(today)s
+              ORDER BY p.commercial_partner_id, l.completion_date DESC,
+                       l.date_closed DESC NULLS LAST, l.id DESC) AS last
+          %(tags)s
         """,
+        tag_ids=tag_ids,
+        tags=tags,
         today=today,
         in_batch=in_batch(SQL("p.commercial_partner_id"), batch),
     )
