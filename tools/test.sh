@@ -6,7 +6,7 @@
 # Usage: bash tools/test.sh [--upstream] [--keep] [--no-lint] [-k EXPR] [PYTEST ARGS...] [-- PYTEST ARGS...]
 #   --upstream   also run Odoo's own tests of crm, mass_mailing, mass_mailing_crm,
 #                mass_mailing_sms and project, without and with the addon (two
-#                more databases, ~30 min); fail on tests failing only with it
+#                more databases, ~20 min); fail on tests failing only with it
 #   --keep       keep the databases and leave PostgreSQL running (debugging)
 #   --no-lint    skip ruff and pylint
 #   -k EXPR      and any other argument: passed to pytest
