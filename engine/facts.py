@@ -74,7 +74,19 @@ def without_jit(env):
         env.execute_query(SQL("SELECT set_config('jit', %s, true)", jit))
 
 
-def deal_facts(batch, today):
+def companies_filter(company_ids):
+    """SQL: the deal ``l`` belongs to one of ``company_ids`` (or to none); all deals for ``None``.
+
+    The rank counts every deal of a customer; the facts shown to a user of some
+    companies count only theirs, so a customer shared between companies does
+    not show one company's deals to another.
+    """
+    if company_ids is None:
+        return SQL("TRUE")
+    return SQL("(l.company_id IS NULL OR l.company_id = ANY(%s))", list(company_ids))
+
+
+def deal_facts(batch, today, company_ids=None):
     """Deals (crm.lead, archived and lost included) per commercial partner."""
     return SQL(
         """
@@ -99,11 +111,12 @@ def deal_facts(batch, today):
           FROM crm_lead l
           JOIN res_partner p ON p.id = l.partner_id
           LEFT JOIN crm_lost_reason r ON r.id = l.lost_reason_id
-         WHERE %(in_batch)s
+         WHERE %(in_batch)s AND %(companies)s
       GROUP BY p.commercial_partner_id
         """,
         today=today,
         in_batch=in_batch(SQL("p.commercial_partner_id"), batch),
+        companies=companies_filter(company_ids),
     )
 
 
@@ -202,14 +215,14 @@ def last_completed_deals(env, partner_ids, today):
     return {row.pop("customer_id"): row for row in rows if row["customer_id"] in wanted}
 
 
-def customer_rows(env, partner_ids, today):
+def customer_rows(env, partner_ids, today, company_ids=None):
     """One row per commercial partner of ``partner_ids``: their deals,
     defection, company, last contact, referrals and last completed work, in a
     single query."""
     return env.execute_query_dict(
         SQL(
             """
-            SELECT cp.id AS partner_id, cp.is_defected, cp.company_id,
+            SELECT cp.id AS partner_id, cp.is_defected, cp.defection_origin, cp.company_id,
                    d.deal_count, d.open_leads, d.open_opportunities, d.won_count, d.won_running,
                    d.last_won, d.last_lost, d.last_completion,
                    -- a new deal counts as a contact too
@@ -230,7 +243,7 @@ def customer_rows(env, partner_ids, today):
               LEFT JOIN (%(last_deals)s) AS ld ON ld.customer_id = cp.id
              WHERE %(in_batch)s AND cp.id = cp.commercial_partner_id
             """,
-            deals=deal_facts(partner_ids, today),
+            deals=deal_facts(partner_ids, today, company_ids),
             contacts=contact_facts(partner_ids),
             referrals=referral_facts(partner_ids),
             last_deals=last_deal_facts(partner_ids, today),
@@ -239,7 +252,7 @@ def customer_rows(env, partner_ids, today):
     )
 
 
-def gather(env, partner_ids, today, thresholds):
+def gather(env, partner_ids, today, thresholds, company_ids=None):
     """Return ``{commercial partner id: CustomerFacts}`` for ``partner_ids``.
 
     :param thresholds: callable ``(company_id, row) -> (dormancy_days,
@@ -247,13 +260,15 @@ def gather(env, partner_ids, today, thresholds):
         ``customer_rows`` (``last_deal_tag_ids``: the kinds of work of the
         last completed deal); it lets the models decide per company (and per
         kind of work) without this module knowing the settings.
+    :param company_ids: count only the deals of these companies (the facts a
+        user is shown); ``None``: every deal (the rank).
     """
     env.flush_all()
     if is_dense_batch(partner_ids):
         with without_jit(env):
-            rows = customer_rows(env, partner_ids, today)
+            rows = customer_rows(env, partner_ids, today, company_ids)
     else:
-        rows = customer_rows(env, partner_ids, today)
+        rows = customer_rows(env, partner_ids, today, company_ids)
     wanted = set(partner_ids)
     result = {}
     for row in rows:
@@ -274,6 +289,7 @@ def gather(env, partner_ids, today, thresholds):
             referral_count=row["referral_count"],
             defected_manual=bool(row["is_defected"]),
             defected_lost=row["defected_lost"],
+            defection_origin=row["defection_origin"],
             dormancy_days=dormancy_days,
             referral_threshold=referral_threshold,
         )
@@ -282,7 +298,30 @@ def gather(env, partner_ids, today, thresholds):
     return result
 
 
-def reactivation_facts(env, partner_ids, today):
+def last_defection_losses(env, partner_ids):
+    """``{commercial partner id: (deal name, lost reason name, lost category)}``: the
+    latest deal of each customer lost for a reason that marks defection."""
+    if not partner_ids:
+        return {}
+    rows = env.execute_query(
+        SQL(
+            """
+            SELECT DISTINCT ON (p.commercial_partner_id)
+                   p.commercial_partner_id, l.name, r.name, r.category
+              FROM crm_lead l
+              JOIN res_partner p ON p.id = l.partner_id
+              JOIN crm_lost_reason r ON r.id = l.lost_reason_id
+             WHERE p.commercial_partner_id = ANY(%s)
+               AND l.won_status = 'lost' AND r.marks_defected
+          ORDER BY p.commercial_partner_id, l.date_closed DESC NULLS LAST, l.id DESC
+            """,
+            list(partner_ids),
+        )
+    )
+    return {pid: (deal, reason, category) for pid, deal, reason, category in rows}
+
+
+def reactivation_facts(env, partner_ids, today, company_ids=None):
     """What a salesperson needs to judge why a customer went quiet, per commercial partner.
 
     Recency (last contact, last contract), frequency (won deals), monetary (sum
@@ -309,17 +348,18 @@ def reactivation_facts(env, partner_ids, today):
                        AS last_lost_reason_id
               FROM crm_lead l
               JOIN res_partner p ON p.id = l.partner_id
-             WHERE p.commercial_partner_id = ANY(%(ids)s)
+             WHERE p.commercial_partner_id = ANY(%(ids)s) AND %(companies)s
           GROUP BY p.commercial_partner_id
             """,
             ids=list(partner_ids),
+            companies=companies_filter(company_ids),
         )
     )
     # The category of the lost reason (crm.lost.reason taxonomy) plugs in here:
     # select it beside last_lost_reason_id once the field exists.
     deals = {row.pop("partner_id"): row for row in rows}
     # Last contact, defection and last completed work: the rank engine's query.
-    customers = {row["partner_id"]: row for row in customer_rows(env, partner_ids, today)}
+    customers = {row["partner_id"]: row for row in customer_rows(env, partner_ids, today, company_ids)}
     result = {}
     for pid in partner_ids:
         deal = deals.get(pid) or {}

@@ -52,8 +52,9 @@ class CustomerFacts(typing.NamedTuple):
     last_completion: datetime.date | None = None
     last_contact: datetime.date | None = None
     referral_count: int = 0
-    defected_manual: bool = False
-    defected_lost: bool = False
+    defected_manual: bool = False  # a stored defection (whoever or whatever caused it)
+    defected_lost: bool = False  # a defection loss not stored yet (the engine stores it)
+    defection_origin: str | None = None  # of the stored defection: "lost_deal", "manual"...
     dormancy_days: int = 365
     referral_threshold: int = 1
 
@@ -84,7 +85,7 @@ def decide_rank(facts, today):
     The first rule that applies wins (ranks.md, "in the order they are decided").
     """
     if facts.defected_manual:
-        return "defected", "defected_manual"
+        return "defected", "defected_lost" if facts.defection_origin == "lost_deal" else "defected_manual"
     if facts.defected_lost:
         return "defected", "defected_lost"
     if facts.won_running:

@@ -58,6 +58,25 @@ class CrmLostReason(models.Model):
         "activity's summary.",
     )
 
+    def write(self, vals):
+        res = super().write(vals)
+        if "marks_defected" in vals:
+            self._crm_rank_refresh_customers()
+        return res
+
+    def _crm_rank_refresh_customers(self):
+        """Ticking *Marks Defection* applies at once to the past customers who lost a
+        deal for this reason (they become defected, until a manager reinstates them);
+        unticking it ends no defection already made."""
+        # every customer concerned, whatever deals the manager may read
+        leads_sudo = self.env["crm.lead"].sudo().with_context(active_test=False)
+        groups = leads_sudo._read_group(
+            [("lost_reason_id", "in", self.ids), ("won_status", "=", "lost"), ("partner_id", "!=", False)],
+            ["partner_id"],
+        )
+        partners = self.env["res.partner"].browse([partner.id for (partner,) in groups])
+        partners._crm_rank_refresh("deal")
+
     @api.constrains("followup_delay_days")
     def _check_followup_delay_days(self):
         for reason in self:

@@ -45,6 +45,14 @@ DEFECTION_REASONS = [
     ("no_contact", "Asked not to be contacted"),
     ("other", "Other"),
 ]
+DEFECTION_ORIGINS = [
+    ("manual", "Marked by a sales manager"),
+    ("import", "Imported"),
+    ("lost_deal", "Deal lost for a defection reason"),
+    ("left_customer", "Left a defected customer"),
+]
+# Defection reason of a customer made defected by a loss, per lost category.
+DEFECTION_REASON_OF_CATEGORY = {"complaint": "complaint", "competitor": "competitor"}
 # Fields only a sales manager (or the server itself) may set or clear.
 DEFECTION_FIELDS = frozenset(
     {
@@ -53,6 +61,7 @@ DEFECTION_FIELDS = frozenset(
         "defection_date",
         "defection_note",
         "defection_user_id",
+        "defection_origin",
         "crm_rank_reinstated_date",
     }
 )
@@ -170,17 +179,28 @@ class ResPartner(models.Model):
         copy=False,
         groups="sales_team.group_sale_salesman",
     )
+    defection_origin = fields.Selection(
+        DEFECTION_ORIGINS,
+        readonly=True,
+        copy=False,
+        groups="sales_team.group_sale_salesman",
+        help="What made the customer defected. Whatever the origin, only a sales "
+        "manager's reinstatement ends a defection.",
+    )
 
     # ------------------------------------------------------------
     # COMPUTES
     # ------------------------------------------------------------
 
     @api.depends("commercial_partner_id")
+    @api.depends_context("uid", "allowed_company_ids")  # the reader's companies' deals only
     def _compute_crm_rank_facts(self):
         commercial_ids = [pid for pid in self.commercial_partner_id.ids if pid]
         today = fields.Date.context_today(self)
         facts = (
-            rank_facts.gather(self.env, commercial_ids, today, self._crm_rank_thresholds())
+            rank_facts.gather(
+                self.env, commercial_ids, today, self._crm_rank_thresholds(), self.env.companies.ids
+            )
             if commercial_ids
             else {}
         )
@@ -212,7 +232,9 @@ class ResPartner(models.Model):
         self._crm_rank_check_defection_write(
             [{key: value for key, value in vals.items() if value} for vals in vals_list]
         )
+        vals_list = [self._crm_rank_defection_defaults(vals) for vals in vals_list]
         partners = super().create(vals_list)
+        partners.filtered(lambda p: p.sudo().is_defected)._crm_rank_defect_customers()
         if any(vals.get("referrer_partner_id") for vals in vals_list):
             partners.referrer_partner_id._crm_rank_refresh("referral")
         # a contact person added to a ranked customer shares its rank, whoever adds it
@@ -223,13 +245,41 @@ class ResPartner(models.Model):
     def write(self, vals):
         self._crm_rank_check_engine_write([vals])
         self._crm_rank_check_defection_write([vals])
-        trigger = not RANK_TRIGGER_FIELDS.isdisjoint(vals)
+        engine = self.env.su and self.env.context.get("crm_rank_engine")
+        trigger = not engine and not RANK_TRIGGER_FIELDS.isdisjoint(vals)
         before = self._crm_rank_affected() if trigger else self.browse()
+        leaving = self._crm_rank_defected_customers() if trigger and {"parent_id", "is_company"} & set(vals) else {}
+        if not engine:
+            vals = self._crm_rank_defection_defaults(vals)
         res = super().write(vals)
+        if vals.get("is_defected") and not engine:
+            self._crm_rank_defect_customers()
+        if leaving:
+            self._crm_rank_keep_defection(leaving)
         if trigger:
             cause = "referral" if "referrer_partner_id" in vals else "manual"
             (before | self | self._crm_rank_affected())._crm_rank_refresh(cause)
         return res
+
+    def unlink(self):
+        self._crm_rank_block_defected_addresses()
+        return super().unlink()
+
+    def _crm_rank_block_defected_addresses(self):
+        """Deleting a defected customer keeps their e-mail and phone numbers out of
+        marketing: they go to Odoo's blacklists, which every mailing respects."""
+        # the blacklists are written whoever deletes (a manager with contact rights)
+        defected_sudo = self.sudo().with_context(active_test=False).filtered(
+            lambda p: p.is_defected or p.crm_rank == "defected"
+        )
+        if not defected_sudo:
+            return
+        message = self.env._("Defected customer deleted: kept out of marketing.")
+        for email in set(filter(None, defected_sudo.mapped("email_normalized"))):
+            self.env["mail.blacklist"].sudo()._add(email, message=message)
+        numbers = set(filter(None, defected_sudo.mapped("phone_sanitized")))
+        if numbers:
+            self.env["phone.blacklist"].sudo()._add(list(numbers), message=message)
 
     def _crm_rank_check_engine_write(self, vals_list):
         # the context key alone could come from a client: the engine also runs as superuser
@@ -269,6 +319,86 @@ class ResPartner(models.Model):
     # DEFECTION
     # ------------------------------------------------------------
 
+    def _crm_rank_defection_defaults(self, vals):
+        """Complete a defection set without its details (an import, an API call):
+        when, by whom, how; the reason defaults to *Other*."""
+        if not vals.get("is_defected"):
+            return vals
+        origin = "import" if self.env.context.get("import_file") else "manual"
+        return {
+            "defection_date": fields.Date.context_today(self),
+            "defection_user_id": self.env.uid,
+            "defection_origin": origin,
+            "defection_reason": "other",
+            **{key: value for key, value in vals.items() if value or key not in DEFECTION_FIELDS},
+        }
+
+    def _crm_rank_defect_customers(self):
+        """A defection set on a contact person marks their customer (the company) too.
+
+        The person keeps their own defection: if they later leave the company,
+        they stay excluded until a manager reinstates them.
+        """
+        partners_sudo = self.sudo()  # the defection was checked (manager) before
+        persons = {}  # customer: the first of their persons marked here
+        for person in partners_sudo:
+            customer = person.commercial_partner_id
+            if customer != person and not customer.is_defected:
+                persons.setdefault(customer, person)
+        copied = DEFECTION_FIELDS - {"crm_rank_reinstated_date"}
+        for customer_sudo, person in persons.items():
+            customer_sudo.with_context(crm_rank_engine=True).write(
+                {fname: person._fields[fname].convert_to_write(person[fname], person) for fname in copied}
+            )
+            customer_sudo._crm_rank_log(
+                Markup("<p>%s</p>")
+                % self.env._("Marked defected through their contact %(person)s", person=person.name)
+            )
+        customers_sudo = self.sudo().browse([customer.id for customer in persons])
+        customers_sudo._crm_rank_refresh("manual")
+
+    def _crm_rank_defected_customers(self):
+        """``{partner id: defected customer}`` for the partners of ``self`` that
+        belong to a defected customer without a defection of their own."""
+        partners_sudo = self.sudo()  # defections are read whoever moves the person
+        return {
+            partner.id: partner.commercial_partner_id
+            for partner in partners_sudo
+            if partner.commercial_partner_id != partner
+            and partner.commercial_partner_id.is_defected
+            and not partner.is_defected
+        }
+
+    def _crm_rank_keep_defection(self, customers):
+        """A person who left a defected customer keeps the defection.
+
+        :param customers: ``{partner id: the defected customer they belonged to}``
+        """
+        # the move may be made by a salesperson: the defection is carried over by the server
+        partners_sudo = self.sudo().browse(list(customers))
+        for partner in partners_sudo:
+            customer = customers[partner.id]
+            if partner.commercial_partner_id == customer:
+                continue
+            partner.with_context(crm_rank_engine=True).write(
+                {
+                    "is_defected": True,
+                    "defection_reason": customer.defection_reason,
+                    "defection_date": customer.defection_date,
+                    "defection_note": customer.defection_note,
+                    "defection_user_id": customer.defection_user_id.id,
+                    "defection_origin": "left_customer",
+                }
+            )
+            partner._crm_rank_log(
+                Markup("<p>%s</p>")
+                % self.env._(
+                    "Left the defected customer %(customer)s: stays defected until a sales "
+                    "manager reinstates them.",
+                    customer=customer.display_name,
+                )
+            )
+
     def _crm_rank_mark_defected(self, reason, note=False):
         """Mark the commercial customers of ``self`` defected, now and until reinstated."""
         customers = self.commercial_partner_id
@@ -279,6 +409,7 @@ class ResPartner(models.Model):
                 "defection_note": note or False,
                 "defection_date": fields.Date.context_today(self),
                 "defection_user_id": self.env.uid,
+                "defection_origin": "manual",
             }
         )  # moves the rank at once (cause "manual")
         label = dict(self._fields["defection_reason"]._description_selection(self.env))[reason]
@@ -288,20 +419,30 @@ class ResPartner(models.Model):
     def _crm_rank_reinstate(self, note=False):
         """Reinstate the commercial customers of ``self``: their rank follows their deals again.
 
-        Deals lost for a defection reason before now no longer count.
+        Deals lost for a defection reason before now no longer count. The
+        customer's contact persons with a defection of their own (marked
+        through the customer) are reinstated with it.
         """
         customers = self.commercial_partner_id
-        customers.write(
+        persons = self.search(
+            [
+                ("commercial_partner_id", "in", customers.ids),
+                ("is_defected", "=", True),
+                ("id", "not in", customers.ids),
+            ]
+        )
+        (self | customers | persons).write(
             {
                 "is_defected": False,
                 "defection_reason": False,
                 "defection_note": False,
                 "defection_date": False,
                 "defection_user_id": False,
+                "defection_origin": False,
                 "crm_rank_reinstated_date": fields.Datetime.now(),
             }
         )  # moves the rank at once (cause "manual")
-        customers._crm_rank_log(Markup("<p>%s</p>") % self.env._("Reinstated"), note)
+        (self | customers)._crm_rank_log(Markup("<p>%s</p>") % self.env._("Reinstated"), note)
 
     def _crm_rank_log(self, body, note=False):
         """Log on the chatter; a log is not a contact with the customer (facts.py)."""
@@ -387,10 +528,11 @@ class ResPartner(models.Model):
         """
         today = fields.Date.context_today(self)
         facts = rank_facts.gather(self.env, commercial_ids, today, self._crm_rank_thresholds())
+        facts = self._crm_rank_store_lost_defections(facts)
         family = self.env.execute_query(
             SQL(
                 """
-                SELECT id, commercial_partner_id, crm_rank, crm_rank_reason
+                SELECT id, commercial_partner_id, crm_rank, crm_rank_reason, is_defected
                   FROM res_partner
                  WHERE %s
                 """,
@@ -399,12 +541,15 @@ class ResPartner(models.Model):
         )
         decided = {
             pid: rules.decide_rank(facts[pid], today)
-            for pid, commercial_id, _rank, _reason in family
+            for pid, commercial_id, _rank, _reason, _defected in family
             if pid == commercial_id and pid in facts
         }
         changes = {}  # partner id: ((old rank, old reason), (rank, reason))
-        for pid, commercial_id, rank, reason in family:
+        for pid, commercial_id, rank, reason, defected in family:
             new = decided.get(commercial_id)
+            if defected and new is not None and pid != commercial_id:
+                # a contact person with a defection of their own (see _crm_rank_keep_defection)
+                new = ("defected", "defected_manual")
             old = (rank or False, reason or False)
             if new is not None and new != old:
                 changes[pid] = (old, new)
@@ -414,6 +559,51 @@ class ResPartner(models.Model):
         return sum(
             1 for pid, (old, new) in changes.items() if pid in decided and old[0] != new[0]
         )
+
+    @api.model
+    def _crm_rank_store_lost_defections(self, facts):
+        """Store the defection of the customers a defection loss makes defected.
+
+        A past customer's deal lost for a reason that marks defection makes a
+        defection of its own, as a manager's would: restoring the deal, changing
+        its lost reason or its dates afterwards does not end it, only a
+        reinstatement does. Returns ``facts`` with those defections stored.
+        """
+        new_ids = [pid for pid, fact in facts.items() if fact.defected_lost and not fact.defected_manual]
+        if not new_ids:
+            return facts
+        losses = rank_facts.last_defection_losses(self.env, new_ids)
+        by_reason = defaultdict(list)
+        for pid in new_ids:
+            category = losses.get(pid, (None, None, None))[2]
+            by_reason[DEFECTION_REASON_OF_CATEGORY.get(category, "other")].append(pid)
+        # only the engine makes this defection, whoever lost the deal
+        engine_sudo = self.sudo().with_context(crm_rank_engine=True, tracking_disable=True)
+        for reason, pids in by_reason.items():
+            engine_sudo.browse(pids).write(
+                {
+                    "is_defected": True,
+                    "defection_reason": reason,
+                    "defection_date": fields.Date.context_today(self),
+                    "defection_user_id": self.env.uid,
+                    "defection_origin": "lost_deal",
+                }
+            )
+        bodies = {}
+        for pid in new_ids:
+            deal, lost_reason, _category = losses.get(pid, ("", "", None))
+            bodies[pid] = Markup("<p>%s</p>") % self.env._(
+                "Marked defected: the deal %(deal)s was lost for the reason %(reason)s. "
+                "Only a sales manager's reinstatement ends this defection.",
+                deal=deal,
+                reason=lost_reason,
+            )
+        engine_sudo.browse(new_ids)._message_log_batch(bodies=bodies)
+        stored = dict.fromkeys(new_ids)
+        return {
+            pid: fact._replace(defected_manual=True, defection_origin="lost_deal") if pid in stored else fact
+            for pid, fact in facts.items()
+        }
 
     @api.model
     def _crm_rank_apply(self, changes, cause, today):
@@ -772,10 +962,15 @@ class ResPartner(models.Model):
         return [*super()._commercial_fields(), "crm_contact_channel"]
 
     @api.depends("commercial_partner_id")
+    @api.depends_context("uid", "allowed_company_ids")  # the reader's companies' deals only
     def _compute_crm_reactivation_facts(self):
         commercial_ids = [pid for pid in self.commercial_partner_id.ids if pid]
         today = fields.Date.context_today(self)
-        facts = rank_facts.reactivation_facts(self.env, commercial_ids, today) if commercial_ids else {}
+        facts = (
+            rank_facts.reactivation_facts(self.env, commercial_ids, today, self.env.companies.ids)
+            if commercial_ids
+            else {}
+        )
         for partner in self:
             fact = facts.get(partner.commercial_partner_id.id) or {}
             partner.crm_days_since_contact = fact.get("days_since_contact") or 0
@@ -880,7 +1075,7 @@ class ResPartner(models.Model):
         for partner in self:
             partner.crm_construction_ids = by_customer[partner.commercial_partner_id.id]
 
-    @api.constrains("referrer_partner_id", "parent_id")
+    @api.constrains("referrer_partner_id", "parent_id", "is_company")
     def _check_referrer_partner_id(self):
         """Nobody refers themselves, and referrals never go round in a circle.
 

@@ -88,7 +88,8 @@ class TestDefectionAccess(CrmRankCase):
         customer = self.customer.with_env(self.env)
         self._lost(self.customer, reason=self.complaint_reason, name="Roof repair")
         self.assertRank(customer, "defected", "defected_lost")
-        self.assertFalse(customer.is_defected)
+        self.assertTrue(customer.is_defected)  # stored: only a reinstatement ends it
+        self.assertEqual(customer.defection_origin, "lost_deal")
         self._reinstate(customer)
         self.assertRank(customer, "lost", "last_deal_lost")
 

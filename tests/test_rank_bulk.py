@@ -187,6 +187,7 @@ class TestRankBulk(CrmRankCase):
         first = self._lost(customer, reason=self.complaint_reason, name="Roof")
         first.date_closed = now - datetime.timedelta(days=20)
         self.assertRank(customer, "defected", "defected_lost")
+        customer._crm_rank_reinstate()
         customer.crm_rank_reinstated_date = now - datetime.timedelta(days=10)
         customer._crm_rank_refresh("manual")
         self.assertRank(customer, "lost", "last_deal_lost")
