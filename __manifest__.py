@@ -1,6 +1,6 @@
 {
     "name": "CRM Customer Rank",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Sales/CRM",
     "summary": "Seven customer ranks for renovation companies: gathering, prospect, "
     "lost, contracted, dormant, referral, defected",

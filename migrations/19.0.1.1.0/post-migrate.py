@@ -1,0 +1,19 @@
+"""19.0.1.1.0: defections have an origin.
+
+Defections stored before this version were all made by a sales manager.
+Customers made defected by a defection loss were derived live and not stored:
+the next rank update stores their defection (``_crm_rank_store_lost_defections``).
+"""
+
+from odoo.tools import SQL
+
+
+def migrate(cr, version):
+    if not version:
+        return
+    cr.execute(
+        SQL(
+            "UPDATE res_partner SET defection_origin = 'manual'"
+            " WHERE is_defected AND defection_origin IS NULL"
+        )
+    )
