@@ -42,6 +42,9 @@
         "wizards/crm_rank_reactivation_outcome_views.xml",
         "wizards/crm_rank_referral_outcome_views.xml",
         "views/crm_rank_quiet_reason_views.xml",
+        "views/crm_aftercare_item_views.xml",
+        "views/crm_aftercare_equipment_views.xml",
+        "report/crm_warranty_report.xml",
         "views/menus.xml",
     ],
     "demo": [

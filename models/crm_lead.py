@@ -1,6 +1,7 @@
 import datetime
 from collections import defaultdict
 
+from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -34,6 +35,11 @@ LEAD_OWN_RANK_SQL = SQL(
 )
 # Lead fields whose change can make a deal lost for a reason (playbook follow-up).
 LOST_FOLLOWUP_FIELDS = frozenset({"lost_reason_id", "active", "probability", "stage_id"})
+# Lead fields whose change can plan, re-plan or cancel the after-care of a job.
+AFTERCARE_FIELDS = frozenset(
+    {"stage_id", "active", "probability", "lost_reason_id", "completion_date", "partner_id", "project_id"}
+    | {"tag_ids", "warranty_years"}
+)
 # Lead fields whose change can give a customer a referrer.
 REFERRER_FIELDS = frozenset({"partner_id", "referrer_partner_id"})
 REFERRAL_ASK_OUTCOMES = [
@@ -141,7 +147,10 @@ class CrmLead(models.Model):
     def write(self, vals):
         self._crm_rank_check_write([vals])
         if RANK_TRIGGER_FIELDS.isdisjoint(vals):
-            return super().write(vals)
+            res = super().write(vals)
+            if not AFTERCARE_FIELDS.isdisjoint(vals):
+                self.env["crm.aftercare.item"]._sync_leads(self)
+            return res
         before = self.partner_id
         res = super().write(vals)
         self._crm_rank_after_change(vals)
@@ -373,6 +382,8 @@ class CrmLead(models.Model):
             self._crm_lost_followup_schedule()
         if fnames is None or not REFERRER_FIELDS.isdisjoint(fnames):
             self._crm_referrer_carry_over()
+        if fnames is not None and not AFTERCARE_FIELDS.isdisjoint(fnames):
+            self.env["crm.aftercare.item"]._sync_leads(self)
 
     def _crm_lost_followup_schedule(self):
         """Schedule the follow-up of the lost reason's playbook on lost deals.
@@ -623,3 +634,58 @@ class CrmLead(models.Model):
                 "default_user_id": self.env.uid,
             },
         }
+
+    # ------------------------------------------------------------
+    # AFTER-CARE
+    # ------------------------------------------------------------
+
+    crm_aftercare_item_ids = fields.One2many(
+        "crm.aftercare.item", "lead_id", string="After-care", groups="sales_team.group_sale_salesman"
+    )
+    crm_equipment_ids = fields.One2many(
+        "crm.aftercare.equipment", "lead_id", string="Installed Equipment", groups="sales_team.group_sale_salesman"
+    )
+    warranty_years = fields.Integer(
+        string="Warranty (years)",
+        compute="_compute_warranty_years",
+        store=True,
+        readonly=False,
+        help="Length of the construction warranty, from the completion date; by default "
+        "the longest warranty of the deal's kinds of work. 0: no warranty.",
+    )
+    warranty_scope = fields.Text(help="What the warranty covers (printed on the warranty certificate).")
+    warranty_exclusions = fields.Text(help="What the warranty does not cover (printed on the certificate).")
+    warranty_end_date = fields.Date(
+        string="Warranty Ends", compute="_compute_warranty_end_date", store=True
+    )
+
+    @api.depends("tag_ids.crm_warranty_years")
+    def _compute_warranty_years(self):
+        for lead in self:
+            if not lead.warranty_years:
+                lead.warranty_years = max(lead.tag_ids.mapped("crm_warranty_years") or [0])
+
+    @api.depends("completion_date", "warranty_years")
+    def _compute_warranty_end_date(self):
+        for lead in self:
+            lead.warranty_end_date = (
+                lead.completion_date + relativedelta(years=lead.warranty_years)
+                if lead.completion_date and lead.warranty_years
+                else False
+            )
+
+    @api.constrains("warranty_years")
+    def _check_warranty_years(self):
+        for lead in self:
+            if not 0 <= lead.warranty_years <= 100:
+                raise ValidationError(
+                    self.env._("The warranty of %(deal)s must be between 0 and 100 years.", deal=lead.name)
+                )
+
+    def action_print_warranty(self):
+        """The construction warranty certificate (工事保証書) of a completed job."""
+        leads = self.filtered(lambda lead: lead.won_status == "won" and lead.completion_date)
+        if not leads:
+            raise UserError(self.env._("A warranty certificate is printed for a won deal with a completion date."))
+        return self.env.ref("crm_customer_rank.action_report_crm_warranty").report_action(leads)
+

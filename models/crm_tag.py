@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..engine import outreach
+from ..engine import aftercare, outreach
 from .res_company import MAX_DORMANCY_DAYS
 
 
@@ -25,6 +25,39 @@ class CrmTag(models.Model):
         "reactivation activity is due on the first day of the next such month. Empty: "
         "any month.",
     )
+
+    crm_inspection_plan = fields.Char(
+        string="Inspection Plan",
+        help="When to inspect a job of this kind after its completion, e.g. "
+        "\"1m,6m,1y,2y,5y,10y\" (m: months, y: years; 6ヶ月 and 1年 work too). "
+        "Empty: the company's plan.",
+    )
+    crm_warranty_years = fields.Integer(
+        string="Warranty (years)", help="Length of the construction warranty of a job of this kind."
+    )
+    crm_equipment_life_years = fields.Integer(
+        string="Equipment Life (years)",
+        help="Expected life of the equipment installed by a job of this kind (e.g. 10 for a water heater).",
+    )
+
+    @api.constrains("crm_inspection_plan", "crm_warranty_years", "crm_equipment_life_years")
+    def _check_crm_aftercare(self):
+        for tag in self:
+            try:
+                aftercare.parse_offsets(tag.crm_inspection_plan)
+            except ValueError as error:
+                raise ValidationError(
+                    self.env._(
+                        'The inspection plan of %(tag)s must list offsets such as "1m,6m,1y,10y" '
+                        '("%(value)s" is not one).',
+                        tag=tag.name,
+                        value=error.args[0],
+                    )
+                ) from error
+            if not 0 <= tag.crm_warranty_years <= 100 or not 0 <= tag.crm_equipment_life_years <= 100:
+                raise ValidationError(
+                    self.env._("Warranty and equipment life of %(tag)s must be between 0 and 100 years.", tag=tag.name)
+                )
 
     @api.constrains("crm_rank_dormancy_days", "crm_rank_outreach_months")
     def _check_crm_rank_reactivation(self):

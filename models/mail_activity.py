@@ -126,6 +126,11 @@ class MailActivity(models.Model):
         The outcome comes from the context (the outcome wizards); without one,
         reactivation activities get "not recorded" and referral requests "asked".
         """
+        # an after-care activity marked done from the chatter: the item is done, "fine"
+        aftercare_sudo = self.env["crm.aftercare.item"].sudo().search(
+            [("activity_id", "in", self.ids), ("state", "=", "planned")]
+        )
+        aftercare_sudo.write({"state": "done", "outcome": "fine", "done_date": fields.Date.context_today(self)})
         todo = self.filtered("crm_outcome_kind")
         kinds = {activity.id: activity.crm_outcome_kind for activity in todo}
         keys = {activity.id: (activity.res_model, activity.res_id, activity.activity_type_id.id) for activity in todo}

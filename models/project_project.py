@@ -102,6 +102,8 @@ class ProjectProject(models.Model):
         )
         if leads_sudo:
             leads_sudo.partner_id._crm_rank_refresh("construction")
+            # a completed construction gets its inspections at once
+            self.env["crm.aftercare.item"]._sync_leads(leads_sudo)
 
     # ------------------------------------------------------------
     # ACTIONS

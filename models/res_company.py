@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..engine import aftercare
+
 MAX_DORMANCY_DAYS = 36500  # a hundred years: anything longer is a typo
 MAX_REFERRAL_THRESHOLD = 1000
 MAX_REFERRAL_ASK_DAYS = 3650  # ten years: anything longer is a typo
@@ -59,3 +61,31 @@ class ResCompany(models.Model):
                         max=MAX_REFERRAL_ASK_DAYS,
                     )
                 )
+
+    crm_inspection_plan = fields.Char(
+        string="Inspection Plan",
+        default=aftercare.DEFAULT_INSPECTION_PLAN,
+        help="When to inspect a completed job whose kind of work has no plan of its own "
+        "(m: months, y: years after completion). Empty: no inspections.",
+    )
+    crm_aftercare_notice_days = fields.Integer(
+        string="After-care Notice (days)",
+        default=30,
+        help="The salesperson gets the activity of an inspection, a warranty end or an "
+        "equipment replacement this many days before it is due.",
+    )
+
+    @api.constrains("crm_inspection_plan", "crm_aftercare_notice_days")
+    def _check_crm_aftercare(self):
+        for company in self:
+            try:
+                aftercare.parse_offsets(company.crm_inspection_plan)
+            except ValueError as error:
+                raise ValidationError(
+                    self.env._(
+                        'The inspection plan must list offsets such as "1m,6m,1y,10y" ("%(value)s" is not one).',
+                        value=error.args[0],
+                    )
+                ) from error
+            if not 0 <= company.crm_aftercare_notice_days <= 365:
+                raise ValidationError(self.env._("The after-care notice must be between 0 and 365 days."))

@@ -13,3 +13,5 @@ class ResConfigSettings(models.TransientModel):
     crm_rank_referral_ask_days = fields.Integer(
         related="company_id.crm_rank_referral_ask_days", readonly=False
     )
+    crm_inspection_plan = fields.Char(related="company_id.crm_inspection_plan", readonly=False)
+    crm_aftercare_notice_days = fields.Integer(related="company_id.crm_aftercare_notice_days", readonly=False)

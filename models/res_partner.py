@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, plaintext2html, sql
+from odoo.tools import SQL, format_date, plaintext2html, sql
 
 from ..engine import facts as rank_facts
 from ..engine import rules
@@ -772,9 +772,12 @@ class ResPartner(models.Model):
     @api.model
     def _cron_update_crm_rank(self):
         """Daily: ranks move with time (contracted to dormant), then the referral
-        requests of constructions completed long enough ago are handed out."""
+        requests of constructions completed long enough ago are handed out, and
+        the after-care of completed jobs is planned and handed out when due."""
         changed = self._crm_rank_update_all(cause="scheduled")
         self.env["crm.lead"]._crm_referral_ask_schedule()
+        self.env["crm.aftercare.item"]._cron_sync()
+        self.env["crm.aftercare.item"]._cron_schedule_activities()
         return changed
 
     @api.model
@@ -861,7 +864,16 @@ class ResPartner(models.Model):
         for partner in self:
             record = guidance.get(partner.id)
             partner.crm_rank_hint = record.hint if record else False
-            texts = [record.guidance if record else False, playbooks.get(partner.commercial_partner_id.id)]
+            texts = [
+                record.guidance if record else False,
+                playbooks.get(partner.commercial_partner_id.id),
+                partner.crm_next_aftercare_name
+                and self.env._(
+                    "Next reason to call: %(item)s (%(date)s)",
+                    item=partner.crm_next_aftercare_name,
+                    date=format_date(self.env, partner.crm_next_aftercare_date),
+                ),
+            ]
             partner.crm_rank_guidance = "\n\n".join(filter(None, texts)) or False
 
     def _crm_rank_lost_playbooks(self):
@@ -955,6 +967,7 @@ class ResPartner(models.Model):
         """
         self.env["crm.rank.reactivation"]._on_rank_changes(changes, cause)
         self.env["crm.rank.quiet.reason"]._on_rank_changes(changes, cause)
+        self.env["crm.aftercare.item"]._on_rank_changes(changes, cause)
 
     @api.model
     def _commercial_fields(self):
@@ -1154,3 +1167,38 @@ class ResPartner(models.Model):
         """The defection wizard, filled in from the proposal."""
         self.ensure_one()
         return self.crm_defection_proposal_id.action_open_defection_wizard()
+
+    # ------------------------------------------------------------
+    # AFTER-CARE: THE NEXT REASON TO CALL
+    # ------------------------------------------------------------
+
+    crm_next_aftercare_date = fields.Date(
+        string="Next After-care",
+        compute="_compute_crm_next_aftercare",
+        groups="sales_team.group_sale_salesman",
+        help="When the customer's next inspection, warranty end or equipment replacement is due.",
+    )
+    crm_next_aftercare_name = fields.Char(
+        string="Next Reason to Call",
+        compute="_compute_crm_next_aftercare",
+        groups="sales_team.group_sale_salesman",
+    )
+
+    @api.depends("commercial_partner_id")
+    @api.depends_context("lang")
+    def _compute_crm_next_aftercare(self):
+        commercial_ids = [pid for pid in self.commercial_partner_id.ids if pid]
+        # the customer's next reason to call, whichever salesperson's job it comes from
+        items_sudo = self.env["crm.aftercare.item"].sudo()
+        if commercial_ids:
+            items_sudo = items_sudo.search(
+                [("partner_id", "in", commercial_ids), ("state", "=", "planned")], order="due_date, id"
+            )
+        first = {}
+        for item in items_sudo:
+            first.setdefault(item.partner_id.id, item)
+        for partner in self:
+            item = first.get(partner.commercial_partner_id.id)
+            partner.crm_next_aftercare_date = item.due_date if item else False
+            partner.crm_next_aftercare_name = f"{item.name}: {item.lead_id.name}" if item else False
+

@@ -179,9 +179,7 @@ class TestDefectionSticky(CrmRankCase):
         company = self._customer("Koumuten", is_company=True)
         self._won(company, completion=0)
         Partner = self.env["res.partner"].with_user(self.sales_manager).with_context(import_file=True)
-        result = Partner.load(
-            ["name", "parent_id/.id", "is_defected"], [["New Contact", str(company.id), "1"]]
-        )
+        result = Partner.load(["name", "parent_id/.id", "is_defected"], [["New Contact", str(company.id), "1"]])
         self.assertEqual(len(result["ids"]), 1, result["messages"])
         self.env.flush_all()
         self.assertTrue(company.is_defected)

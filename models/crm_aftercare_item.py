@@ -1,0 +1,332 @@
+from collections import defaultdict
+
+from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..engine import aftercare, outreach
+from ..engine import facts as rank_facts
+
+AFTERCARE_KINDS = [
+    ("inspection", "Inspection"),
+    ("warranty", "Warranty End"),
+    ("replacement", "Equipment Replacement"),
+]
+AFTERCARE_STATES = [
+    ("planned", "Planned"),
+    ("done", "Done"),
+    ("cancel", "Cancelled"),
+]
+AFTERCARE_OUTCOMES = [
+    ("fine", "Fine"),
+    ("repair", "Repair Needed"),
+    ("unreachable", "Customer Unreachable"),
+]
+
+
+class CrmAftercareItem(models.Model):
+    """One reason to contact a past customer: an inspection, the end of a warranty,
+    an equipment replacement, due on a day counted from the job's completion.
+
+    Items are planned when a job is completed (``_sync_leads``), re-planned when
+    its completion date moves, and cancelled when the deal is no longer a
+    completed won job or its customer is defected. An activity is handed to the
+    salesperson when the item comes close (``_cron_schedule_activities``).
+    """
+
+    _name = "crm.aftercare.item"
+    _description = "After-care Item"
+    _order = "due_date, id"
+
+    name = fields.Char(compute="_compute_name", store=True)
+    lead_id = fields.Many2one("crm.lead", string="Deal", required=True, index=True, ondelete="cascade")
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        related="lead_id.partner_id.commercial_partner_id",
+        store=True,
+        index=True,
+    )
+    user_id = fields.Many2one("res.users", string="Salesperson", related="lead_id.user_id", store=True)
+    team_id = fields.Many2one("crm.team", string="Sales Team", related="lead_id.team_id", store=True)
+    company_id = fields.Many2one("res.company", related="lead_id.company_id", store=True)
+    crm_rank = fields.Selection(related="partner_id.crm_rank", string="Customer Rank")
+    kind = fields.Selection(AFTERCARE_KINDS, required=True)
+    key = fields.Integer(
+        required=True, default=0, help="Months after completion of an inspection; the equipment of a replacement."
+    )
+    equipment_id = fields.Many2one("crm.aftercare.equipment", ondelete="cascade")
+    due_date = fields.Date(required=True, index=True)
+    state = fields.Selection(AFTERCARE_STATES, required=True, default="planned", index=True)
+    outcome = fields.Selection(AFTERCARE_OUTCOMES, readonly=True)
+    done_date = fields.Date(readonly=True)
+    activity_id = fields.Many2one("mail.activity", readonly=True, ondelete="set null")
+    repair_lead_id = fields.Many2one("crm.lead", string="Repair Opportunity", readonly=True)
+
+    _crm_aftercare_item_unique = models.Constraint(
+        "UNIQUE(lead_id, kind, key)",
+        "A job has each inspection, warranty end and replacement once.",
+    )
+
+    @api.depends("kind", "key", "equipment_id.name")
+    @api.depends_context("lang")
+    def _compute_name(self):
+        for item in self:
+            if item.kind == "inspection":
+                if item.key % 12 == 0:
+                    item.name = self.env._("%(years)s-year inspection", years=item.key // 12)
+                else:
+                    item.name = self.env._("%(months)s-month inspection", months=item.key)
+            elif item.kind == "warranty":
+                item.name = self.env._("Warranty ends")
+            else:
+                item.name = self.env._("Replace: %(equipment)s", equipment=item.equipment_id.name or "")
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_done_fine(self):
+        self._record_outcome("fine")
+
+    def action_done_repair(self):
+        """The customer needs a repair: an opportunity for it, so the customer becomes a prospect."""
+        self._record_outcome("repair")
+        if len(self) == 1:
+            return self.repair_lead_id.get_formview_action()
+        return True
+
+    def action_done_unreachable(self):
+        self._record_outcome("unreachable")
+
+    def _record_outcome(self, outcome):
+        """Close the items with ``outcome``.
+
+        Fine and repair needed are a real contact: the activity is marked done (or a
+        note is written on the deal), which the dormancy clock counts. An
+        unreachable customer was not contacted: the activity is removed and a log
+        line, which is no contact, says why.
+        """
+        if self.filtered(lambda item: item.state != "planned"):
+            raise UserError(self.env._("Only planned after-care items can be recorded."))
+        today = fields.Date.context_today(self)
+        labels = dict(self._fields["outcome"]._description_selection(self.env))
+        with_activity = self.filtered("activity_id")
+        feedback = {item.activity_id: f"{item.name}: {labels[outcome]}" for item in with_activity}
+        activities = with_activity.activity_id
+        vals = {"state": "done", "outcome": outcome, "done_date": today}
+        if outcome == "repair":
+            self._create_repair_leads()
+        self.write(vals)
+        if outcome == "unreachable":
+            activities.unlink()
+            for item in self:
+                item.lead_id._message_log(body=Markup("<p>%s</p>") % f"{item.name}: {labels[outcome]}")
+            return
+        for activity in activities:
+            activity.action_feedback(feedback=feedback[activity])
+        for item in self - with_activity:
+            item.lead_id.message_post(
+                body=Markup("<p>%s</p>") % f"{item.name}: {labels[outcome]}",
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def _create_repair_leads(self):
+        leads = self.env["crm.lead"].create(
+            [
+                {
+                    "name": self.env._("Repair after %(item)s: %(deal)s", item=item.name, deal=item.lead_id.name),
+                    "type": "opportunity",
+                    "partner_id": item.lead_id.partner_id.id,
+                    "user_id": item.lead_id.user_id.id,
+                    "team_id": item.lead_id.team_id.id,
+                    "tag_ids": [fields.Command.set(item.lead_id.tag_ids.ids)],
+                }
+                for item in self
+            ]
+        )
+        for item, lead in zip(self, leads, strict=True):
+            item.repair_lead_id = lead
+
+    # ------------------------------------------------------------
+    # PLANNING
+    # ------------------------------------------------------------
+
+    @api.model
+    def _sync_leads(self, leads):
+        """Plan, re-plan or cancel the after-care items of ``leads`` (idempotent).
+
+        A completed won job of a customer who is not defected gets the items of
+        its plan; every other deal's planned items are cancelled. Items already
+        done are never touched, and no item is planned twice.
+        """
+        # after-care follows the job, whoever changed it
+        leads_sudo = leads.sudo().with_context(active_test=False).exists()
+        if not leads_sudo:
+            return
+        items_sudo = self.sudo().search([("lead_id", "in", leads_sudo.ids)])
+        existing = {(item.lead_id.id, item.kind, item.key): item for item in items_sudo}
+        wanted = self._wanted_items(leads_sudo)
+        to_create, to_cancel = [], self.sudo()
+        for lead in leads_sudo:
+            lead_wanted = wanted.get(lead.id, {})
+            for (kind, key), due in lead_wanted.items():
+                item = existing.get((lead.id, kind, key))
+                if not item:
+                    to_create.append(
+                        {
+                            "lead_id": lead.id,
+                            "kind": kind,
+                            "key": key,
+                            "due_date": due,
+                            "equipment_id": key if kind == "replacement" else False,
+                        }
+                    )
+                elif item.state == "cancel" or (item.state == "planned" and item.due_date != due):
+                    item.write({"state": "planned", "due_date": due})
+                    if item.activity_id:
+                        item.activity_id.date_deadline = due
+            for (lead_id, kind, key), item in existing.items():
+                if lead_id == lead.id and (kind, key) not in lead_wanted and item.state == "planned":
+                    to_cancel |= item
+        if to_create:
+            self.sudo().create(to_create)
+        to_cancel._cancel()
+
+    @api.model
+    def _wanted_items(self, leads_sudo):
+        """``{lead id: {(kind, key): due date}}`` of the completed won jobs of customers
+        who are not defected."""
+        today = fields.Date.context_today(self)
+        result = {}
+        for lead in leads_sudo:
+            customer = lead.partner_id.commercial_partner_id
+            if not (
+                lead.active
+                and lead.won_status == "won"
+                and lead.completion_date
+                and lead.completion_date <= today
+                and customer
+                and customer.crm_rank != "defected"
+            ):
+                continue
+            company = lead.company_id or self.env.company
+            plan = aftercare.plan_for(
+                [tag.crm_inspection_plan for tag in lead.tag_ids if tag.crm_inspection_plan],
+                company.crm_inspection_plan or "",
+            )
+            equipment = {
+                equipment.id: (equipment.installed_date, equipment.life_years) for equipment in lead.crm_equipment_ids
+            }
+            result[lead.id] = aftercare.desired_items(lead.completion_date, plan, lead.warranty_years, equipment)
+        return result
+
+    def _cancel(self):
+        """Cancel planned items and remove their open activities."""
+        if not self:
+            return
+        self.activity_id.unlink()
+        self.write({"state": "cancel"})
+
+    @api.model
+    def _on_rank_changes(self, changes, cause):
+        """A customer who becomes defected gets no after-care call (subscriber of the engine)."""
+        defected_ids = [pid for pid, (old, new) in changes.items() if new[0] == "defected" and old[0] != "defected"]
+        if defected_ids:
+            self.sudo().search([("partner_id", "in", defected_ids), ("state", "=", "planned")])._cancel()
+
+    @api.model
+    def _cron_sync(self):
+        """Plan the jobs completed since the last run (a project completed, a
+        completion date reached) and re-plan the moved ones: one query finds them."""
+        today = fields.Date.context_today(self)
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            rank_facts.SQL(
+                """
+                SELECT l.id FROM crm_lead l
+                 WHERE l.won_status = 'won' AND l.active AND l.completion_date <= %(today)s
+                   AND NOT EXISTS (SELECT 1 FROM crm_aftercare_item i WHERE i.lead_id = l.id)
+                 UNION
+                SELECT i.lead_id FROM crm_aftercare_item i JOIN crm_lead l ON l.id = i.lead_id
+                 WHERE i.state = 'planned'
+                   AND (l.won_status != 'won' OR NOT l.active OR l.completion_date IS NULL
+                        OR l.completion_date > %(today)s)
+                """,
+                today=today,
+            )
+        )
+        self._sync_leads(self.env["crm.lead"].browse([row[0] for row in rows]))
+
+    @api.model
+    def _cron_schedule_activities(self):
+        """Hand the items coming due to the salesperson of the job, as one activity each."""
+        today = fields.Date.context_today(self)
+        activity_type = self.env.ref("crm_customer_rank.mail_activity_type_aftercare", raise_if_not_found=False)
+        if not activity_type:
+            return self.env["mail.activity"]
+        companies_sudo = self.env["res.company"].sudo().search([])
+        notice = {company.id: company.crm_aftercare_notice_days for company in companies_sudo}
+        horizon = today + relativedelta(days=max(notice.values() or [30]))
+        items_sudo = self.sudo().search(
+            [
+                ("state", "=", "planned"),
+                ("activity_id", "=", False),
+                ("due_date", "<=", horizon),
+                ("partner_id.crm_rank", "!=", "defected"),
+            ]
+        )
+        items_sudo = items_sudo.filtered(
+            lambda item: (item.due_date - today).days <= notice.get(item.company_id.id, 30)
+        )
+        return items_sudo._schedule_activities(activity_type)
+
+    def _schedule_activities(self, activity_type):
+        """One activity per item, on its deal, in its salesperson's language, with the channel."""
+        if not self:
+            return self.env["mail.activity"]
+        contacts = rank_facts.contact_channel_facts(self.env, self.partner_id.ids)
+        model_id = self.env["ir.model"]._get_id("crm.lead")
+        by_lang = defaultdict(lambda: self.browse())
+        for item in self:
+            by_lang[item.user_id.lang or self.env.lang or "en_US"] |= item
+        vals_list = []
+        for lang, items in by_lang.items():
+            items_lang = items.with_context(lang=lang)
+            channels = dict(
+                self.env["res.partner"]._fields["crm_contact_channel"]._description_selection(items_lang.env)
+            )
+            for item in items_lang:
+                contact = contacts.get(item.partner_id.id, {})
+                channel = outreach.choose_channel(
+                    contact.get("preference"),
+                    phone=contact.get("phone"),
+                    email=contact.get("email") and not contact.get("email_blacklisted"),
+                    postal=contact.get("postal"),
+                    fax=contact.get("fax"),
+                )
+                vals_list.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": item.lead_id.id,
+                        "activity_type_id": activity_type.id,
+                        "user_id": item.user_id.id or item.team_id.user_id.id or False,
+                        "date_deadline": item.due_date,
+                        "summary": f"{item.name} ({channels[channel]})",
+                        "note": Markup("<p>%s</p>")
+                        % items_lang.env._(
+                            "After-care for %(customer)s: %(item)s of %(deal)s. Record the outcome "
+                            "from CRM > After-care (fine, repair needed, unreachable).",
+                            customer=item.partner_id.display_name,
+                            item=item.name,
+                            deal=item.lead_id.name,
+                        ),
+                        "automated": True,
+                    }
+                )
+        activities = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)
+        for item, activity in zip(self.sudo(), activities, strict=True):
+            item.activity_id = activity
+        return activities

@@ -1,0 +1,204 @@
+"""After-care: inspections, warranty end and replacements planned from completion."""
+
+import datetime
+
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from ..engine import aftercare
+from .common import CrmRankCase
+
+
+class TestAftercarePure:
+    """The plan arithmetic, without the ORM (collected by pytest as plain tests)."""
+
+    def test_parse_offsets(self):
+        assert aftercare.parse_offsets("1m, 6m,1y 2y、10年") == (1, 6, 12, 24, 120)
+        assert aftercare.parse_offsets("６ヶ月,1y,18") == (6, 12, 18)
+        assert aftercare.parse_offsets("") == ()
+        for bad in ("0m", "1w", "601m", "abc"):
+            try:
+                aftercare.parse_offsets(bad)
+            except ValueError as error:
+                assert error.args[0] == bad.lower()
+            else:
+                raise AssertionError(bad)
+
+    def test_format_offsets(self):
+        assert aftercare.format_offsets((1, 6, 12, 18, 120)) == "1m,6m,1y,18m,10y"
+
+    def test_add_months_keeps_the_end_of_month(self):
+        assert aftercare.add_months(datetime.date(2026, 1, 31), 1) == datetime.date(2026, 2, 28)
+        assert aftercare.add_months(datetime.date(2024, 2, 29), 12) == datetime.date(2025, 2, 28)
+        assert aftercare.add_months(datetime.date(2026, 11, 15), 2) == datetime.date(2027, 1, 15)
+
+    def test_plan_of_the_kinds_of_work_else_the_company(self):
+        assert aftercare.plan_for(["1y", "6m,1y"], "1m,10y") == (6, 12)
+        assert aftercare.plan_for([], "1m,10y") == (1, 120)
+
+    def test_desired_items(self):
+        completion = datetime.date(2026, 4, 1)
+        items = aftercare.desired_items(completion, (1, 12), 10, {7: (None, 10), 8: (completion, 0)})
+        assert items == {
+            ("inspection", 1): datetime.date(2026, 5, 1),
+            ("inspection", 12): datetime.date(2027, 4, 1),
+            ("warranty", 0): datetime.date(2036, 4, 1),
+            ("replacement", 7): datetime.date(2036, 4, 1),
+        }
+
+
+@tagged("post_install", "-at_install")
+class TestAftercare(CrmRankCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"crm_inspection_plan": "1m,6m,1y", "crm_aftercare_notice_days": 30})
+        cls.water_heater = cls.env["crm.tag"].create(
+            {
+                "name": "Water heater",
+                "crm_inspection_plan": "1m,1y",
+                "crm_warranty_years": 5,
+                "crm_equipment_life_years": 10,
+            }
+        )
+        cls.Item = cls.env["crm.aftercare.item"]
+
+    def _items(self, deal, state="planned"):
+        return self.Item.search([("lead_id", "=", deal.id), ("state", "=", state)], order="due_date")
+
+    def test_completion_plans_the_inspections_of_the_company(self):
+        customer = self._customer("Inspected")
+        deal = self._won(customer)
+        self.assertFalse(self._items(deal))
+        deal.completion_date = self.today
+        items = self._items(deal)
+        self.assertEqual(items.mapped("key"), [1, 6, 12])
+        self.assertEqual(items[0].due_date, aftercare.add_months(self.today, 1))
+        self.assertEqual(items[0].partner_id, customer)
+        self.assertEqual(items.mapped("name"), ["1-month inspection", "6-month inspection", "1-year inspection"])
+        # never twice
+        deal.write({"completion_date": self.today})
+        self.Item._cron_sync()
+        self.assertEqual(len(self.Item.search([("lead_id", "=", deal.id)])), 3)
+
+    def test_kind_of_work_plan_warranty_and_equipment(self):
+        deal = self._won(self._customer("Heater"), tag_ids=[(4, self.water_heater.id)])
+        self.assertEqual(deal.warranty_years, 5)
+        deal.completion_date = self.today
+        equipment = self.env["crm.aftercare.equipment"].create({"name": "Eco water heater", "lead_id": deal.id})
+        self.assertEqual(equipment.life_years, 10)
+        self.assertEqual(equipment.replacement_date, self.today.replace(year=self.today.year + 10))
+        items = self._items(deal)
+        self.assertEqual(
+            sorted((item.kind, item.key) for item in items),
+            [("inspection", 1), ("inspection", 12), ("replacement", equipment.id), ("warranty", 0)],
+        )
+        self.assertEqual(deal.warranty_end_date, aftercare.add_months(self.today, 60))
+
+    def test_moved_completion_replans_and_a_restored_deal_cancels(self):
+        deal = self._won(self._customer("Moved"), completion=0)
+        first = self._items(deal)[0]
+        deal.completion_date = self.today - datetime.timedelta(days=10)
+        self.assertEqual(first.due_date, aftercare.add_months(self.today - datetime.timedelta(days=10), 1))
+        deal.action_set_lost(lost_reason_id=self.lost_reason.id)
+        self.assertFalse(self._items(deal))
+        self.assertEqual(len(self._items(deal, "cancel")), 3)
+
+    def test_defected_customer_gets_no_aftercare(self):
+        customer = self._customer("Defected later")
+        deal = self._won(customer, completion=0)
+        self.Item._cron_schedule_activities()
+        activity = self._items(deal)[0].activity_id
+        self.assertTrue(activity)
+        customer._crm_rank_mark_defected("complaint")
+        self.env.flush_all()
+        self.assertFalse(self._items(deal))
+        self.assertFalse(activity.exists())
+        self.Item._cron_sync()
+        self.assertFalse(self._items(deal))
+
+    def test_activity_when_due_for_the_salesperson_with_the_channel(self):
+        customer = self._customer("Due soon", phone="090-1234-5678")
+        deal = self._won(customer, completion=0)
+        activities = self.Item._cron_schedule_activities()
+        first = self._items(deal)[0]  # the 1-month inspection, due within the notice
+        self.assertEqual(first.activity_id, activities.filtered(lambda a: a.res_id == deal.id))
+        self.assertEqual(first.activity_id.user_id, self.salesman)
+        self.assertIn("Phone", first.activity_id.summary)
+        self.assertEqual(len(self._items(deal).activity_id), 1)  # 6 months is not due yet
+        self.assertFalse(self.Item._cron_schedule_activities().filtered(lambda a: a.res_id == deal.id))
+
+    def test_repair_needed_opens_an_opportunity_and_the_customer_becomes_prospect(self):
+        customer = self._customer("Needs repair")
+        deal = self._won(customer, completion=0)
+        self.Item._cron_schedule_activities()
+        item = self._items(deal)[0]
+        item.with_user(self.salesman).action_done_repair()
+        self.env.flush_all()
+        self.assertEqual(item.state, "done")
+        self.assertEqual(item.outcome, "repair")
+        self.assertTrue(item.repair_lead_id)
+        self.assertEqual(item.repair_lead_id.partner_id, customer)
+        self.assertRank(customer, "prospect")
+        self.assertFalse(item.activity_id.active)  # marked done: a contact
+
+    def test_unreachable_is_no_contact(self):
+        customer = self._customer("Unreachable")
+        deal = self._won(customer, completion=0)
+        self.Item._cron_schedule_activities()
+        item = self._items(deal)[0]
+        activity = item.activity_id
+        item.action_done_unreachable()
+        self.assertEqual(item.outcome, "unreachable")
+        self.assertFalse(activity.exists())
+        contact = self.env["res.partner"].browse(customer.id).crm_last_contact_date
+        self.assertEqual(contact, deal.create_date.date())  # the inquiry only
+
+    def test_activity_done_from_the_chatter_closes_the_item(self):
+        deal = self._won(self._customer("Chatter"), completion=0)
+        self.Item._cron_schedule_activities()
+        item = self._items(deal)[0]
+        item.activity_id.action_feedback(feedback="All fine")
+        self.assertEqual(item.state, "done")
+        self.assertEqual(item.outcome, "fine")
+
+    def test_next_reason_to_call_on_the_customer(self):
+        customer = self._customer("Next reason")
+        deal = self._won(customer, completion=0)
+        customer.invalidate_recordset()
+        self.assertEqual(customer.crm_next_aftercare_date, aftercare.add_months(self.today, 1))
+        self.assertIn("1-month inspection", customer.crm_next_aftercare_name)
+        self.assertIn(deal.name, customer.crm_next_aftercare_name)
+        self.assertIn("Next reason to call", customer.crm_rank_guidance)
+
+    def test_warranty_certificate_pdf(self):
+        deal = self._won(self._customer("Certificate"), completion=0, warranty_years=10)
+        self.env.company.external_report_layout_id = self.env.ref("web.external_layout_standard")
+        action = deal.action_print_warranty()
+        self.assertEqual(action["report_name"], "crm_customer_rank.report_crm_warranty")
+        html = self.env["ir.actions.report"]._render_qweb_html("crm_customer_rank.report_crm_warranty", deal.ids)[0]
+        self.assertIn(b"Construction Warranty Certificate", html)
+        self.assertIn(b"Certificate", html)
+
+    def test_bad_plans_are_refused(self):
+        with self.assertRaises(ValidationError):
+            self.water_heater.crm_inspection_plan = "1 week"
+        with self.assertRaises(ValidationError):
+            self.company.crm_inspection_plan = "0m"
+        with self.assertRaises(ValidationError):
+            self.env["crm.aftercare.equipment"].create(
+                {"name": "Forever", "lead_id": self._won(self._customer("X")).id, "life_years": 500}
+            )
+
+    def test_salesperson_sees_own_aftercare_only(self):
+        other = self.env["res.users"].create(
+            {
+                "name": "Other",
+                "login": "rank_other_aftercare",
+                "group_ids": [(4, self.env.ref("sales_team.group_sale_salesman").id)],
+            }
+        )
+        mine = self._won(self._customer("Mine"), completion=0)
+        theirs = self._won(self._customer("Theirs"), completion=0, user_id=other.id)
+        visible = self.Item.with_user(self.salesman).search([("lead_id", "in", (mine | theirs).ids)])
+        self.assertEqual(visible.lead_id, mine)
