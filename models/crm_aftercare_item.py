@@ -6,9 +6,11 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..engine import aftercare, outreach
+from ..engine import aftercare, outreach, rules
 from ..engine import facts as rank_facts
 
+# Customers whose dormancy date falls within this many days are "at risk".
+AT_RISK_DAYS = 60
 AFTERCARE_KINDS = [
     ("inspection", "Inspection"),
     ("warranty", "Warranty End"),
@@ -149,6 +151,59 @@ class CrmAftercareItem(models.Model):
         )
         for item, lead in zip(self, leads, strict=True):
             item.repair_lead_id = lead
+
+    @api.model
+    def action_open_at_risk(self):
+        """Customers about to become dormant with nothing planned to reach them."""
+        ids = self._at_risk_partner_ids()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("At Risk of Going Dormant"),
+            "res_model": "res.partner",
+            "views": [(False, "list"), (False, "form")],
+            "domain": [("id", "in", ids)],
+            "context": {"create": False},
+            "help": Markup("<p>%s</p>") % self.env._("No customer is about to go dormant without a planned contact."),
+        }
+
+    @api.model
+    def _at_risk_partner_ids(self, days=AT_RISK_DAYS):
+        """Customers in after-care whose dormancy date falls within ``days`` and who
+        have neither an after-care item due before it nor an open activity."""
+        today = fields.Date.context_today(self)
+        partners = self.env["res.partner"]
+        customers = partners.search([("crm_rank", "=", "contracted"), ("crm_rank_reason", "=", "after_care")])
+        if not customers:
+            return []
+        facts = rank_facts.gather(self.env, customers.ids, today, partners._crm_rank_thresholds())
+        soon = {
+            pid: dormancy
+            for pid, fact in facts.items()
+            if (dormancy := rules.dormancy_date(fact)) and dormancy <= today + relativedelta(days=days)
+        }
+        if not soon:
+            return []
+        # every planned item and open activity counts, whoever it is assigned to
+        planned = self.sudo()._read_group(
+            [("partner_id", "in", list(soon)), ("state", "=", "planned")], ["partner_id"], ["due_date:min"]
+        )
+        covered = {partner.id for partner, first_due in planned if first_due <= soon[partner.id]}
+        activities_sudo = self.env["mail.activity"].sudo()
+        covered |= {
+            res_id
+            for (res_id,) in activities_sudo._read_group(
+                [("res_model", "=", "res.partner"), ("res_id", "in", list(soon))], ["res_id"]
+            )
+        }
+        leads_sudo = self.env["crm.lead"].sudo()
+        covered |= {
+            partner.commercial_partner_id.id
+            for (partner,) in leads_sudo._read_group(
+                [("partner_id.commercial_partner_id", "in", list(soon)), ("activity_ids", "!=", False)],
+                ["partner_id"],
+            )
+        }
+        return sorted(set(soon) - covered)
 
     # ------------------------------------------------------------
     # PLANNING

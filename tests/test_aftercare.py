@@ -202,3 +202,22 @@ class TestAftercare(CrmRankCase):
         theirs = self._won(self._customer("Theirs"), completion=0, user_id=other.id)
         visible = self.Item.with_user(self.salesman).search([("lead_id", "in", (mine | theirs).ids)])
         self.assertEqual(visible.lead_id, mine)
+
+    def test_at_risk_customers_have_nothing_planned(self):
+        self.company.crm_rank_dormancy_days = 40
+        self.company.crm_inspection_plan = "1y"
+        at_risk = self._customer("Quiet soon")
+        self._won(at_risk, completion=0)
+        planned = self._customer("Inspection soon")
+        deal = self._won(planned, completion=0)
+        deal.tag_ids = [(4, self.env["crm.tag"].create({"name": "Quick", "crm_inspection_plan": "1m"}).id)]
+        called = self._customer("Call planned")
+        self._won(called, completion=0)
+        called.activity_schedule("mail.mail_activity_data_call", user_id=self.salesman.id)
+        self.env.flush_all()
+        ids = self.Item._at_risk_partner_ids()
+        self.assertIn(at_risk.id, ids)
+        self.assertNotIn(planned.id, ids)
+        self.assertNotIn(called.id, ids)
+        action = self.Item.action_open_at_risk()
+        self.assertEqual(action["domain"], [("id", "in", ids)])
