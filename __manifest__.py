@@ -50,6 +50,7 @@
     "demo": [
         "demo/crm_tag_demo.xml",
         "demo/crm_customer_rank_demo.xml",
+        "demo/crm_aftercare_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
