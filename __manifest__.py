@@ -45,6 +45,7 @@
         "views/crm_aftercare_item_views.xml",
         "views/crm_aftercare_equipment_views.xml",
         "report/crm_warranty_report.xml",
+        "wizards/crm_rank_greeting_views.xml",
         "views/menus.xml",
     ],
     "demo": [

@@ -1202,3 +1202,10 @@ class ResPartner(models.Model):
             partner.crm_next_aftercare_date = item.due_date if item else False
             partner.crm_next_aftercare_name = f"{item.name}: {item.lead_id.name}" if item else False
 
+    crm_mourning_year = fields.Integer(
+        string="Mourning Year (喪中)",
+        groups="sales_team.group_sale_salesman",
+        help="The year in which the household is in mourning: no New Year card for the "
+        "following New Year, a winter greeting (寒中見舞い) instead.",
+    )
+

@@ -1,5 +1,6 @@
 """After-care: inspections, warranty end and replacements planned from completion."""
 
+import base64
 import datetime
 
 from odoo.exceptions import ValidationError
@@ -221,3 +222,32 @@ class TestAftercare(CrmRankCase):
         self.assertNotIn(called.id, ids)
         action = self.Item.action_open_at_risk()
         self.assertEqual(action["domain"], [("id", "in", ids)])
+
+
+@tagged("post_install", "-at_install")
+class TestGreetingCards(CrmRankCase):
+    def test_new_year_list_skips_mourning_and_defected(self):
+        address = {"zip": "150-0001", "city": "渋谷区", "street": "神宮前1-1"}
+        past = self._customer("Past customer", **address)
+        self._won(past)
+        mourning = self._customer("In mourning", crm_mourning_year=2026, **address)
+        self._won(mourning)
+        defected = self._customer("Defected", **address)
+        self._won(defected)
+        defected._crm_rank_mark_defected("complaint")
+        prospect = self._customer("Only asked", **address)
+        self._deal(prospect)
+        self.env.flush_all()
+        wizard = self.env["crm.rank.greeting"].with_user(self.salesman).create({"season": "new_year", "year": 2027})
+        self.assertIn(past, wizard.customer_ids)
+        self.assertNotIn(mourning, wizard.customer_ids)
+        self.assertEqual(wizard.mourning_ids, mourning)
+        self.assertNotIn(defected, wizard.customer_ids | wizard.mourning_ids)
+        self.assertNotIn(prospect, wizard.customer_ids)
+        action = wizard.action_export()
+        attachment_id = int(action["url"].split("/web/content/")[1].split("?")[0])
+        content = base64.b64decode(self.env["ir.attachment"].browse(attachment_id).datas).decode("utf-8-sig")
+        self.assertIn("寒中見舞い", content)
+        self.assertIn("Past customer 様", content)
+        summer = self.env["crm.rank.greeting"].create({"season": "summer", "year": 2027})
+        self.assertIn(mourning, summer.customer_ids)

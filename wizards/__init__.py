@@ -7,3 +7,4 @@ from . import crm_rank_campaign
 from . import mail_activity_schedule
 from . import crm_rank_reactivation_outcome
 from . import crm_rank_referral_outcome
+from . import crm_rank_greeting

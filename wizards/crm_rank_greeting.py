@@ -1,0 +1,80 @@
+from odoo import api, fields, models
+from odoo.fields import Domain
+
+GREETING_SEASONS = [
+    ("new_year", "New Year Card (年賀状)"),
+    ("summer", "Summer Greeting (暑中見舞い)"),
+]
+
+
+class CrmRankGreeting(models.TransientModel):
+    """The yearly greeting list: past customers who are not defected, with a postal
+    address. A household in mourning (喪中) gets no New Year card that year, but a
+    winter greeting (寒中見舞い) in January or February instead."""
+
+    _name = "crm.rank.greeting"
+    _description = "Greeting Cards"
+
+    season = fields.Selection(GREETING_SEASONS, required=True, default="new_year")
+    year = fields.Integer(
+        required=True,
+        default=lambda self: self._default_year(),
+        help="The year of the cards: for New Year cards, the New Year they greet.",
+    )
+    customer_ids = fields.Many2many("res.partner", string="Cards", compute="_compute_customers")
+    mourning_ids = fields.Many2many(
+        "res.partner",
+        "crm_rank_greeting_mourning_rel",
+        string="In Mourning (Winter Greeting Instead)",
+        compute="_compute_customers",
+    )
+    card_count = fields.Integer(string="Cards to Send", compute="_compute_customers")
+    mourning_count = fields.Integer(string="Winter Greetings (寒中見舞い)", compute="_compute_customers")
+
+    @api.model
+    def _default_year(self):
+        today = fields.Date.context_today(self)
+        return today.year + 1 if today.month >= 10 else today.year
+
+    @api.depends("season", "year")
+    def _compute_customers(self):
+        for wizard in self:
+            customers = wizard._past_customers()
+            mourning = self.env["res.partner"]
+            if wizard.season == "new_year":
+                # in mourning during the year before this New Year
+                mourning_year = wizard.year - 1
+                mourning = customers.filtered(lambda p, year=mourning_year: p.crm_mourning_year == year)
+            wizard.customer_ids = customers - mourning
+            wizard.mourning_ids = mourning
+            wizard.card_count = len(customers) - len(mourning)
+            wizard.mourning_count = len(mourning)
+
+    def _past_customers(self):
+        """Commercial customers with a won deal, not defected, with a postal address."""
+        won = (
+            self.env["crm.lead"]
+            .with_context(active_test=False)
+            ._read_group([("won_status", "=", "won")], ["partner_id"])
+        )
+        domain = (
+            Domain("id", "in", list({partner.commercial_partner_id.id for (partner,) in won}))
+            & Domain("crm_rank", "!=", "defected")
+            & Domain("is_defected", "=", False)
+        )
+        customers = self.env["res.partner"].search(domain)
+        return customers.filtered(lambda p: p._crm_rank_has_postal_address())
+
+    def action_export(self):
+        """The list in the direct-mail CSV format, with the card of each customer."""
+        self.ensure_one()
+        season = dict(self._fields["season"]._description_selection(self.env))[self.season]
+        winter = self.env._("Winter Greeting (寒中見舞い)")
+        # the campaign wizard owns the direct-mail CSV format
+        campaign = self.env["crm.rank.campaign"].create({"crm_rank": False})
+        header = [self.env._("Card"), self.env._("Postal Code"), self.env._("State"), self.env._("City")]
+        header += [self.env._("Street"), self.env._("Street 2"), self.env._("Addressee")]
+        rows = [[season, *campaign._csv_address(partner)] for partner in self.customer_ids]
+        rows += [[winter, *campaign._csv_address(partner)] for partner in self.mourning_ids]
+        filename = self.env._("greeting_cards_%(year)s.csv", year=self.year)
+        return campaign._download_csv(filename, header, rows)
