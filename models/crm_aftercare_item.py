@@ -8,6 +8,7 @@ from odoo.exceptions import UserError
 
 from ..engine import aftercare, outreach, rules
 from ..engine import facts as rank_facts
+from .selection_check import check_selection_values
 
 # Customers whose dormancy date falls within this many days are "at risk".
 AT_RISK_DAYS = 60
@@ -85,6 +86,15 @@ class CrmAftercareItem(models.Model):
                 item.name = self.env._("Warranty ends")
             else:
                 item.name = self.env._("Replace: %(equipment)s", equipment=item.equipment_id.name or "")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_selection_values(self, vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_selection_values(self, [vals])
+        return super().write(vals)
 
     # ------------------------------------------------------------
     # ACTIONS

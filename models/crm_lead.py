@@ -9,6 +9,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date, sql
 
 from .res_partner import CRM_RANKS
+from .selection_check import check_selection_values
 
 # Lead fields whose change can move the customer's rank at once.
 RANK_TRIGGER_FIELDS = frozenset(
@@ -50,6 +51,9 @@ REFERRAL_ASK_OUTCOMES = [
 # A referral request more than this many days late is not made any more (old
 # constructions typed in later, customers who were lost or defected then).
 REFERRAL_ASK_GRACE_DAYS = 60
+# Bounds of a completion date: anything outside is a typo (see _check_completion_date).
+COMPLETION_EARLIEST = datetime.date(1950, 1, 1)
+COMPLETION_MAX_YEARS_AHEAD = 5
 CONSTRUCTION_STATES = [
     ("not_started", "Not Started"),
     ("in_progress", "In Progress"),
@@ -113,22 +117,30 @@ class CrmLead(models.Model):
             return "prospect"
         return "gathering"
 
-    @api.constrains("completion_date", "date_closed", "won_status")
+    @api.constrains("completion_date", "date_closed")
     def _check_completion_date(self):
+        """Refuse only what is clearly a typo.
+
+        A completion date may be earlier than the day the deal was marked won:
+        renovation companies often record a win after the work, and imported
+        history carries the day of the import.
+        """
         for lead in self:
-            if (
-                lead.completion_date
-                and lead.won_status == "won"
-                and lead.date_closed
-                and lead.completion_date < lead.date_closed.date()
-            ):
+            if not lead.completion_date:
+                continue
+            reference = lead.date_closed.date() if lead.date_closed else fields.Date.context_today(lead)
+            latest = reference + relativedelta(years=COMPLETION_MAX_YEARS_AHEAD)
+            if not COMPLETION_EARLIEST <= lead.completion_date <= latest:
                 raise ValidationError(
                     self.env._(
-                        "The completion date of %(deal)s (%(completion)s) cannot be "
-                        "before the day the deal was won (%(won)s).",
+                        "The completion date of %(deal)s (%(completion)s) looks like a typo: it "
+                        "must be between %(earliest)s and %(latest)s (%(years)s years after the "
+                        "deal was won).",
                         deal=lead.display_name,
                         completion=lead.completion_date,
-                        won=lead.date_closed.date(),
+                        earliest=COMPLETION_EARLIEST,
+                        latest=latest,
+                        years=COMPLETION_MAX_YEARS_AHEAD,
                     )
                 )
 
@@ -139,6 +151,7 @@ class CrmLead(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._crm_rank_check_write(vals_list)
+        check_selection_values(self, vals_list)
         leads = super().create(vals_list)
         leads._crm_rank_after_change()
         leads.partner_id._crm_rank_refresh("deal")
@@ -146,6 +159,7 @@ class CrmLead(models.Model):
 
     def write(self, vals):
         self._crm_rank_check_write([vals])
+        check_selection_values(self, [vals])
         if RANK_TRIGGER_FIELDS.isdisjoint(vals):
             res = super().write(vals)
             if not AFTERCARE_FIELDS.isdisjoint(vals):
@@ -331,16 +345,13 @@ class CrmLead(models.Model):
     def _compute_completion_date(self):
         """From the project when there is one; a hand-set date stays otherwise.
 
-        The project is done on the day it was completed, but never before the
-        deal was won (see ``_check_completion_date``).
+        The project is done on the day it was completed, even when the deal was
+        recorded as won later.
         """
         for lead in self:
             if not lead.project_id:
                 continue
-            done = lead.project_id.construction_done_date
-            if done and lead.date_closed:
-                done = max(done, lead.date_closed.date())
-            lead.completion_date = done
+            lead.completion_date = lead.project_id.construction_done_date
 
     @api.depends(
         "project_id",

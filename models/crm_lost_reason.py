@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .selection_check import check_selection_values
+
 LOST_CATEGORIES = [
     ("budget", "Budget"),
     ("competitor", "Competitor"),
@@ -58,7 +60,13 @@ class CrmLostReason(models.Model):
         "activity's summary.",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_selection_values(self, vals_list)
+        return super().create(vals_list)
+
     def write(self, vals):
+        check_selection_values(self, [vals])
         res = super().write(vals)
         if "marks_defected" in vals:
             self._crm_rank_refresh_customers()

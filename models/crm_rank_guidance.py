@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
 from .res_partner import CRM_RANKS
+from .selection_check import check_selection_values
 
 
 class CrmRankGuidance(models.Model):
@@ -30,6 +31,15 @@ class CrmRankGuidance(models.Model):
         help="How to treat this customer, what to avoid and the next step.",
     )
     active = fields.Boolean(default=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_selection_values(self, vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_selection_values(self, [vals])
+        return super().write(vals)
 
     _rank_company_unique = models.UniqueIndex(
         "(rank, COALESCE(company_id, 0)) WHERE active",

@@ -9,6 +9,7 @@ from odoo.tools import SQL, format_date, plaintext2html, sql
 
 from ..engine import facts as rank_facts
 from ..engine import rules
+from .selection_check import check_selection_values
 
 _logger = logging.getLogger(__name__)
 
@@ -229,6 +230,7 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._crm_rank_check_engine_write(vals_list)
+        check_selection_values(self, vals_list)
         self._crm_rank_check_defection_write(
             [{key: value for key, value in vals.items() if value} for vals in vals_list]
         )
@@ -244,6 +246,7 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         self._crm_rank_check_engine_write([vals])
+        check_selection_values(self, [vals])
         self._crm_rank_check_defection_write([vals])
         engine = self.env.su and self.env.context.get("crm_rank_engine")
         trigger = not engine and not RANK_TRIGGER_FIELDS.isdisjoint(vals)

@@ -96,12 +96,12 @@ class TestAftercare(CrmRankCase):
         )
         self.assertEqual(deal.warranty_end_date, aftercare.add_months(self.today, 60))
 
-    def test_moved_completion_replans_and_a_restored_deal_cancels(self):
+    def test_moved_completion_replans_and_a_reopened_deal_cancels(self):
         deal = self._won(self._customer("Moved"), completion=0)
         first = self._items(deal)[0]
         deal.completion_date = self.today - datetime.timedelta(days=10)
         self.assertEqual(first.due_date, aftercare.add_months(self.today - datetime.timedelta(days=10), 1))
-        deal.action_set_lost(lost_reason_id=self.lost_reason.id)
+        deal.write({"stage_id": self.stage_quote.id, "probability": 50})  # reopened: no longer won
         self.assertFalse(self._items(deal))
         self.assertEqual(len(self._items(deal, "cancel")), 3)
 

@@ -36,12 +36,22 @@ class TestRankBadInput(CrmRankCase):
         self.assertFalse(result["ids"])
         self.assertEqual(self.company.crm_rank_dormancy_days, 365)
 
-    def test_import_of_completion_before_won_refused(self):
+    def test_import_of_a_typo_completion_refused(self):
         deal = self._won(self._customer("Imported completion"))
         external_id = deal._export_rows([["id"]])[0][0]
-        result = self.env["crm.lead"].load(["id", "completion_date"], [[external_id, "2001-01-01"]])
+        result = self.env["crm.lead"].load(["id", "completion_date"], [[external_id, "1026-01-01"]])
         self.assertFalse(result["ids"])
         self.assertFalse(deal.completion_date)
+
+    def test_completion_before_the_win_is_accepted(self):
+        """Recorded won after the work, or imported history: the real day counts."""
+        deal = self._won(self._customer("Won after the work"))
+        external_id = deal._export_rows([["id"]])[0][0]
+        result = self.env["crm.lead"].load(["id", "completion_date"], [[external_id, "2001-01-01"]])
+        self.assertEqual(result["ids"], deal.ids, result["messages"])
+        self.assertEqual(str(deal.completion_date), "2001-01-01")
+        deal.with_user(self.salesman).write({"completion_date": "2026-01-05"})
+        self.assertEqual(str(deal.completion_date), "2026-01-05")
 
 
 @tagged("post_install", "-at_install")
@@ -178,16 +188,17 @@ class TestRankBadInputChannels(CrmRankCase):
 
     # -- completion ---------------------------------------------------------------
 
-    def test_completion_before_won_in_form(self):
+    def test_typo_completion_in_form(self):
         form = Form(self.deal.with_user(self.salesman))
-        form.completion_date = self.deal.date_closed.date().replace(year=2001)
+        form.completion_date = self.deal.date_closed.date().replace(year=2206)
         with self.assertRaises(ValidationError):
             form.save()
         self.assertEqual(self.deal.completion_date, self.today)
 
-    def test_completion_before_won_from_a_client_refused(self):
-        with self.assertRaises(ValidationError):
-            self.deal.with_user(self.salesman).write({"completion_date": "2001-01-01"})
+    def test_typo_completion_from_a_client_refused(self):
+        for typo in ("1026-01-01", "1949-12-31", "2206-01-01"):
+            with self.subTest(typo=typo), self.assertRaises(ValidationError):
+                self.deal.with_user(self.salesman).write({"completion_date": typo})
         self.assertEqual(self.deal.completion_date, self.today)
 
     # -- defection ----------------------------------------------------------------
@@ -238,7 +249,7 @@ class TestRankBadInputJapanese(CrmRankCase):
             "kind of work period": (self.tag, {"crm_rank_dormancy_days": -1}),
             "outreach months": (self.tag, {"crm_rank_outreach_months": "13"}),
             "playbook delay": (self.reason, {"followup_delay_days": -1}),
-            "completion before won": (self.deal, {"completion_date": "2001-01-01"}),
+            "completion typo": (self.deal, {"completion_date": "1026-01-01"}),
             "defection": (self.customer.with_user(self.salesman), {"is_defected": True}),
         }
 
@@ -269,3 +280,28 @@ class TestRankBadInputJapanese(CrmRankCase):
                 self.assertRegex(japanese, "[ぁ-んァ-ン一-龥]")
         if untranslated:
             self.skipTest(f"not in i18n/ja.po yet: {', '.join(untranslated)}")
+
+
+@tagged("post_install", "-at_install")
+class TestUnknownChoices(CrmRankCase):
+    """An RPC client sending an unknown choice gets a clear, translated error."""
+
+    def test_unknown_choices_over_rpc(self):
+        customer = self._customer("RPC customer")
+        deal = self._deal(customer)
+        guidance = self.env["crm.rank.guidance"].search([], limit=1)
+        cases = [
+            (customer.with_user(self.salesman), {"crm_contact_channel": "carrier_pigeon"}),
+            (self.lost_reason.with_user(self.sales_manager), {"category": "nope"}),
+            (self.lost_reason.with_user(self.sales_manager), {"followup_channel": "telepathy"}),
+            (guidance.with_user(self.sales_manager), {"rank": "vip"}),
+            (deal.with_user(self.salesman), {"referral_ask_outcome": "maybe"}),
+        ]
+        for record, vals in cases:
+            with self.subTest(vals=vals):
+                before = record.sudo().read(list(vals))[0]
+                with self.assertRaisesRegex(ValidationError, "is not a valid choice"):
+                    record.write(vals)
+                self.assertEqual(record.sudo().read(list(vals))[0], before)
+        with self.assertRaisesRegex(ValidationError, "carrier_pigeon"):
+            self.env["res.partner"].create({"name": "New", "crm_contact_channel": "carrier_pigeon"})

@@ -144,6 +144,10 @@ class TestReactivationCampaign(ReactivationCase):
         self.assertIn("0 call activities", again["params"]["message"])
         self.assertIn("3 customers who already have", again["params"]["message"])
         self.assertEqual(self._activities(self.everyone), activities)
+        # the call list opens, the existing one when everyone already had a call
+        call_list = again["params"]["next"]
+        self.assertEqual(call_list["res_model"], "mail.activity")
+        self.assertEqual(self.env["mail.activity"].search(call_list["domain"]), activities)
 
     def test_direct_mail_list(self):
         wizard = self._wizard(self.everyone)
@@ -201,3 +205,13 @@ class TestReactivationCampaign(ReactivationCase):
         _attachment, rows = self._csv(wizard.action_export_direct_mail())
         self.assertEqual(len(rows), 3)
         self.assertEqual(len(self._activities(everyone)), 3)
+
+    def test_csv_cells_are_not_formulas(self):
+        """A name typed as a formula stays text in the spreadsheet (CSV injection)."""
+        self.person.name = "=HYPERLINK(\"http://x\",\"click\")"
+        self.person.street2 = "+81 1"
+        _attachment, rows = self._csv(self._wizard(self.everyone).action_export_direct_mail())
+        cells = [cell for row in rows for cell in row]
+        self.assertIn("'=HYPERLINK(\"http://x\",\"click\") 様", cells)
+        self.assertIn("'+81 1", cells)
+        self.assertFalse([cell for cell in cells if cell[:1] in ("=", "+", "-", "@")])

@@ -7,6 +7,16 @@ from odoo.fields import Domain
 
 from ..models.res_partner import CRM_RANKS
 
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """``value`` safe for a spreadsheet: a leading quote makes a would-be formula plain text."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
 
 class CrmRankCampaign(models.TransientModel):
     """Approach a selection of customers at once: a mass mailing, a call list, or a
@@ -159,8 +169,27 @@ class CrmRankCampaign(models.TransientModel):
                 "title": self.env._("Call list"),
                 "message": message,
                 "type": "success" if activities else "warning",
-                "next": {"type": "ir.actions.act_window_close"},
+                "next": self._call_list_action(),
             },
+        }
+
+    def _call_list_action(self):
+        """The open reactivation activities of the campaign's customers: the call list
+        just made, or the one they already had."""
+        reactivation = self.env["crm.rank.reactivation"]
+        types = reactivation._activity_types()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Call List"),
+            "res_model": "mail.activity",
+            "views": [(False, "list"), (False, "form")],
+            "domain": [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", self.customer_ids.ids),
+                ("activity_type_id", "in", [activity_type.id for activity_type in types.values()]),
+            ],
+            "context": {"create": False},
+            "target": "current",
         }
 
     def action_export_direct_mail(self):
@@ -208,8 +237,8 @@ class CrmRankCampaign(models.TransientModel):
         """
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerow([csv_cell(cell) for cell in header])
+        writer.writerows([csv_cell(cell) for cell in row] for row in rows)
         attachment = self.env["ir.attachment"].create(
             {
                 "name": filename,
