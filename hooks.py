@@ -2,6 +2,7 @@ def post_init_hook(env):
     """Give every existing customer their rank once, set-based, at install."""
     env["res.partner"]._crm_rank_update_all(cause="install")
     env["crm.lead"]._crm_rank_sync()
+    env["crm.rank.snapshot.month"]._rebuild()
 
 
 def uninstall_hook(env):

@@ -779,6 +779,7 @@ class ResPartner(models.Model):
         the after-care of completed jobs is planned and handed out when due."""
         changed = self._crm_rank_update_all(cause="scheduled")
         self.env["crm.lead"]._crm_referral_ask_schedule()
+        self.env["crm.rank.snapshot.month"]._close_months()
         self.env["crm.aftercare.item"]._cron_sync()
         self.env["crm.aftercare.item"]._cron_schedule_activities()
         return changed

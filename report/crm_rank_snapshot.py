@@ -5,51 +5,36 @@ from ..models.res_partner import CRM_RANKS
 
 
 class CrmRankSnapshot(models.Model):
-    """Customers per rank at the end of each month, rebuilt from the rank history.
+    """Customers per rank at the end of each month.
 
-    A history row holds a customer's rank from its date until the next row of
-    the same customer: a month counts the rows that hold at its last day.
+    Closed months come from ``crm.rank.snapshot.month`` (stored, a few rows per
+    month); the current month is counted live from the customers' ranks, so
+    the report reads the same number of rows whatever the length of the history.
     """
 
     _name = "crm.rank.snapshot"
     _description = "Customers per Rank by Month"
     _auto = False
-    _rec_name = "partner_id"
     _order = "month desc"
 
     month = fields.Date(readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     crm_rank = fields.Selection(CRM_RANKS, string="Customer Rank", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    customer_count = fields.Integer(string="Customers", readonly=True)
+    customer_count = fields.Integer(string="Customers", readonly=True, aggregator="sum")
 
     @property
     def _table_query(self):
         return SQL(
             """
-            WITH spans AS (
-                SELECT h.id, h.partner_id, h.new_rank, h.company_id, h.date AS date_from,
-                       LEAD(h.date) OVER (PARTITION BY h.partner_id ORDER BY h.date, h.id)
-                           AS date_to
-                  FROM crm_rank_history h
-            ), months AS (
-                SELECT generate_series(
-                           date_trunc('month', (SELECT MIN(date) FROM crm_rank_history)),
-                           date_trunc('month', now()),
-                           interval '1 month'
-                       )::date AS month
-            )
-            SELECT s.id::bigint * 100000 + EXTRACT(YEAR FROM m.month)::int * 12
-                   + EXTRACT(MONTH FROM m.month)::int AS id,
-                   m.month AS month,
-                   s.partner_id AS partner_id,
-                   s.new_rank AS crm_rank,
-                   s.company_id AS company_id,
-                   1 AS customer_count
-              FROM spans s
-              JOIN months m
-                ON s.date_from < m.month + interval '1 month'
-               AND (s.date_to IS NULL OR s.date_to >= m.month + interval '1 month')
-             WHERE s.new_rank IS NOT NULL
+            SELECT ROW_NUMBER() OVER (ORDER BY month, company_id, crm_rank) AS id, *
+              FROM (
+                SELECT month, company_id, crm_rank, customer_count
+                  FROM crm_rank_snapshot_month
+                 UNION ALL
+                SELECT date_trunc('month', now())::date, p.company_id, p.crm_rank, COUNT(*)
+                  FROM res_partner p
+                 WHERE p.id = p.commercial_partner_id AND p.crm_rank IS NOT NULL
+              GROUP BY p.company_id, p.crm_rank
+              ) AS counts
             """
         )

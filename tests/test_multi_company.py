@@ -50,4 +50,5 @@ class TestRankMultiCompany(CrmRankCase):
         report = self.env["crm.rank.report"].with_user(self.user_a)
         self.assertFalse(report.search([("partner_id", "=", self.customer_b.id)]))
         snapshot = self.env["crm.rank.snapshot"].with_user(self.user_a)
-        self.assertFalse(snapshot.search([("partner_id", "=", self.customer_b.id)]))
+        self.assertFalse(snapshot.search([("company_id", "=", self.company_b.id)]))
+        self.assertTrue(self.env["crm.rank.snapshot"].search([("company_id", "=", self.company_b.id)]))

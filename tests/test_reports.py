@@ -65,12 +65,33 @@ class TestRankReports(CrmRankCase):
         with self._frozen(start + datetime.timedelta(days=40)):
             deal.action_set_won()
         snapshot = self.env["crm.rank.snapshot"]
-        by_month = {
-            month: rank
-            for month, rank in snapshot._read_group(
-                [("partner_id", "=", customer.id)], ["month:month", "crm_rank"]
-            )
-        }
-        self.assertEqual(by_month[datetime.date(2026, 1, 1)], "prospect")
-        self.assertEqual(by_month[datetime.date(2026, 2, 1)], "contracted")
-        self.assertEqual(len(snapshot.search([("partner_id", "=", customer.id)])), len(by_month))
+
+        def counts():
+            groups = snapshot._read_group([], ["month:month", "crm_rank"], ["customer_count:sum"])
+            return {(month, rank): count for month, rank, count in groups}
+
+        self.env["crm.rank.snapshot.month"]._rebuild()
+        after = counts()
+        jan, feb = datetime.date(2026, 1, 1), datetime.date(2026, 2, 1)
+        self.assertEqual(after[(jan, "prospect")], 1)
+        self.assertEqual(after[(feb, "contracted")], 1)
+        self.assertNotIn((feb, "prospect"), after)
+        # the current month is counted live from the ranks of today
+        current = datetime.date.today().replace(day=1)
+        partners = self.env["res.partner"].with_context(active_test=False).search([("crm_rank", "!=", False)])
+        customers = partners.filtered(lambda p: p.commercial_partner_id == p)
+        self.assertEqual(sum(count for (month, _rank), count in after.items() if month == current), len(customers))
+
+    def test_closed_months_are_stored_once(self):
+        """Opening the report does not replay the history: closed months are stored,
+        and the daily update only adds the months that closed since."""
+        Month = self.env["crm.rank.snapshot.month"]
+        Month._rebuild()
+        stored = Month.search_count([])
+        Month._close_months()
+        self.assertEqual(Month.search_count([]), stored)
+        last = Month.search([], order="month desc", limit=1)
+        if last:
+            Month.search([("month", "=", last.month)]).unlink()
+            Month._close_months()
+            self.assertEqual(Month.search_count([]), stored)
