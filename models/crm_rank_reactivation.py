@@ -17,6 +17,10 @@ CHANNEL_ACTIVITY_TYPES = {
 }
 
 
+# Activities created at once by the scheduled action (see _on_rank_changes).
+SCHEDULE_CHUNK = 2000
+
+
 class CrmRankReactivation(models.AbstractModel):
     """Hand each newly dormant customer to the right person, with the facts.
 
@@ -39,8 +43,16 @@ class CrmRankReactivation(models.AbstractModel):
         if cause == "install":
             return
         dormant_ids = [pid for pid, (old, new) in changes.items() if new[0] == "dormant" and old[0] != "dormant"]
-        if dormant_ids:
-            self._schedule(dormant_ids)
+        if not self.env.context.get("ir_cron_progress_id"):
+            if dormant_ids:
+                self._schedule(dormant_ids)
+            return
+        # in the scheduled action, a catch-up (years of data at once) creates its
+        # activities in chunks, the cache emptied between them, to bound memory
+        for start in range(0, len(dormant_ids), SCHEDULE_CHUNK):
+            self._schedule(dormant_ids[start : start + SCHEDULE_CHUNK])
+            self.env.flush_all()
+            self.env.invalidate_all()
 
     @api.model
     def _activity_types(self):
