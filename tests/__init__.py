@@ -22,3 +22,7 @@ from . import test_referral_ask
 from . import test_quiet_outcome
 from . import test_tours_guidance
 from . import test_tours_lost_defect
+from . import test_defection_sticky
+from . import test_aftercare
+from . import test_tours_aftercare
+from . import test_rank_catchup
