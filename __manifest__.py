@@ -45,8 +45,10 @@
         "views/menus.xml",
     ],
     "demo": [
+        "demo/res_company_demo.xml",
         "demo/crm_tag_demo.xml",
         "demo/crm_customer_rank_demo.xml",
+        "demo/crm_lead_source_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
