@@ -2,10 +2,10 @@
     "name": "CRM Customer Rank",
     "version": "19.0.1.1.0",
     "category": "Sales/CRM",
-    "summary": "Seven customer ranks for renovation companies: gathering, prospect, "
-    "lost, contracted, dormant, referral, defected",
+    "summary": "Seven customer ranks for renovation companies, with reactivation of "
+    "dormant customers, referral requests and lost-reason follow-ups",
     "author": "crm_customer_rank developers",
-    "website": "https://example.com/crm_customer_rank",
+    "maintainer": "crm_customer_rank developers",
     "license": "LGPL-3",
     "depends": [
         "crm",
@@ -49,8 +49,10 @@
         "views/menus.xml",
     ],
     "demo": [
+        "demo/res_company_demo.xml",
         "demo/crm_tag_demo.xml",
         "demo/crm_customer_rank_demo.xml",
+        "demo/crm_lead_source_demo.xml",
         "demo/crm_aftercare_demo.xml",
     ],
     "assets": {

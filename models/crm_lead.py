@@ -428,35 +428,37 @@ class CrmLead(models.Model):
             return
         today = fields.Date.context_today(self)
         model_id = self.env["ir.model"]._get_id("crm.lead")
-        channels = dict(
-            self.env["crm.lost.reason"]._fields["followup_channel"]._description_selection(
-                self.env
-            )
-        )
+        assignees = {lead.id: lead.user_id.id or self.env.uid for lead in todo}
         vals_list = []
-        for lead in todo:
-            reason = lead.lost_reason_id
-            if reason.followup_channel:
-                note = self.env._(
-                    "Lost reason: %(reason)s. Channel: %(channel)s.",
-                    reason=reason.name,
-                    channel=channels[reason.followup_channel],
-                )
-            else:
-                note = self.env._("Lost reason: %(reason)s.", reason=reason.name)
-            vals_list.append(
-                {
-                    "res_model_id": model_id,
-                    "res_id": lead.id,
-                    "activity_type_id": reason.followup_activity_type_id.id,
-                    "summary": reason.followup_instruction or reason.name,
-                    "note": Markup("<p>%s</p>") % note,
-                    "date_deadline": today + datetime.timedelta(days=reason.followup_delay_days),
-                    "user_id": lead.user_id.id or self.env.uid,
-                    "automated": True,
-                    "crm_lost_reason_id": reason.id,
-                }
+        # written in the language of the salesperson who does the follow-up
+        for lang, lead_ids in self.env["mail.activity"]._crm_rank_group_by_reader(assignees).items():
+            env = self.with_context(lang=lang).env
+            channels = dict(
+                self.env["crm.lost.reason"]._fields["followup_channel"]._description_selection(env)
             )
+            for lead in todo.with_env(env).browse(lead_ids):
+                reason = lead.lost_reason_id
+                if reason.followup_channel:
+                    note = env._(
+                        "Lost reason: %(reason)s. Channel: %(channel)s.",
+                        reason=reason.name,
+                        channel=channels[reason.followup_channel],
+                    )
+                else:
+                    note = env._("Lost reason: %(reason)s.", reason=reason.name)
+                vals_list.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": lead.id,
+                        "activity_type_id": reason.followup_activity_type_id.id,
+                        "summary": reason.followup_instruction or reason.name,
+                        "note": Markup("<p>%s</p>") % note,
+                        "date_deadline": today + datetime.timedelta(days=reason.followup_delay_days),
+                        "user_id": assignees[lead.id],
+                        "automated": True,
+                        "crm_lost_reason_id": reason.id,
+                    }
+                )
         self.env["mail.activity"].create(vals_list)
 
     def _crm_referrer_carry_over(self):
@@ -592,32 +594,32 @@ class CrmLead(models.Model):
             },
             {lead.id: {"user_id": lead.partner_id.commercial_partner_id.user_id.id} for lead in leads_sudo},
         )
-        users_by_id = {user.id: user for user in self.env["res.users"].sudo().browse(set(assignees.values()) - {False})}
         model_id = self.env["ir.model"]._get_id("crm.lead")
         vals_list = []
-        for lead in leads_sudo:
-            user = users_by_id.get(assignees[lead.id])
-            lead_lang = lead.with_context(lang=(user and user.lang) or self.env.lang or self.env.user.lang)
-            env = lead_lang.env
-            vals_list.append(
-                {
-                    "res_model_id": model_id,
-                    "res_id": lead.id,
-                    "activity_type_id": activity_type.id,
-                    "user_id": assignees[lead.id],
-                    "date_deadline": today,
-                    "summary": env._("Ask for a referral"),
-                    "note": Markup("<p>%s</p>")
-                    % env._(
-                        "The construction for %(customer)s was completed on %(date)s. Ask "
-                        "whether relatives, friends or neighbours are thinking about a "
-                        "renovation, then record the answer when you mark this activity done.",
-                        customer=lead.partner_id.commercial_partner_id.name,
-                        date=format_date(env, lead.completion_date),
-                    ),
-                    "automated": True,
-                }
-            )
+        # written in the language of the salesperson who asks
+        for lang, lead_ids in self.env["mail.activity"]._crm_rank_group_by_reader(assignees).items():
+            leads_lang_sudo = leads_sudo.with_context(lang=lang).browse(lead_ids)
+            env = leads_lang_sudo.env
+            for lead in leads_lang_sudo:
+                vals_list.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": lead.id,
+                        "activity_type_id": activity_type.id,
+                        "user_id": assignees[lead.id],
+                        "date_deadline": today,
+                        "summary": env._("Ask for a referral"),
+                        "note": Markup("<p>%s</p>")
+                        % env._(
+                            "The construction for %(customer)s was completed on %(date)s. Ask "
+                            "whether relatives, friends or neighbours are thinking about a "
+                            "renovation, then record the answer when you mark this activity done.",
+                            customer=lead.partner_id.commercial_partner_id.name,
+                            date=format_date(env, lead.completion_date),
+                        ),
+                        "automated": True,
+                    }
+                )
         activities_sudo = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
         activities = activities_sudo.create(vals_list)
         leads_sudo.write({"referral_ask_date": today})

@@ -168,6 +168,12 @@ class CrmRankQuietReason(models.Model):
         reactivation_types = self.env["mail.activity.type"].union(*channel_types.values())
         call = channel_types.get("phone")
         model_id = self.env["ir.model"]._get_id("res.partner")
+        assignees = {activity.id: activity.user_id.id or self.env.uid for activity in activities_sudo}
+        langs = self.env["mail.activity"]._crm_rank_reader_langs(set(assignees.values()))
+        summaries = {
+            lang: self.with_context(lang=lang).env._("Contact again: the customer said not now")
+            for lang in set(langs.values())
+        }
         vals_list = []
         for activity in activities_sudo:
             activity_type = activity.activity_type_id
@@ -178,9 +184,10 @@ class CrmRankQuietReason(models.Model):
                     "res_model_id": model_id,
                     "res_id": activity.res_id,
                     "activity_type_id": activity_type.id,
-                    "user_id": activity.user_id.id or self.env.uid,
+                    "user_id": assignees[activity.id],
                     "date_deadline": next_date,
-                    "summary": self.env._("Contact again: the customer said not now"),
+                    # in the language of the person who calls again
+                    "summary": summaries[langs[assignees[activity.id]]],
                     "note": Markup("<p>%s</p>") % note if note else False,
                     "automated": True,
                 }
@@ -192,18 +199,21 @@ class CrmRankQuietReason(models.Model):
         """An activity for a sales manager per customer: decide on the defection."""
         review_type = self.env.ref(DEFECTION_REVIEW_TYPE)
         managers = self._defection_reviewers(vals_list)
-        label = dict(self._fields["outcome"]._description_selection(self.env))[outcome]
         model_id = self.env["ir.model"]._get_id("res.partner")
         today = fields.Date.context_today(self)
+        langs = self.env["mail.activity"]._crm_rank_reader_langs(set(managers.values()))
         activity_vals = []
         for activity, vals in zip(activities_sudo, vals_list, strict=True):
-            body = Markup("<p>%s</p>") % self.env._(
+            # in the language of the manager who decides
+            env = self.with_context(lang=langs[managers[activity.id]]).env
+            label = dict(self._fields["outcome"]._description_selection(env))[outcome]
+            body = Markup("<p>%s</p>") % env._(
                 "%(user)s proposes to mark this customer defected: %(outcome)s (%(date)s). "
                 'Use "Review Defection" on the customer to mark them defected, or mark '
                 "this activity done to keep them.",
                 user=self.env.user.name,
                 outcome=label,
-                date=format_date(self.env, today),
+                date=format_date(env, today),
             )
             if note:
                 body += Markup("<p>%s</p>") % note
@@ -214,7 +224,7 @@ class CrmRankQuietReason(models.Model):
                     "activity_type_id": review_type.id,
                     "user_id": managers[activity.id],
                     "date_deadline": today,
-                    "summary": self.env._("Proposed for defection: %(outcome)s", outcome=label),
+                    "summary": env._("Proposed for defection: %(outcome)s", outcome=label),
                     "note": body,
                     "automated": True,
                 }

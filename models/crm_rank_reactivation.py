@@ -107,13 +107,9 @@ class CrmRankReactivation(models.AbstractModel):
             self.env["crm.tag"].sudo().browse({tag_id for pid in todo for tag_id in facts[pid]["last_deal_tag_ids"]})
         )
         months_by_tag = {tag.id: tag._crm_rank_outreach_months() for tag in tags_sudo}
-        users_sudo = self.env["res.users"].sudo().browse(set(assignees.values()) - {False})
-        users_by_id = {user.id: user for user in users_sudo}
         model_id = self.env["ir.model"]._get_id("res.partner")
-        by_lang = defaultdict(list)
-        for pid in todo:
-            user = users_by_id.get(assignees[pid])
-            by_lang[(user and user.lang) or self.env.lang or self.env.user.lang].append(pid)
+        # written in the language of the person who approaches the customer
+        by_lang = self.env["mail.activity"]._crm_rank_group_by_reader({pid: assignees[pid] for pid in todo})
         vals_list = []
         for lang, pids in by_lang.items():
             lang_self = self.with_context(lang=lang)

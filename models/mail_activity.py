@@ -162,3 +162,35 @@ class MailActivity(models.Model):
             leads = self.env["crm.lead"].browse(referral.mapped("res_id")).exists()
             leads._crm_referral_ask_record(context.get(REFERRAL_OUTCOME_KEY) or "asked")
         return messages, next_activities
+
+    @api.model
+    def _crm_rank_reader_langs(self, user_ids):
+        """``{user id: language code}``: the language to write each assignee's activities in.
+
+        An activity the addon creates is read by the person it is assigned to, not
+        by whoever (or whichever scheduled action) triggered it: their own language
+        when it is active, else the request's language, else the current user's.
+        ``False`` (nobody assigned) gets that fallback too.
+        """
+        active = {code for code, _name in self.env["res.lang"].get_installed()}
+        fallback = next(
+            (lang for lang in (self.env.lang, self.env.user.lang) if lang in active),
+            "en_US",
+        )
+        # a colleague's language is a preference, read whoever schedules the activity
+        users_sudo = self.env["res.users"].sudo().with_context(active_test=False).browse(set(user_ids) - {False, None})
+        langs = dict.fromkeys(user_ids, fallback)
+        for user in users_sudo:
+            if user.lang in active:
+                langs[user.id] = user.lang
+        return langs
+
+    @api.model
+    def _crm_rank_group_by_reader(self, assignees):
+        """``{language code: [key, ...]}`` for ``assignees`` (``{key: user id or False}``),
+        to render each group once with ``with_context(lang=...)``."""
+        langs = self._crm_rank_reader_langs(set(assignees.values()))
+        groups = defaultdict(list)
+        for key, user_id in assignees.items():
+            groups[langs[user_id]].append(key)
+        return groups

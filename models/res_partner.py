@@ -1003,6 +1003,23 @@ class ResPartner(models.Model):
         """Enough of an address for a direct mail: street and city, or a postal code."""
         self.ensure_one()
         return bool(((self.street or "").strip() and (self.city or "").strip()) or (self.zip or "").strip())
+
+    crm_address_line = fields.Char(
+        string="Address on One Line",
+        compute="_compute_crm_address_line",
+        help="The address as the customer's country writes it, for the customer cards: in "
+        "Japan the postal mark and code, then prefecture, city and street.",
+    )
+
+    @api.depends("zip", "state_id", "city", "street", "street2", "country_id")
+    def _compute_crm_address_line(self):
+        for partner in self:
+            if partner.country_id.code == "JP":
+                # 〒154-0015 東京都世田谷区桜新町8-3-3: no separators between the parts
+                place = "".join(filter(None, (partner.state_id.name, partner.city, partner.street, partner.street2)))
+                partner.crm_address_line = " ".join(filter(None, (partner.zip and f"〒{partner.zip}", place)))
+            else:
+                partner.crm_address_line = ", ".join(filter(None, (partner.city, partner.country_id.name)))
     # REFERRALS, LAST LOST REASON, CONSTRUCTIONS
     # ------------------------------------------------------------
 

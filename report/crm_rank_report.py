@@ -41,7 +41,9 @@ class CrmRankReport(models.Model):
     inquiry_count = fields.Integer(string="Inquiries", readonly=True)
     won_count = fields.Integer(string="Contracts", readonly=True)
     lost_count = fields.Integer(string="Not Signed", readonly=True)
-    won_amount = fields.Float(string="Contract Amount", readonly=True)
+    won_amount = fields.Monetary(string="Contract Amount", readonly=True)
+    # the company's currency: yen shown as yen (no decimals) in lists, pivots and graphs
+    currency_id = fields.Many2one("res.currency", readonly=True)
     conversion_rate = fields.Float(
         string="Conversion Rate (%)",
         readonly=True,
@@ -73,10 +75,13 @@ class CrmRankReport(models.Model):
                    CASE WHEN l.won_status = 'lost' THEN 1 ELSE 0 END AS lost_count,
                    CASE WHEN l.won_status = 'won' THEN l.expected_revenue ELSE 0 END
                        AS won_amount,
-                   CASE WHEN l.won_status = 'won' THEN 100.0 ELSE 0.0 END AS conversion_rate
+                   CASE WHEN l.won_status = 'won' THEN 100.0 ELSE 0.0 END AS conversion_rate,
+                   COALESCE(c.currency_id, %(currency_id)s) AS currency_id
               FROM crm_lead l
          LEFT JOIN res_partner p ON p.id = l.partner_id
-            """
+         LEFT JOIN res_company c ON c.id = l.company_id
+            """,
+            currency_id=self.env.company.currency_id.id,
         )
 
     def action_open_lead(self):

@@ -6,7 +6,8 @@ Usage (Odoo served by ``bash tools/run.sh`` on 127.0.0.1:8069 in another shell):
 
 Logs in through JSON-RPC, drives headless Chromium over the DevTools protocol
 (``websocket-client``, installed with requirements-dev.txt) and writes PNG files
-to ``docs/``. Only loopback URLs are accepted.
+to ``docs/``; a screenshot also shown on the Apps page (a file of the same name in
+``static/description/``) is copied there. Only loopback URLs are accepted.
 """
 
 import argparse
@@ -25,6 +26,7 @@ import urllib.request
 import websocket
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+DESCRIPTION = ROOT / "static" / "description"  # the Apps page (index.html)
 SHOTS = [
     # (file, path under /odoo, what to wait for)
     ("pipeline-by-rank.png", "action-crm_customer_rank.crm_lead_action_rank", ".o_kanban_group"),
@@ -153,6 +155,9 @@ def main():
             shot = browser.call("Page.captureScreenshot", format="png")
             (out / name).write_bytes(base64.b64decode(shot["data"]))
             print(f"wrote {out / name}")
+            if (DESCRIPTION / name).exists():
+                shutil.copyfile(out / name, DESCRIPTION / name)
+                print(f"wrote {DESCRIPTION / name}")
     finally:
         browser.close()
     return 0
