@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date, sql
 
+from .crm_rank_tools import check_selection_values
 from .res_partner import CRM_RANKS
 
 # Lead fields whose change can move the customer's rank at once.
@@ -44,6 +45,9 @@ REFERRAL_ASK_OUTCOMES = [
 # A referral request more than this many days late is not made any more (old
 # constructions typed in later, customers who were lost or defected then).
 REFERRAL_ASK_GRACE_DAYS = 60
+# Completion dates outside these bounds are typos (see ``_check_completion_date``).
+COMPLETION_DATE_MIN = datetime.date(1950, 1, 1)
+COMPLETION_MAX_YEARS_AHEAD = 10
 CONSTRUCTION_STATES = [
     ("not_started", "Not Started"),
     ("in_progress", "In Progress"),
@@ -107,22 +111,26 @@ class CrmLead(models.Model):
             return "prospect"
         return "gathering"
 
-    @api.constrains("completion_date", "date_closed", "won_status")
+    @api.constrains("completion_date")
     def _check_completion_date(self):
+        """Refuse only what is clearly a typo: a completion date before
+        ``COMPLETION_DATE_MIN`` or more than ``COMPLETION_MAX_YEARS_AHEAD`` years
+        from today. A completion before the day the deal was marked won is fine:
+        renovation companies often record the win after the work, and imported
+        history carries the import's dates."""
+        today = fields.Date.context_today(self)
+        latest = today.replace(year=today.year + COMPLETION_MAX_YEARS_AHEAD, day=min(today.day, 28))
         for lead in self:
-            if (
-                lead.completion_date
-                and lead.won_status == "won"
-                and lead.date_closed
-                and lead.completion_date < lead.date_closed.date()
-            ):
+            if lead.completion_date and not COMPLETION_DATE_MIN <= lead.completion_date <= latest:
                 raise ValidationError(
                     self.env._(
-                        "The completion date of %(deal)s (%(completion)s) cannot be "
-                        "before the day the deal was won (%(won)s).",
+                        "The completion date of %(deal)s (%(completion)s) looks like a typo: "
+                        "it must be between %(earliest)s and %(latest)s (%(years)s years from today).",
                         deal=lead.display_name,
-                        completion=lead.completion_date,
-                        won=lead.date_closed.date(),
+                        completion=format_date(self.env, lead.completion_date),
+                        earliest=format_date(self.env, COMPLETION_DATE_MIN),
+                        latest=format_date(self.env, latest),
+                        years=COMPLETION_MAX_YEARS_AHEAD,
                     )
                 )
 
@@ -155,6 +163,7 @@ class CrmLead(models.Model):
         return res
 
     def _crm_rank_check_write(self, vals_list):
+        check_selection_values(self, vals_list)
         if any("crm_rank" in vals for vals in vals_list):
             raise UserError(
                 self.env._(
@@ -318,20 +327,17 @@ class CrmLead(models.Model):
                 )
         return super()._auto_init()
 
-    @api.depends("project_id.construction_done_date", "date_closed")
+    @api.depends("project_id.construction_done_date")
     def _compute_completion_date(self):
         """From the project when there is one; a hand-set date stays otherwise.
 
-        The project is done on the day it was completed, but never before the
-        deal was won (see ``_check_completion_date``).
+        The project is done on the day it was completed, even when that is
+        before the deal was marked won (a win recorded after the work).
         """
         for lead in self:
             if not lead.project_id:
                 continue
-            done = lead.project_id.construction_done_date
-            if done and lead.date_closed:
-                done = max(done, lead.date_closed.date())
-            lead.completion_date = done
+            lead.completion_date = lead.project_id.construction_done_date
 
     @api.depends(
         "project_id",

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .crm_rank_tools import check_selection_values
+
 LOST_CATEGORIES = [
     ("budget", "Budget"),
     ("competitor", "Competitor"),
@@ -70,3 +72,16 @@ class CrmLostReason(models.Model):
                         max=MAX_FOLLOWUP_DELAY,
                     )
                 )
+
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_selection_values(self, vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_selection_values(self, [vals])
+        return super().write(vals)

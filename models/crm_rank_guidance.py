@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from .crm_rank_tools import check_selection_values
 from .res_partner import CRM_RANKS
 
 
@@ -35,6 +36,23 @@ class CrmRankGuidance(models.Model):
         "(rank, COALESCE(company_id, 0)) WHERE active",
         "There is already a guidance for this rank and company.",
     )
+
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_selection_values(self, vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_selection_values(self, [vals])
+        return super().write(vals)
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
 
     @api.model
     def _for_partners(self, partners):

@@ -1,5 +1,6 @@
 """Bad input is refused with a clear error and changes nothing."""
 
+import datetime
 import re
 
 from odoo.exceptions import UserError, ValidationError
@@ -36,12 +37,20 @@ class TestRankBadInput(CrmRankCase):
         self.assertFalse(result["ids"])
         self.assertEqual(self.company.crm_rank_dormancy_days, 365)
 
-    def test_import_of_completion_before_won_refused(self):
+    def test_import_of_completion_typo_refused(self):
         deal = self._won(self._customer("Imported completion"))
         external_id = deal._export_rows([["id"]])[0][0]
-        result = self.env["crm.lead"].load(["id", "completion_date"], [[external_id, "2001-01-01"]])
+        result = self.env["crm.lead"].load(["id", "completion_date"], [[external_id, "1926-01-01"]])
         self.assertFalse(result["ids"])
         self.assertFalse(deal.completion_date)
+
+    def test_import_of_completion_before_won_accepted(self):
+        """Imported history: the deals are won on the import's day, the work was done years ago."""
+        deal = self._won(self._customer("Imported history"))
+        external_id = deal._export_rows([["id"]])[0][0]
+        result = self.env["crm.lead"].load(["id", "completion_date"], [[external_id, "2001-01-01"]])
+        self.assertEqual(result["ids"], deal.ids, result["messages"])
+        self.assertEqual(deal.completion_date, datetime.date(2001, 1, 1))
 
 
 @tagged("post_install", "-at_install")
@@ -178,17 +187,29 @@ class TestRankBadInputChannels(CrmRankCase):
 
     # -- completion ---------------------------------------------------------------
 
-    def test_completion_before_won_in_form(self):
+    def test_completion_typo_in_form(self):
         form = Form(self.deal.with_user(self.salesman))
-        form.completion_date = self.deal.date_closed.date().replace(year=2001)
+        form.completion_date = self.deal.date_closed.date().replace(year=1925)
         with self.assertRaises(ValidationError):
             form.save()
         self.assertEqual(self.deal.completion_date, self.today)
 
-    def test_completion_before_won_from_a_client_refused(self):
-        with self.assertRaises(ValidationError):
-            self.deal.with_user(self.salesman).write({"completion_date": "2001-01-01"})
+    def test_completion_before_won_in_form_accepted(self):
+        """The win was recorded after the work: the salesperson types the real day."""
+        earlier = self.deal.date_closed.date() - datetime.timedelta(days=40)
+        with Form(self.deal.with_user(self.salesman)) as form:
+            form.completion_date = earlier
+        self.assertEqual(self.deal.completion_date, earlier)
+
+    def test_completion_typo_from_a_client_refused(self):
+        far_future = self.today.replace(year=self.today.year + 11, day=1)
+        for value in ("1949-12-31", far_future.isoformat(), "0202-05-01"):
+            with self.subTest(value=value), self.assertRaises(ValidationError):
+                self.deal.with_user(self.salesman).write({"completion_date": value})
         self.assertEqual(self.deal.completion_date, self.today)
+        # the bounds themselves are accepted
+        for value in ("1950-01-01", self.today.replace(year=self.today.year + 9).isoformat()):
+            self.deal.with_user(self.salesman).write({"completion_date": value})
 
     # -- defection ----------------------------------------------------------------
 
@@ -238,7 +259,7 @@ class TestRankBadInputJapanese(CrmRankCase):
             "kind of work period": (self.tag, {"crm_rank_dormancy_days": -1}),
             "outreach months": (self.tag, {"crm_rank_outreach_months": "13"}),
             "playbook delay": (self.reason, {"followup_delay_days": -1}),
-            "completion before won": (self.deal, {"completion_date": "2001-01-01"}),
+            "completion typo": (self.deal, {"completion_date": "1901-01-01"}),
             "defection": (self.customer.with_user(self.salesman), {"is_defected": True}),
         }
 

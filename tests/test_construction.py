@@ -124,7 +124,7 @@ class TestConstruction(CrmRankCase):
         self.assertEqual(project.construction_done_date, self.today)
         self.assertRank(self.customer, "contracted", "after_care")
 
-    def test_end_date_is_completion_but_not_before_won(self):
+    def test_end_date_is_completion_even_before_won(self):
         project = self._project(date_start=self.today - datetime.timedelta(days=60))
         project.date = self.today - datetime.timedelta(days=5)
         project.stage_id = self.stage_done
@@ -132,7 +132,7 @@ class TestConstruction(CrmRankCase):
         # linking an existing project (editable field) on a deal won today
         with Form(self.deal) as form:
             form.project_id = project
-        self.assertEqual(self.deal.completion_date, self.today)
+        self.assertEqual(self.deal.completion_date, project.date)
         self.assertRank(self.customer, "contracted", "after_care")
 
     def test_end_date_used_when_past(self):
