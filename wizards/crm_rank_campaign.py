@@ -5,7 +5,11 @@ import io
 from odoo import Command, api, fields, models
 from odoo.fields import Domain
 
+from ..models.crm_rank_tools import check_selection_values
 from ..models.res_partner import CRM_RANKS
+
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
+CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class CrmRankCampaign(models.TransientModel):
@@ -58,8 +62,17 @@ class CrmRankCampaign(models.TransientModel):
     no_fax_count = fields.Integer(string="Without Fax Number", compute="_compute_customer_ids")
 
     # ------------------------------------------------------------
-    # DEFAULTS / COMPUTES
+    # DEFAULTS / COMPUTES / ORM
     # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_selection_values(self, vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_selection_values(self, [vals])
+        return super().write(vals)
 
     @api.model
     def default_get(self, fields_list):
@@ -139,19 +152,39 @@ class CrmRankCampaign(models.TransientModel):
         }
 
     def action_schedule_calls(self):
-        """A call list: one call activity per customer, for their salesperson."""
+        """A call list: one call activity per customer, for their salesperson.
+
+        Says what was scheduled and opens the call list: the activities just
+        scheduled, or, when every customer already had one, their open
+        reactivation activities.
+        """
         self.ensure_one()
-        activities = self.env["crm.rank.reactivation"]._schedule(
-            self.customer_ids.ids, channel="phone", date_deadline=self.date_deadline
-        )
+        Reactivation = self.env["crm.rank.reactivation"]
+        activities = Reactivation._schedule(self.customer_ids.ids, channel="phone", date_deadline=self.date_deadline)
         busy = self.customer_count - len(activities)
-        message = self.env._(
-            "%(count)s call activities scheduled. Left out: %(defected)s defected customers, "
-            "%(busy)s customers who already have an open reactivation activity.",
-            count=len(activities),
-            defected=self.defected_count,
-            busy=busy,
-        )
+        if activities:
+            message = self.env._(
+                "%(count)s call activities scheduled. Left out: %(defected)s defected customers, "
+                "%(busy)s customers who already have an open reactivation activity.",
+                count=len(activities),
+                defected=self.defected_count,
+                busy=busy,
+            )
+            call_list = activities
+        else:
+            message = self.env._(
+                "0 call activities scheduled: %(busy)s customers already have an open reactivation "
+                "activity (shown below). Left out: %(defected)s defected customers.",
+                defected=self.defected_count,
+                busy=busy,
+            )
+            call_list = self.env["mail.activity"].search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", self.customer_ids.ids),
+                    ("activity_type_id", "in", [t.id for t in Reactivation._activity_types().values()]),
+                ]
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -159,8 +192,21 @@ class CrmRankCampaign(models.TransientModel):
                 "title": self.env._("Call list"),
                 "message": message,
                 "type": "success" if activities else "warning",
-                "next": {"type": "ir.actions.act_window_close"},
+                "next": self._call_list_action(call_list),
             },
+        }
+
+    def _call_list_action(self, activities):
+        """The activities as a list, soonest first, in the main window."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Call List"),
+            "res_model": "mail.activity",
+            "view_mode": "list,form",
+            "views": [(False, "list"), (False, "form")],
+            "domain": [("id", "in", activities.ids)],
+            "context": {"create": False},
+            "target": "current",
         }
 
     def action_export_direct_mail(self):
@@ -200,6 +246,14 @@ class CrmRankCampaign(models.TransientModel):
             f"{partner.name} {honorific}",
         ]
 
+    @staticmethod
+    def _csv_cell(value):
+        """Neutralise a cell a spreadsheet would run as a formula (a name typed as
+        ``=HYPERLINK(...)``): a leading single quote makes it text."""
+        if isinstance(value, str) and value.startswith(CSV_FORMULA_PREFIXES):
+            return "'" + value
+        return value
+
     def _download_csv(self, filename, header, rows):
         """Store the CSV as an attachment of the wizard and download it.
 
@@ -209,7 +263,7 @@ class CrmRankCampaign(models.TransientModel):
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([[self._csv_cell(value) for value in row] for row in rows])
         attachment = self.env["ir.attachment"].create(
             {
                 "name": filename,
