@@ -290,3 +290,63 @@ class TestRankBadInputJapanese(CrmRankCase):
                 self.assertRegex(japanese, "[ぁ-んァ-ン一-龥]")
         if untranslated:
             self.skipTest(f"not in i18n/ja.po yet: {', '.join(untranslated)}")
+
+
+@tagged("post_install", "-at_install")
+class TestUnknownSelectionValues(CrmRankCase):
+    """An RPC client sending an unknown value of one of our selection fields gets a
+    translated ValidationError naming the field and the allowed values, not the
+    ORM's technical ValueError."""
+
+    def test_lost_reason_category(self):
+        reason = self.env["crm.lost.reason"].with_user(self.sales_manager).create({"name": "RPC reason"})
+        with self.assertRaises(ValidationError) as error:
+            reason.write({"category": "nope"})
+        message = str(error.exception)
+        self.assertIn('"nope"', message)
+        self.assertIn("Category", message)
+        self.assertIn("budget (Budget)", message)
+        self.assertEqual(reason.category, "other")
+        with self.assertRaises(ValidationError):
+            self.env["crm.lost.reason"].with_user(self.sales_manager).create(
+                {"name": "RPC channel", "followup_channel": "pigeon"}
+            )
+
+    def test_deal_and_wizards(self):
+        deal = self._won(self._customer("Selection deal"))
+        cases = [
+            (deal.with_user(self.salesman), {"referral_ask_outcome": "maybe"}),
+            (
+                self.env["crm.rank.guidance"].with_user(self.sales_manager),
+                {"rank": "vip", "hint": "h", "guidance": "g"},
+            ),
+            (self.env["crm.rank.campaign"].with_user(self.salesman), {"crm_rank": "vip"}),
+            (self.env["crm.rank.reactivation.outcome"], {"outcome": "nope"}),
+            (self.env["crm.rank.referral.outcome"], {"outcome": "nope"}),
+        ]
+        for records, vals in cases:
+            with self.subTest(model=records._name), self.assertRaises(ValidationError):
+                if records:
+                    records.write(vals)
+                else:
+                    records.create(vals)
+
+    def test_known_and_empty_values_pass(self):
+        reason = self.env["crm.lost.reason"].create({"name": "Fine", "category": "budget", "followup_channel": False})
+        reason.write({"category": "competitor"})
+        self.assertEqual(reason.category, "competitor")
+
+    def test_helper_checks_only_our_fields(self):
+        """Odoo's own selection fields keep Odoo's behaviour."""
+        from odoo.addons.crm_customer_rank.models.crm_rank_tools import check_selection_values
+
+        check_selection_values(self.env["crm.lead"], [{"priority": "nope", "name": "x"}])  # crm's field: not ours
+        with self.assertRaises(ValidationError):
+            check_selection_values(self.env["crm.lead"], [{"referral_ask_outcome": "nope"}])
+
+    def test_unknown_value_message_in_japanese(self):
+        self.env["res.lang"]._activate_lang("ja_JP")
+        reason = self.env["crm.lost.reason"].create({"name": "RPC reason ja"})
+        with self.assertRaises(ValidationError) as error:
+            reason.with_context(lang="ja_JP").write({"category": "nope"})
+        self.assertRegex(str(error.exception), "[ぁ-んァ-ン一-龥]")

@@ -56,6 +56,12 @@ class CrmRankCampaign(models.TransientModel):
         string="Customers",
         compute="_compute_customer_ids",
     )
+    line_ids = fields.One2many(
+        "crm.rank.campaign.line",
+        "wizard_id",
+        string="Customers to Approach",
+        compute="_compute_customer_ids",
+    )
     customer_count = fields.Integer(string="Customers to Approach", compute="_compute_customer_ids")
     defected_count = fields.Integer(string="Defected (Left Out)", compute="_compute_customer_ids")
     no_address_count = fields.Integer(string="Without Postal Address", compute="_compute_customer_ids")
@@ -90,6 +96,7 @@ class CrmRankCampaign(models.TransientModel):
             selected = wizard._selected_customers()
             customers = selected.filtered(lambda p: not p.is_defected and p.crm_rank != "defected")
             wizard.customer_ids = customers
+            wizard.line_ids = [Command.clear()] + [Command.create({"partner_id": partner.id}) for partner in customers]
             wizard.customer_count = len(customers)
             wizard.defected_count = len(selected) - len(customers)
             wizard.no_address_count = len(customers.filtered(lambda p: not p._crm_rank_has_postal_address()))
@@ -174,7 +181,7 @@ class CrmRankCampaign(models.TransientModel):
         else:
             message = self.env._(
                 "0 call activities scheduled: %(busy)s customers already have an open reactivation "
-                "activity (shown below). Left out: %(defected)s defected customers.",
+                "activity, opened here. Left out: %(defected)s defected customers.",
                 defected=self.defected_count,
                 busy=busy,
             )
