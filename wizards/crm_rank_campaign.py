@@ -59,7 +59,7 @@ class CrmRankCampaign(models.TransientModel):
     line_ids = fields.One2many(
         "crm.rank.campaign.line",
         "wizard_id",
-        string="Customers to Approach",
+        string="Customer List",
         compute="_compute_customer_ids",
     )
     customer_count = fields.Integer(string="Customers to Approach", compute="_compute_customer_ids")
