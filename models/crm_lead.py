@@ -163,13 +163,13 @@ class CrmLead(models.Model):
         return res
 
     def _crm_rank_check_write(self, vals_list):
-        check_selection_values(self, vals_list)
         if any("crm_rank" in vals for vals in vals_list):
             raise UserError(
                 self.env._(
                     "The rank of a deal follows its customer and cannot be set by hand."
                 )
             )
+        check_selection_values(self, vals_list)
 
     # ------------------------------------------------------------
     # DEMO
