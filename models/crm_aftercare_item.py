@@ -8,7 +8,7 @@ from odoo.exceptions import UserError
 
 from ..engine import aftercare, outreach, rules
 from ..engine import facts as rank_facts
-from .selection_check import check_selection_values
+from .crm_rank_tools import check_selection_values
 
 # Customers whose dormancy date falls within this many days are "at risk".
 AT_RISK_DAYS = 60

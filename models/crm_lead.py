@@ -8,8 +8,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date, sql
 
+from .crm_rank_tools import check_selection_values
 from .res_partner import CRM_RANKS
-from .selection_check import check_selection_values
 
 # Lead fields whose change can move the customer's rank at once.
 RANK_TRIGGER_FIELDS = frozenset(
@@ -51,9 +51,9 @@ REFERRAL_ASK_OUTCOMES = [
 # A referral request more than this many days late is not made any more (old
 # constructions typed in later, customers who were lost or defected then).
 REFERRAL_ASK_GRACE_DAYS = 60
-# Bounds of a completion date: anything outside is a typo (see _check_completion_date).
-COMPLETION_EARLIEST = datetime.date(1950, 1, 1)
-COMPLETION_MAX_YEARS_AHEAD = 5
+# Completion dates outside these bounds are typos (see ``_check_completion_date``).
+COMPLETION_DATE_MIN = datetime.date(1950, 1, 1)
+COMPLETION_MAX_YEARS_AHEAD = 10
 CONSTRUCTION_STATES = [
     ("not_started", "Not Started"),
     ("in_progress", "In Progress"),
@@ -117,29 +117,25 @@ class CrmLead(models.Model):
             return "prospect"
         return "gathering"
 
-    @api.constrains("completion_date", "date_closed")
+    @api.constrains("completion_date")
     def _check_completion_date(self):
-        """Refuse only what is clearly a typo.
-
-        A completion date may be earlier than the day the deal was marked won:
-        renovation companies often record a win after the work, and imported
-        history carries the day of the import.
-        """
+        """Refuse only what is clearly a typo: a completion date before
+        ``COMPLETION_DATE_MIN`` or more than ``COMPLETION_MAX_YEARS_AHEAD`` years
+        from today. A completion before the day the deal was marked won is fine:
+        renovation companies often record the win after the work, and imported
+        history carries the import's dates."""
+        today = fields.Date.context_today(self)
+        latest = today.replace(year=today.year + COMPLETION_MAX_YEARS_AHEAD, day=min(today.day, 28))
         for lead in self:
-            if not lead.completion_date:
-                continue
-            reference = lead.date_closed.date() if lead.date_closed else fields.Date.context_today(lead)
-            latest = reference + relativedelta(years=COMPLETION_MAX_YEARS_AHEAD)
-            if not COMPLETION_EARLIEST <= lead.completion_date <= latest:
+            if lead.completion_date and not COMPLETION_DATE_MIN <= lead.completion_date <= latest:
                 raise ValidationError(
                     self.env._(
-                        "The completion date of %(deal)s (%(completion)s) looks like a typo: it "
-                        "must be between %(earliest)s and %(latest)s (%(years)s years after the "
-                        "deal was won).",
+                        "The completion date of %(deal)s (%(completion)s) looks like a typo: "
+                        "it must be between %(earliest)s and %(latest)s (%(years)s years from today).",
                         deal=lead.display_name,
-                        completion=lead.completion_date,
-                        earliest=COMPLETION_EARLIEST,
-                        latest=latest,
+                        completion=format_date(self.env, lead.completion_date),
+                        earliest=format_date(self.env, COMPLETION_DATE_MIN),
+                        latest=format_date(self.env, latest),
                         years=COMPLETION_MAX_YEARS_AHEAD,
                     )
                 )
@@ -151,7 +147,6 @@ class CrmLead(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._crm_rank_check_write(vals_list)
-        check_selection_values(self, vals_list)
         leads = super().create(vals_list)
         leads._crm_rank_after_change()
         leads.partner_id._crm_rank_refresh("deal")
@@ -159,7 +154,6 @@ class CrmLead(models.Model):
 
     def write(self, vals):
         self._crm_rank_check_write([vals])
-        check_selection_values(self, [vals])
         if RANK_TRIGGER_FIELDS.isdisjoint(vals):
             res = super().write(vals)
             if not AFTERCARE_FIELDS.isdisjoint(vals):
@@ -184,6 +178,7 @@ class CrmLead(models.Model):
                     "The rank of a deal follows its customer and cannot be set by hand."
                 )
             )
+        check_selection_values(self, vals_list)
 
     # ------------------------------------------------------------
     # DEMO
@@ -341,12 +336,12 @@ class CrmLead(models.Model):
                 )
         return super()._auto_init()
 
-    @api.depends("project_id.construction_done_date", "date_closed")
+    @api.depends("project_id.construction_done_date")
     def _compute_completion_date(self):
         """From the project when there is one; a hand-set date stays otherwise.
 
-        The project is done on the day it was completed, even when the deal was
-        recorded as won later.
+        The project is done on the day it was completed, even when that is
+        before the deal was marked won (a win recorded after the work).
         """
         for lead in self:
             if not lead.project_id:

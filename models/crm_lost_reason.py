@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .selection_check import check_selection_values
+from .crm_rank_tools import check_selection_values
 
 LOST_CATEGORIES = [
     ("budget", "Budget"),
@@ -60,17 +60,6 @@ class CrmLostReason(models.Model):
         "activity's summary.",
     )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_selection_values(self, vals_list)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_selection_values(self, [vals])
-        res = super().write(vals)
-        if "marks_defected" in vals:
-            self._crm_rank_refresh_customers()
-        return res
 
     def _crm_rank_refresh_customers(self):
         """Ticking *Marks Defection* applies at once to the past customers who lost a
@@ -97,3 +86,19 @@ class CrmLostReason(models.Model):
                         max=MAX_FOLLOWUP_DELAY,
                     )
                 )
+
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_selection_values(self, vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_selection_values(self, [vals])
+        res = super().write(vals)
+        if "marks_defected" in vals:
+            self._crm_rank_refresh_customers()
+        return res

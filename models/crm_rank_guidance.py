@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 
+from .crm_rank_tools import check_selection_values
 from .res_partner import CRM_RANKS
-from .selection_check import check_selection_values
 
 
 class CrmRankGuidance(models.Model):
@@ -32,6 +32,15 @@ class CrmRankGuidance(models.Model):
     )
     active = fields.Boolean(default=True)
 
+    _rank_company_unique = models.UniqueIndex(
+        "(rank, COALESCE(company_id, 0)) WHERE active",
+        "There is already a guidance for this rank and company.",
+    )
+
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
+
     @api.model_create_multi
     def create(self, vals_list):
         check_selection_values(self, vals_list)
@@ -41,10 +50,9 @@ class CrmRankGuidance(models.Model):
         check_selection_values(self, [vals])
         return super().write(vals)
 
-    _rank_company_unique = models.UniqueIndex(
-        "(rank, COALESCE(company_id, 0)) WHERE active",
-        "There is already a guidance for this rank and company.",
-    )
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
 
     @api.model
     def _for_partners(self, partners):

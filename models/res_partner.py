@@ -9,7 +9,7 @@ from odoo.tools import SQL, format_date, plaintext2html, sql
 
 from ..engine import facts as rank_facts
 from ..engine import rules
-from .selection_check import check_selection_values
+from .crm_rank_tools import check_selection_values
 
 _logger = logging.getLogger(__name__)
 

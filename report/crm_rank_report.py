@@ -34,13 +34,13 @@ class CrmRankReport(models.Model):
         LOST_CATEGORIES, string="Lost Category", readonly=True
     )
     won_status = fields.Selection(
-        [("won", "Signed"), ("lost", "Not Signed"), ("pending", "Open")],
+        [("won", "Signed"), ("lost", "Deal Lost"), ("pending", "Open")],
         string="Signing Status",
         readonly=True,
     )
     inquiry_count = fields.Integer(string="Inquiries", readonly=True)
     won_count = fields.Integer(string="Contracts", readonly=True)
-    lost_count = fields.Integer(string="Not Signed", readonly=True)
+    lost_count = fields.Integer(string="Lost Deals", readonly=True)
     won_amount = fields.Monetary(string="Contract Amount", readonly=True)
     # the company's currency: yen shown as yen (no decimals) in lists, pivots and graphs
     currency_id = fields.Many2one("res.currency", readonly=True)

@@ -1,5 +1,6 @@
 """Bad input is refused with a clear error and changes nothing."""
 
+import datetime
 import re
 
 from odoo.exceptions import UserError, ValidationError
@@ -36,22 +37,20 @@ class TestRankBadInput(CrmRankCase):
         self.assertFalse(result["ids"])
         self.assertEqual(self.company.crm_rank_dormancy_days, 365)
 
-    def test_import_of_a_typo_completion_refused(self):
+    def test_import_of_completion_typo_refused(self):
         deal = self._won(self._customer("Imported completion"))
         external_id = deal._export_rows([["id"]])[0][0]
-        result = self.env["crm.lead"].load(["id", "completion_date"], [[external_id, "1026-01-01"]])
+        result = self.env["crm.lead"].load(["id", "completion_date"], [[external_id, "1926-01-01"]])
         self.assertFalse(result["ids"])
         self.assertFalse(deal.completion_date)
 
-    def test_completion_before_the_win_is_accepted(self):
-        """Recorded won after the work, or imported history: the real day counts."""
-        deal = self._won(self._customer("Won after the work"))
+    def test_import_of_completion_before_won_accepted(self):
+        """Imported history: the deals are won on the import's day, the work was done years ago."""
+        deal = self._won(self._customer("Imported history"))
         external_id = deal._export_rows([["id"]])[0][0]
         result = self.env["crm.lead"].load(["id", "completion_date"], [[external_id, "2001-01-01"]])
         self.assertEqual(result["ids"], deal.ids, result["messages"])
-        self.assertEqual(str(deal.completion_date), "2001-01-01")
-        deal.with_user(self.salesman).write({"completion_date": "2026-01-05"})
-        self.assertEqual(str(deal.completion_date), "2026-01-05")
+        self.assertEqual(deal.completion_date, datetime.date(2001, 1, 1))
 
 
 @tagged("post_install", "-at_install")
@@ -188,18 +187,29 @@ class TestRankBadInputChannels(CrmRankCase):
 
     # -- completion ---------------------------------------------------------------
 
-    def test_typo_completion_in_form(self):
+    def test_completion_typo_in_form(self):
         form = Form(self.deal.with_user(self.salesman))
-        form.completion_date = self.deal.date_closed.date().replace(year=2206)
+        form.completion_date = self.deal.date_closed.date().replace(year=1925)
         with self.assertRaises(ValidationError):
             form.save()
         self.assertEqual(self.deal.completion_date, self.today)
 
-    def test_typo_completion_from_a_client_refused(self):
-        for typo in ("1026-01-01", "1949-12-31", "2206-01-01"):
-            with self.subTest(typo=typo), self.assertRaises(ValidationError):
-                self.deal.with_user(self.salesman).write({"completion_date": typo})
+    def test_completion_before_won_in_form_accepted(self):
+        """The win was recorded after the work: the salesperson types the real day."""
+        earlier = self.deal.date_closed.date() - datetime.timedelta(days=40)
+        with Form(self.deal.with_user(self.salesman)) as form:
+            form.completion_date = earlier
+        self.assertEqual(self.deal.completion_date, earlier)
+
+    def test_completion_typo_from_a_client_refused(self):
+        far_future = self.today.replace(year=self.today.year + 11, day=1)
+        for value in ("1949-12-31", far_future.isoformat(), "0202-05-01"):
+            with self.subTest(value=value), self.assertRaises(ValidationError):
+                self.deal.with_user(self.salesman).write({"completion_date": value})
         self.assertEqual(self.deal.completion_date, self.today)
+        # the bounds themselves are accepted
+        for value in ("1950-01-01", self.today.replace(year=self.today.year + 9).isoformat()):
+            self.deal.with_user(self.salesman).write({"completion_date": value})
 
     # -- defection ----------------------------------------------------------------
 
@@ -249,7 +259,7 @@ class TestRankBadInputJapanese(CrmRankCase):
             "kind of work period": (self.tag, {"crm_rank_dormancy_days": -1}),
             "outreach months": (self.tag, {"crm_rank_outreach_months": "13"}),
             "playbook delay": (self.reason, {"followup_delay_days": -1}),
-            "completion typo": (self.deal, {"completion_date": "1026-01-01"}),
+            "completion typo": (self.deal, {"completion_date": "1901-01-01"}),
             "defection": (self.customer.with_user(self.salesman), {"is_defected": True}),
         }
 
@@ -283,25 +293,60 @@ class TestRankBadInputJapanese(CrmRankCase):
 
 
 @tagged("post_install", "-at_install")
-class TestUnknownChoices(CrmRankCase):
-    """An RPC client sending an unknown choice gets a clear, translated error."""
+class TestUnknownSelectionValues(CrmRankCase):
+    """An RPC client sending an unknown value of one of our selection fields gets a
+    translated ValidationError naming the field and the allowed values, not the
+    ORM's technical ValueError."""
 
-    def test_unknown_choices_over_rpc(self):
-        customer = self._customer("RPC customer")
-        deal = self._deal(customer)
-        guidance = self.env["crm.rank.guidance"].search([], limit=1)
+    def test_lost_reason_category(self):
+        reason = self.env["crm.lost.reason"].with_user(self.sales_manager).create({"name": "RPC reason"})
+        with self.assertRaises(ValidationError) as error:
+            reason.write({"category": "nope"})
+        message = str(error.exception)
+        self.assertIn('"nope"', message)
+        self.assertIn("Category", message)
+        self.assertIn("budget (Budget)", message)
+        self.assertEqual(reason.category, "other")
+        with self.assertRaises(ValidationError):
+            self.env["crm.lost.reason"].with_user(self.sales_manager).create(
+                {"name": "RPC channel", "followup_channel": "pigeon"}
+            )
+
+    def test_deal_and_wizards(self):
+        deal = self._won(self._customer("Selection deal"))
         cases = [
-            (customer.with_user(self.salesman), {"crm_contact_channel": "carrier_pigeon"}),
-            (self.lost_reason.with_user(self.sales_manager), {"category": "nope"}),
-            (self.lost_reason.with_user(self.sales_manager), {"followup_channel": "telepathy"}),
-            (guidance.with_user(self.sales_manager), {"rank": "vip"}),
             (deal.with_user(self.salesman), {"referral_ask_outcome": "maybe"}),
+            (
+                self.env["crm.rank.guidance"].with_user(self.sales_manager),
+                {"rank": "vip", "hint": "h", "guidance": "g"},
+            ),
+            (self.env["crm.rank.campaign"].with_user(self.salesman), {"crm_rank": "vip"}),
+            (self.env["crm.rank.reactivation.outcome"], {"outcome": "nope"}),
+            (self.env["crm.rank.referral.outcome"], {"outcome": "nope"}),
         ]
-        for record, vals in cases:
-            with self.subTest(vals=vals):
-                before = record.sudo().read(list(vals))[0]
-                with self.assertRaisesRegex(ValidationError, "is not a valid choice"):
-                    record.write(vals)
-                self.assertEqual(record.sudo().read(list(vals))[0], before)
-        with self.assertRaisesRegex(ValidationError, "carrier_pigeon"):
-            self.env["res.partner"].create({"name": "New", "crm_contact_channel": "carrier_pigeon"})
+        for records, vals in cases:
+            with self.subTest(model=records._name), self.assertRaises(ValidationError):
+                if records:
+                    records.write(vals)
+                else:
+                    records.create(vals)
+
+    def test_known_and_empty_values_pass(self):
+        reason = self.env["crm.lost.reason"].create({"name": "Fine", "category": "budget", "followup_channel": False})
+        reason.write({"category": "competitor"})
+        self.assertEqual(reason.category, "competitor")
+
+    def test_helper_checks_only_our_fields(self):
+        """Odoo's own selection fields keep Odoo's behaviour."""
+        from odoo.addons.crm_customer_rank.models.crm_rank_tools import check_selection_values
+
+        check_selection_values(self.env["crm.lead"], [{"priority": "nope", "name": "x"}])  # crm's field: not ours
+        with self.assertRaises(ValidationError):
+            check_selection_values(self.env["crm.lead"], [{"referral_ask_outcome": "nope"}])
+
+    def test_unknown_value_message_in_japanese(self):
+        self.env["res.lang"]._activate_lang("ja_JP")
+        reason = self.env["crm.lost.reason"].create({"name": "RPC reason ja"})
+        with self.assertRaises(ValidationError) as error:
+            reason.with_context(lang="ja_JP").write({"category": "nope"})
+        self.assertRegex(str(error.exception), "[ぁ-んァ-ン一-龥]")

@@ -217,11 +217,11 @@ class TestRankEngine(CrmRankCase):
         with self.assertRaises(ValueError):
             customer.with_context(crm_rank_engine=True).write({"crm_rank": "vip"})
 
-    def test_completion_before_won_refused(self):
+    def test_completion_typo_refused(self):
         customer = self._customer("Early completion")
         deal = self._won(customer)
         with self.assertRaises(ValidationError):
-            deal.completion_date = deal.date_closed.date().replace(year=2000)
+            deal.completion_date = deal.date_closed.date().replace(year=1900)
         self.assertFalse(deal.completion_date)
 
     def test_completion_date_in_form(self):

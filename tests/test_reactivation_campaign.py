@@ -3,6 +3,8 @@
 import csv
 import io
 
+from lxml import etree
+
 from odoo import Command
 from odoo.tests import Form, tagged, users
 
@@ -206,12 +208,51 @@ class TestReactivationCampaign(ReactivationCase):
         self.assertEqual(len(rows), 3)
         self.assertEqual(len(self._activities(everyone)), 3)
 
-    def test_csv_cells_are_not_formulas(self):
-        """A name typed as a formula stays text in the spreadsheet (CSV injection)."""
-        self.person.name = "=HYPERLINK(\"http://x\",\"click\")"
-        self.person.street2 = "+81 1"
-        _attachment, rows = self._csv(self._wizard(self.everyone).action_export_direct_mail())
-        cells = [cell for row in rows for cell in row]
-        self.assertIn("'=HYPERLINK(\"http://x\",\"click\") 様", cells)
-        self.assertIn("'+81 1", cells)
-        self.assertFalse([cell for cell in cells if cell[:1] in ("=", "+", "-", "@")])
+    # -- issue 13 / 18: formula cells, call list, the list before saving --------
+
+    def test_csv_cells_cannot_run_formulas(self):
+        """A name typed as a formula reaches the print shop's spreadsheet as text."""
+        self.person.name = '=HYPERLINK("http://evil.example","Click")'
+        self.company_customer.write({"city": "+1+1", "street": "-2+3", "street2": "@SUM(A1)", "fax": "\t045"})
+        wizard = self._wizard(self.everyone)
+        _attachment, rows = self._csv(wizard.action_export_direct_mail())
+        cells = [cell for row in rows[1:] for cell in row]
+        self.assertIn("'=HYPERLINK(\"http://evil.example\",\"Click\") 様", cells)
+        self.assertIn("'+1+1", cells)
+        self.assertIn("'-2+3", cells)
+        self.assertIn("'@SUM(A1)", cells)
+        self.assertFalse([cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")])
+        _attachment, rows = self._csv(wizard.action_export_fax())
+        self.assertEqual(rows[1][0], "'\t045")
+        # ordinary values are left alone
+        self.assertIn("150-0001", [row[0] for row in self._csv(wizard.action_export_direct_mail())[1][1:]])
+
+    def test_call_list_opens(self):
+        wizard = self._wizard(self.everyone)
+        action = wizard.action_schedule_calls()
+        call_list = action["params"]["next"]
+        self.assertEqual((call_list["type"], call_list["res_model"]), ("ir.actions.act_window", "mail.activity"))
+        self.assertEqual(call_list["views"][0][1], "list")
+        opened = self.env["mail.activity"].search(call_list["domain"])
+        self.assertEqual(opened, self._activities(self.everyone))
+        self.assertEqual(len(opened), 3)
+        # every customer already has one: the existing call list opens, and the message says so
+        again = self._wizard(self.everyone).action_schedule_calls()
+        self.assertIn("already have an open reactivation activity, opened here", again["params"]["message"])
+        self.assertEqual(self.env["mail.activity"].search(again["params"]["next"]["domain"]), opened)
+
+    def test_rank_shown_before_the_wizard_is_saved(self):
+        """The web client's onchange gives the rank of every listed customer."""
+        Wizard = self.env["crm.rank.campaign"].with_context(active_model="res.partner", active_ids=self.everyone.ids)
+        form = Form(Wizard)
+        lines = form.line_ids._records
+        ranks = {line["partner_id"]: line["crm_rank"] for line in lines}
+        self.assertEqual(
+            ranks,
+            {partner.id: partner.crm_rank for partner in self.person | self.company_customer | self.no_address},
+        )
+        self.assertTrue(all(ranks.values()))
+        # the column is wide enough for its header ("顧客ランク" and the sort caret)
+        arch = etree.fromstring(self.env["crm.rank.campaign"].get_view(view_type="form")["arch"])
+        [column] = arch.xpath("//field[@name='line_ids']//field[@name='crm_rank']")
+        self.assertTrue(column.get("width"))

@@ -2,6 +2,8 @@
 
 import datetime
 
+from lxml import etree
+
 from odoo.tests import tagged
 
 from .common import CrmRankCase
@@ -95,3 +97,31 @@ class TestRankReports(CrmRankCase):
             Month.search([("month", "=", last.month)]).unlink()
             Month._close_months()
             self.assertEqual(Month.search_count([]), stored)
+
+    def test_inquiries_pivot_opens_readable(self):
+        """One column group a year (months on demand), not eleven months by three measures."""
+        arch = etree.fromstring(self.env["crm.rank.report"].get_view(view_type="pivot")["arch"])
+        columns = arch.xpath("//field[@type='col']")
+        self.assertEqual([(col.get("name"), col.get("interval")) for col in columns], [("date", "year")])
+        action = self.env.ref("crm_customer_rank.crm_rank_report_action")
+        self.assertEqual(action.view_mode.split(",")[0], "pivot")
+
+    def test_lost_filter_says_lost(self):
+        arch = etree.fromstring(self.env["crm.rank.report"].get_view(view_type="search")["arch"])
+        [lost] = arch.xpath("//filter[@name='lost']")
+        self.assertEqual(lost.get("string"), "Lost Deals")
+        self.env["res.lang"]._activate_lang("ja_JP")
+        self.env["ir.module.module"]._load_module_terms(["crm_customer_rank"], ["ja_JP"], overwrite=True)
+        arch_ja = etree.fromstring(
+            self.env["crm.rank.report"].with_context(lang="ja_JP").get_view(view_type="search")["arch"]
+        )
+        self.assertEqual(arch_ja.xpath("//filter[@name='lost']")[0].get("string"), "失注")
+
+    def test_widgets_match_field_types(self):
+        """The deal form uses no integer widget on a float (a console warning)."""
+        Lead = self.env["crm.lead"]
+        arch = etree.fromstring(Lead.get_view(view_type="form")["arch"])
+        for node in arch.xpath("//field[@widget='integer']"):
+            self.assertEqual(Lead._fields[node.get("name")].type, "integer", node.get("name"))
+        [progress] = arch.xpath("//button[@name='action_open_construction_project']//field")
+        self.assertEqual(progress.get("widget"), "float")

@@ -31,6 +31,10 @@ ADDON_DIR="$(cd "${CRM_RANK_ADDON_DIR:-$REPO_ROOT}" && pwd -P)"
 ADDONS_LINK_DIR="${TMPDIR:-/tmp}/crm_customer_rank-addons-$(printf '%s' "$REPO_ROOT" | cksum | cut -d' ' -f1)"
 ADDON_LINK="$ADDONS_LINK_DIR/$ADDON_NAME"
 ODOO_CONF="$LOCAL_DIR/odoo.conf"
+# Odoo renders module descriptions with docutils, which prints the markup
+# problems of Odoo's own mail manifest ("<string>:38: (ERROR/3) Unexpected
+# indentation.") during installs: tools/docutils.conf reports severe ones only.
+export DOCUTILSCONFIG="$REPO_ROOT/tools/docutils.conf"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 PG_HOME=""      # set by pg_start: folder owned by the server's OS user
 PG_PORT=""      # set by pg_start

@@ -71,8 +71,43 @@ serve() {
     echo "Odoo is starting on http://127.0.0.1:$HTTP_PORT/odoo"
     echo "Log in as admin / admin (database $DB). Ctrl-C stops Odoo and PostgreSQL."
     echo
-    # Not exec: the EXIT trap must still stop the cluster after Ctrl-C.
-    odoo_bin -d "$DB" --http-port="$HTTP_PORT" --db-filter="^${DB}\$"
+    # In the background, waited for: bash runs a trap only once its foreground
+    # command is over, so a signal to this script (SIGTERM, or SIGINT sent to
+    # the script alone) would otherwise wait for Odoo forever. The EXIT trap
+    # stops Odoo (stop_odoo), then the cluster.
+    "$ODOO_PYTHON" "$ODOO_PATH/odoo-bin" -c "$ODOO_CONF" -d "$DB" \
+        --http-port="$HTTP_PORT" --db-filter="^${DB}\$" &
+    ODOO_PID=$!
+    local rc=0
+    wait "$ODOO_PID" || rc=$?
+    ODOO_PID=
+    return "$rc"
+}
+
+# Stop the Odoo server started by serve(), if it still runs: SIGTERM (Odoo's
+# graceful shutdown), a second SIGTERM after 10 s (Odoo's immediate
+# shutdown), SIGKILL after 5 s more.
+ODOO_PID=
+stop_odoo() {
+    [ -n "$ODOO_PID" ] || return 0
+    local pid="$ODOO_PID" i
+    ODOO_PID=
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for i in $(seq 1 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        [ "$i" != 50 ] || kill -TERM "$pid" 2>/dev/null || true
+        sleep 0.2
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        warn "Odoo (pid $pid) did not stop; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+
+on_exit() {
+    stop_odoo
+    pg_stop
 }
 
 main() {
@@ -81,7 +116,7 @@ main() {
     [ "$SERVE" = 0 ] || check_http_port  # fail before the install, not after
     lock_checkout  # before touching .local: another run may be using it
     prepare_addons_dir
-    trap pg_stop EXIT
+    trap on_exit EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
     pg_start

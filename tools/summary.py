@@ -1,5 +1,10 @@
 """Recompute the customer ranks and print "customers per rank".
 
+Customers are counted as *CRM > Sales > Customers by Rank* counts them (the
+domain of its action): commercial partners, i.e. companies and individuals
+without a company; contact persons share their company's rank and are not
+counted again.
+
 Run through Odoo's shell, which provides ``env``::
 
     odoo-bin shell -c .local/odoo.conf -d crm_rank_demo --no-http < tools/summary.py
@@ -29,17 +34,22 @@ else:
     if env["res.lang"]._lang_get("ja_JP"):
         ja = Partner.with_context(lang="ja_JP").fields_get(["crm_rank"], ["selection"])
         labels_ja = dict(ja["crm_rank"]["selection"])
-    counts = dict(Partner._read_group([("crm_rank", "!=", False)], ["crm_rank"], ["__count"]))
-    without = Partner.search_count([("crm_rank", "=", False)])
+    from odoo.tools.safe_eval import safe_eval
+
+    action = env.ref("crm_customer_rank.res_partner_action_crm_rank", raise_if_not_found=False)
+    domain = safe_eval(action.domain) if action else [("crm_rank", "!=", False), ("parent_id", "=", False)]
+    counts = dict(Partner._read_group(domain, ["crm_rank"], ["__count"]))
+    ranked_people = Partner.search_count([("crm_rank", "!=", False)])
 
     rows = [(code, label, labels_ja.get(code, ""), counts.get(code, 0)) for code, label in selection]
-    rows.append(("", "(no rank)", "", without))
     width_code = max(len("code"), *(len(r[0]) for r in rows))
     width_label = max(len("rank"), *(len(r[1]) for r in rows))
     print()
-    print("Customers per rank")
+    print("Customers per rank (companies and individuals, as in CRM > Sales > Customers by Rank)")
     print(f"{'code':<{width_code}}  {'rank':<{width_label}}  {'count':>5}  ja_JP")
     print(f"{'-' * width_code}  {'-' * width_label}  -----  -----")
     for code, label, label_ja, count in rows:
         print(f"{code:<{width_code}}  {label:<{width_label}}  {count:>5}  {label_ja}")
-    print(f"{'':<{width_code}}  {'total':<{width_label}}  {sum(r[3] for r in rows):>5}")
+    total = sum(r[3] for r in rows)
+    print(f"{'':<{width_code}}  {'total':<{width_label}}  {total:>5}")
+    print(f"({ranked_people - total} contact persons of these companies share their company's rank)")

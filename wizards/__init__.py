@@ -4,6 +4,7 @@ from . import crm_rank_reinstatement_wizard
 from . import mail_compose_message
 from . import sms_composer
 from . import crm_rank_campaign
+from . import crm_rank_campaign_line
 from . import mail_activity_schedule
 from . import crm_rank_reactivation_outcome
 from . import crm_rank_referral_outcome

@@ -5,17 +5,11 @@ import io
 from odoo import Command, api, fields, models
 from odoo.fields import Domain
 
+from ..models.crm_rank_tools import check_selection_values
 from ..models.res_partner import CRM_RANKS
 
-# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value):
-    """``value`` safe for a spreadsheet: a leading quote makes a would-be formula plain text."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
+CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class CrmRankCampaign(models.TransientModel):
@@ -62,14 +56,29 @@ class CrmRankCampaign(models.TransientModel):
         string="Customers",
         compute="_compute_customer_ids",
     )
+    line_ids = fields.One2many(
+        "crm.rank.campaign.line",
+        "wizard_id",
+        string="Customer List",
+        compute="_compute_customer_ids",
+    )
     customer_count = fields.Integer(string="Customers to Approach", compute="_compute_customer_ids")
     defected_count = fields.Integer(string="Defected (Left Out)", compute="_compute_customer_ids")
     no_address_count = fields.Integer(string="Without Postal Address", compute="_compute_customer_ids")
     no_fax_count = fields.Integer(string="Without Fax Number", compute="_compute_customer_ids")
 
     # ------------------------------------------------------------
-    # DEFAULTS / COMPUTES
+    # DEFAULTS / COMPUTES / ORM
     # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_selection_values(self, vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_selection_values(self, [vals])
+        return super().write(vals)
 
     @api.model
     def default_get(self, fields_list):
@@ -87,6 +96,7 @@ class CrmRankCampaign(models.TransientModel):
             selected = wizard._selected_customers()
             customers = selected.filtered(lambda p: not p.is_defected and p.crm_rank != "defected")
             wizard.customer_ids = customers
+            wizard.line_ids = [Command.clear()] + [Command.create({"partner_id": partner.id}) for partner in customers]
             wizard.customer_count = len(customers)
             wizard.defected_count = len(selected) - len(customers)
             wizard.no_address_count = len(customers.filtered(lambda p: not p._crm_rank_has_postal_address()))
@@ -149,19 +159,39 @@ class CrmRankCampaign(models.TransientModel):
         }
 
     def action_schedule_calls(self):
-        """A call list: one call activity per customer, for their salesperson."""
+        """A call list: one call activity per customer, for their salesperson.
+
+        Says what was scheduled and opens the call list: the activities just
+        scheduled, or, when every customer already had one, their open
+        reactivation activities.
+        """
         self.ensure_one()
-        activities = self.env["crm.rank.reactivation"]._schedule(
-            self.customer_ids.ids, channel="phone", date_deadline=self.date_deadline
-        )
+        Reactivation = self.env["crm.rank.reactivation"]
+        activities = Reactivation._schedule(self.customer_ids.ids, channel="phone", date_deadline=self.date_deadline)
         busy = self.customer_count - len(activities)
-        message = self.env._(
-            "%(count)s call activities scheduled. Left out: %(defected)s defected customers, "
-            "%(busy)s customers who already have an open reactivation activity.",
-            count=len(activities),
-            defected=self.defected_count,
-            busy=busy,
-        )
+        if activities:
+            message = self.env._(
+                "%(count)s call activities scheduled. Left out: %(defected)s defected customers, "
+                "%(busy)s customers who already have an open reactivation activity.",
+                count=len(activities),
+                defected=self.defected_count,
+                busy=busy,
+            )
+            call_list = activities
+        else:
+            message = self.env._(
+                "0 call activities scheduled: %(busy)s customers already have an open reactivation "
+                "activity, opened here. Left out: %(defected)s defected customers.",
+                defected=self.defected_count,
+                busy=busy,
+            )
+            call_list = self.env["mail.activity"].search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", self.customer_ids.ids),
+                    ("activity_type_id", "in", [t.id for t in Reactivation._activity_types().values()]),
+                ]
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -169,25 +199,19 @@ class CrmRankCampaign(models.TransientModel):
                 "title": self.env._("Call list"),
                 "message": message,
                 "type": "success" if activities else "warning",
-                "next": self._call_list_action(),
+                "next": self._call_list_action(call_list),
             },
         }
 
-    def _call_list_action(self):
-        """The open reactivation activities of the campaign's customers: the call list
-        just made, or the one they already had."""
-        reactivation = self.env["crm.rank.reactivation"]
-        types = reactivation._activity_types()
+    def _call_list_action(self, activities):
+        """The activities as a list, soonest first, in the main window."""
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Call List"),
             "res_model": "mail.activity",
+            "view_mode": "list,form",
             "views": [(False, "list"), (False, "form")],
-            "domain": [
-                ("res_model", "=", "res.partner"),
-                ("res_id", "in", self.customer_ids.ids),
-                ("activity_type_id", "in", [activity_type.id for activity_type in types.values()]),
-            ],
+            "domain": [("id", "in", activities.ids)],
             "context": {"create": False},
             "target": "current",
         }
@@ -229,6 +253,14 @@ class CrmRankCampaign(models.TransientModel):
             f"{partner.name} {honorific}",
         ]
 
+    @staticmethod
+    def _csv_cell(value):
+        """Neutralise a cell a spreadsheet would run as a formula (a name typed as
+        ``=HYPERLINK(...)``): a leading single quote makes it text."""
+        if isinstance(value, str) and value.startswith(CSV_FORMULA_PREFIXES):
+            return "'" + value
+        return value
+
     def _download_csv(self, filename, header, rows):
         """Store the CSV as an attachment of the wizard and download it.
 
@@ -237,8 +269,8 @@ class CrmRankCampaign(models.TransientModel):
         """
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow([csv_cell(cell) for cell in header])
-        writer.writerows([csv_cell(cell) for cell in row] for row in rows)
+        writer.writerow(header)
+        writer.writerows([[self._csv_cell(value) for value in row] for row in rows])
         attachment = self.env["ir.attachment"].create(
             {
                 "name": filename,

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.crm_rank_quiet_reason import QUIET_OUTCOMES
+from ..models.crm_rank_tools import check_selection_values
 from ..models.mail_activity import REACTIVATION_NEXT_DATE_KEY, REACTIVATION_OUTCOME_KEY
 
 # "Not recorded" is what a program gets without an outcome; people choose one.
@@ -27,6 +28,11 @@ class CrmRankReactivationOutcome(models.TransientModel):
     )
     note = fields.Text(help="What the customer said; kept with the outcome and in the chatter.")
     schedule_next = fields.Boolean(help="Schedule another activity afterwards.")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_selection_values(self, vals_list)
+        return super().create(vals_list)
 
     @api.depends("activity_ids")
     def _compute_partner_ids(self):

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.crm_lead import REFERRAL_ASK_OUTCOMES
+from ..models.crm_rank_tools import check_selection_values
 from ..models.mail_activity import REFERRAL_OUTCOME_KEY
 
 
@@ -16,6 +17,11 @@ class CrmRankReferralOutcome(models.TransientModel):
     outcome = fields.Selection(REFERRAL_ASK_OUTCOMES, required=True, default="asked")
     note = fields.Text(help="What the customer said; kept in the deal's chatter.")
     schedule_next = fields.Boolean(help="Schedule another activity afterwards.")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_selection_values(self, vals_list)
+        return super().create(vals_list)
 
     @api.depends("activity_ids")
     def _compute_lead_ids(self):

@@ -1,0 +1,48 @@
+"""Small helpers shared by the addon's models (no model of their own)."""
+
+from odoo.exceptions import ValidationError
+
+MODULE = "crm_customer_rank"
+
+
+def check_selection_values(records, vals_list):
+    """Refuse unknown values of this addon's selection fields, in the user's language.
+
+    Without it an RPC ``create``/``write`` with an unknown value gets the ORM's
+    technical English ``ValueError``. Only the fields this addon defines (or
+    extends) are checked: Odoo's own fields keep Odoo's behaviour. Empty values
+    are left to ``required``.
+
+    :param records: any recordset (or empty model) of the model being written
+    :param vals_list: the list of value dicts of ``create``, or ``[vals]`` of ``write``
+    :raise ValidationError: naming the field, the value and the allowed values
+    """
+    env = records.env
+    fields_by_name = records._fields
+    for vals in vals_list:
+        for name, value in vals.items():
+            field = fields_by_name.get(name)
+            if (
+                field is None
+                or field.type != "selection"
+                or MODULE not in field._modules
+                or not value
+            ):
+                continue
+            if value in field.get_values(env):
+                continue
+            allowed = ", ".join(
+                f"{key} ({label})" for key, label in field._description_selection(env)
+            )
+            # sudo: only the model's display name, for the message
+            model_name = env["ir.model"].sudo()._get(records._name).name or records._name
+            raise ValidationError(
+                env._(
+                    '"%(value)s" is not a valid value for the field %(field)s of %(model)s. '
+                    "Allowed values: %(allowed)s.",
+                    value=value,
+                    field=field._description_string(env),
+                    model=model_name,
+                    allowed=allowed,
+                )
+            )
