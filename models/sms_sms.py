@@ -64,9 +64,10 @@ class SmsSms(models.Model):
         )
         if not defected:
             return self
+        defected_ids = set(defected.ids)
         defected_numbers = {number for number in defected.mapped("phone_sanitized") if number}
         to_cancel = sms_sudo.filtered(
-            lambda sms: sms.partner_id.id in defected.ids or (sms.number and sms.number in defected_numbers)
+            lambda sms: sms.partner_id.id in defected_ids or (sms.number and sms.number in defected_numbers)
         )
         if to_cancel:
             to_cancel._update_sms_state_and_trackers("canceled", failure_type="crm_defected")
