@@ -6,6 +6,11 @@ from . import res_partner
 from . import crm_lead
 from . import mailing_mailing
 from . import mailing_contact
+from . import mailing_trace
+from . import mail_mail
+from . import mail_notification
+from . import sms_sms
+from . import ir_actions_server
 from . import crm_rank_guidance
 from . import crm_tag
 from . import crm_rank_reactivation

@@ -24,13 +24,7 @@ class MailingMailing(models.Model):
     @api.depends("mailing_model_id", "mailing_domain", "contact_list_ids")
     def _compute_crm_defected_excluded_count(self):
         for mailing in self:
-            if not mailing.mailing_model_real:
-                mailing.crm_defected_excluded_count = 0
-                continue
-            domain = mailing._crm_rank_defected_recipients_domain()
-            mailing.crm_defected_excluded_count = (
-                0 if domain.is_false() else self.env[mailing.mailing_model_real].search_count(domain)
-            )
+            mailing.crm_defected_excluded_count = len(mailing._crm_rank_defected_excluded_ids())
 
     # ------------------------------------------------------------
     # ACTIONS
@@ -39,8 +33,7 @@ class MailingMailing(models.Model):
     def action_view_crm_defected_excluded(self):
         """The recipients this mailing leaves out because they are defected."""
         self.ensure_one()
-        domain = self._crm_rank_defected_recipients_domain()
-        ids = [] if domain.is_false() else self.env[self.mailing_model_real].search(domain).ids
+        ids = sorted(self._crm_rank_defected_excluded_ids())
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Excluded (defected)"),
@@ -64,6 +57,30 @@ class MailingMailing(models.Model):
         domain = super()._get_recipients_domain()
         defected = self._crm_rank_defected_domain(self.mailing_model_real)
         return domain if defected.is_false() else domain & ~defected
+
+    def _crm_rank_defected_excluded_ids(self):
+        """Ids of the records this mailing leaves out as defected.
+
+        Those its filter or lists match now, plus those whose message the send
+        gate cancelled (a mail queued before the customer defected), each once.
+        """
+        self.ensure_one()
+        if not self.mailing_model_real:
+            return set()
+        domain = self._crm_rank_defected_recipients_domain()
+        ids = set() if domain.is_false() else set(self.env[self.mailing_model_real].search(domain).ids)
+        if mailing_id := self._origin.id:
+            # sudo: traces are technical records; the count is the mailing's own figure
+            traces_sudo = self.env["mailing.trace"].sudo().search_fetch(
+                [
+                    ("mass_mailing_id", "=", mailing_id),
+                    ("model", "=", self.mailing_model_real),
+                    ("failure_type", "=", "crm_defected"),
+                ],
+                ["res_id"],
+            )
+            ids.update(res_id for res_id in traces_sudo.mapped("res_id") if res_id)
+        return ids
 
     def _crm_rank_defected_recipients_domain(self):
         """Records this mailing's own filter or lists match and leaves out as defected."""

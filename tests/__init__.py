@@ -28,3 +28,4 @@ from . import test_tours_aftercare
 from . import test_rank_catchup
 from . import test_reader_language
 from . import test_japanese_display
+from . import test_defection_gate

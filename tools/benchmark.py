@@ -77,6 +77,7 @@ def parse_args(argv=None):
     worker.add_argument("--database", required=True)
     worker.add_argument("--sample", type=int, default=500)
     worker.add_argument("--cause", default="scheduled")
+    worker.add_argument("--mails", type=int, default=10000)
     args = parser.parse_args(argv)
     if not args.conf and not args.worker:
         parser.error("--conf is required")
@@ -725,11 +726,105 @@ def naive_facts(env, partner, today, thresholds):
     )
 
 
+def task_mail_gate(args, registry):
+    """Queue processing of mailing e-mails, with and without the defection send gate.
+
+    ``args.mails`` mailing e-mails (one in twenty to a defected customer's
+    address) are sent in batches of 1,000 as the mail queue does
+    (``mail.mail.send``), SMTP mocked out the way Odoo's tests do (no connection,
+    ``send_email`` returns a message id). Without the gate, its method is
+    patched to let everything through. Each variant is rolled back.
+    """
+    from unittest.mock import patch  # noqa: PLC0415
+
+    from odoo.tools import split_every  # noqa: PLC0415
+
+    count = args.mails
+    result = {"mails": count}
+    with registry.cursor() as cr:
+        env = odoo_env(cr)
+        MailMail = type(env["mail.mail"])
+        IrMailServer = type(env["ir.mail_server"])
+
+        class FakeSmtp:
+            def quit(self):
+                return None
+
+        def prepare():
+            cr.execute(
+                """UPDATE res_partner
+                      SET email = 'defected-' || id || '@example.jp',
+                          email_normalized = 'defected-' || id || '@example.jp'
+                    WHERE id IN (SELECT id FROM res_partner WHERE crm_rank = 'defected' ORDER BY id LIMIT %s)
+                RETURNING email_normalized""",
+                (max(count // 20, 1),),
+            )
+            defected = [row[0] for row in cr.fetchall()]
+            env.invalidate_all()
+            mailing = env["mailing.mailing"].create(
+                {
+                    "subject": "Benchmark",
+                    "mailing_model_id": env["ir.model"]._get_id("res.partner"),
+                    "body_html": "<p>Benchmark</p>",
+                }
+            )
+            vals_list = []
+            for index in range(count):
+                if defected and index % 20 == 0:
+                    email = defected[(index // 20) % len(defected)]
+                else:
+                    email = f"bench-{index}@example.jp"
+                vals_list.append(
+                    {
+                        "mailing_id": mailing.id,
+                        "email_to": email,
+                        "email_from": "shop@example.jp",
+                        "subject": "Benchmark",
+                        "body_html": "<p>Benchmark</p>",
+                        "state": "outgoing",
+                    }
+                )
+            mails = env["mail.mail"].create(vals_list)
+            env.flush_all()
+            env.invalidate_all()
+            return mails.ids, len(defected)
+
+        for variant in ("without", "with"):
+            mail_ids, defected = prepare()
+            patches = [
+                patch.object(IrMailServer, "_connect__", lambda *a, **kw: FakeSmtp()),
+                patch.object(IrMailServer, "send_email", lambda *a, **kw: "<bench@example.jp>"),
+                patch.object(IrMailServer, "_disable_send", classmethod(lambda cls: False)),
+            ]
+            if variant == "without":
+                patches.append(patch.object(MailMail, "_crm_rank_defection_gate", lambda self: self))
+            for active in patches:
+                active.start()
+            try:
+                start = time.perf_counter()
+                for batch_ids in split_every(1000, mail_ids):
+                    env["mail.mail"].browse(batch_ids).send(auto_commit=False)
+                env.flush_all()
+                seconds = time.perf_counter() - start
+            finally:
+                for active in patches:
+                    active.stop()
+            cr.execute(
+                "SELECT state, count(*) FROM mail_mail WHERE id = ANY(%s) GROUP BY state",
+                (mail_ids,),
+            )
+            result[variant] = {"seconds": seconds, "states": dict(cr.fetchall()), "defected_addresses": defected}
+            cr.rollback()
+            env.invalidate_all()
+    return result
+
+
 TASKS = {
     "update": task_update,
     "stage": task_stage_change,
     "mailing": task_mailing,
     "naive": task_naive,
+    "mail_gate": task_mail_gate,
 }
 
 
@@ -821,6 +916,13 @@ def bench_size(args, size):
     result["stage"] = run_worker(args, dbname, "stage")
     log(f"{dbname}: mailing recipient counts")
     result["mailing"] = run_worker(args, dbname, "mailing")
+    if size <= 10000:
+        log(f"{dbname}: queue processing of 10,000 mailing e-mails, with and without the send gate")
+        result["mail_gate"] = run_worker(args, dbname, "mail_gate", "--mails", "10000")
+        log(
+            f"{dbname}: send gate: without {result['mail_gate']['without']['seconds']:.1f} s, "
+            f"with {result['mail_gate']['with']['seconds']:.1f} s"
+        )
     if size <= args.naive_max_size:
         log(f"{dbname}: naive baseline on {args.naive_sample} customers")
         result["naive"] = run_worker(args, dbname, "naive", "--sample", str(args.naive_sample))
