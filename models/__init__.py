@@ -15,3 +15,4 @@ from . import project_project_stage
 from . import project_task
 from . import project_update
 from . import crm_rank_quiet_reason
+from . import crm_rank_stale_activity

@@ -765,6 +765,7 @@ class ResPartner(models.Model):
         """
         self.env["crm.rank.reactivation"]._on_rank_changes(changes, cause)
         self.env["crm.rank.quiet.reason"]._on_rank_changes(changes, cause)
+        self.env["crm.rank.stale.activity"]._on_rank_changes(changes, cause)
 
     @api.model
     def _commercial_fields(self):
