@@ -8,11 +8,16 @@ from odoo.tools import SQL
 from .mail_activity import REFERRAL_ASK_TYPE
 
 # Ranks after which an open activity of each kind no longer makes sense.
-# Reactivation: also when the customer leaves dormant (see ``_stale_customers``).
-REACTIVATION_STALE_RANKS = frozenset({"defected"})
+# Reactivation: the customer defected, or came back (a new opportunity, a new
+# contract, a referral); not a mere contact (after-care: the salesperson may be
+# about to record the call's outcome) nor a lost quote.
+REACTIVATION_STALE = frozenset(
+    {("defected", None), ("prospect", None), ("contracted", "construction"), ("referral", None)}
+)
 REFERRAL_ASK_STALE_RANKS = frozenset({"defected", "lost"})
-LOST_FOLLOWUP_STALE_RANKS = frozenset({"defected", "prospect", "contracted"})
-
+# A lost deal's follow-up survives a restore (the deal is open again, the same
+# follow-up comes back if it is lost again): only a defection ends it.
+LOST_FOLLOWUP_STALE_RANKS = frozenset({"defected"})
 
 class CrmRankStaleActivity(models.AbstractModel):
     """Cancel the activities a rank change made pointless.
@@ -48,7 +53,7 @@ class CrmRankStaleActivity(models.AbstractModel):
         for pid, (old, new) in changes.items():
             if old[0] == new[0]:
                 continue
-            if new[0] in REACTIVATION_STALE_RANKS or old[0] == "dormant":
+            if (new[0], None) in REACTIVATION_STALE or tuple(new) in REACTIVATION_STALE:
                 stale["reactivation"].add(pid)
             if new[0] in REFERRAL_ASK_STALE_RANKS:
                 stale["referral"].add(pid)

@@ -73,7 +73,7 @@ class TestStaleActivity(CrmRankCase):
 
     def test_referral_ask_cancelled_when_defected(self):
         customer = self._customer("Referral Ask Customer")
-        deal = self._won(customer, completion=-40)
+        deal = self._won(customer, completion=0)
         ask = deal.activity_schedule(REFERRAL_ASK, user_id=self.salesman.id)
         customer._crm_rank_mark_defected("competitor")
         self.env.flush_all()
@@ -82,7 +82,7 @@ class TestStaleActivity(CrmRankCase):
 
     def test_referral_ask_cancelled_when_lost(self):
         customer = self._customer("Lost Again")
-        deal = self._won(customer, completion=-40)
+        deal = self._won(customer, completion=0)
         ask = deal.activity_schedule(REFERRAL_ASK, user_id=self.salesman.id)
         self._lost(customer, name="Garden")
         self.assertRank(customer, "lost")
@@ -99,19 +99,19 @@ class TestStaleActivity(CrmRankCase):
         self.assertFalse(followup.exists())
         self.assertCancelled(deal, "Defected")
 
-    def test_lost_followup_cancelled_when_prospect_again(self):
+    def test_lost_followup_survives_a_restore(self):
+        """The deal is open again: its follow-up stays for when it is lost again."""
         customer = self._customer("Back Again")
         deal = self._lost(customer, reason=self.budget)
         followup = self._activities(deal).filtered("crm_lost_reason_id")
-        self._deal(customer, name="New bathroom")
+        deal.action_unarchive()
         self.assertRank(customer, "prospect")
-        self.assertFalse(followup.exists())
-        self.assertCancelled(deal, "Prospect")
+        self.assertTrue(followup.exists())
 
     def test_complaint_visit_stays_for_the_defected(self):
         """A past customer lost for a complaint is defected: the manager's visit is the point."""
         customer = self._customer("Complaining Customer")
-        self._won(customer, completion=-10)
+        self._won(customer, completion=0)
         deal = self._lost(customer, reason=self.complaint, name="Repair")
         self.assertRank(customer, "defected")
         self.assertTrue(self._activities(deal).filtered("crm_lost_reason_id"))
