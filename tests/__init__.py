@@ -22,3 +22,6 @@ from . import test_referral_ask
 from . import test_quiet_outcome
 from . import test_tours_guidance
 from . import test_tours_lost_defect
+from . import test_contact_meaning
+from . import test_stale_activity
+from . import test_rank_language
