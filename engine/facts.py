@@ -17,12 +17,17 @@ from . import rules
 # Outcomes of an activity on a dormant customer after which the customer stays
 # dormant: that activity's message is no contact (crm.rank.quiet.reason).
 QUIET_OUTCOMES = ("not_now", "unreachable", "competitor", "dissatisfied")
-# Messages that count as a contact with the customer: e-mails and notes written
-# by people, and completed activities. Tracking and system notifications don't,
-# nor activities done with a quiet outcome.
+# Messages that count as a contact with the customer: a real exchange. Notes and
+# e-mails written by people from the chatter ('comment'), e-mails received from
+# the customer ('email': a reply, even to a newsletter), SMS written one to one
+# (a mass SMS leaves an internal log), and completed activities. Not: mass
+# mailings and e-mails sent by templates or automations ('email_outgoing',
+# delivered or not), tracking and system notifications, automatic comments, nor
+# activities done with a quiet outcome.
 CONTACT_MESSAGE = SQL(
-    "((m.message_type IN ('email', 'comment', 'email_outgoing')"
-    " OR m.mail_activity_type_id IS NOT NULL)"
+    "((m.message_type IN ('comment', 'email')"
+    " OR (m.message_type = 'sms' AND m.is_internal IS NOT TRUE)"
+    " OR (m.message_type = 'notification' AND m.mail_activity_type_id IS NOT NULL))"
     " AND NOT EXISTS (SELECT 1 FROM crm_rank_quiet_reason q"
     " WHERE q.message_id = m.id AND q.outcome IN %s))",
     QUIET_OUTCOMES,

@@ -22,3 +22,4 @@ from . import project_update
 from . import crm_rank_quiet_reason
 from . import crm_aftercare_equipment
 from . import crm_aftercare_item
+from . import crm_rank_stale_activity

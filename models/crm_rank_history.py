@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..engine import facts as rank_facts
+from .res_partner import CRM_RANK_REASONS, CRM_RANKS
 
 CAUSES = [
     ("deal", "Deal change"),
@@ -34,16 +35,10 @@ class CrmRankHistory(models.Model):
         store=True,
         index=True,
     )
-    old_rank = fields.Selection(
-        selection=lambda self: self.env["res.partner"]._fields["crm_rank"].selection,
-        string="Previous Rank",
-    )
-    new_rank = fields.Selection(
-        selection=lambda self: self.env["res.partner"]._fields["crm_rank"].selection,
-    )
-    reason = fields.Selection(
-        selection=lambda self: self.env["res.partner"]._fields["crm_rank_reason"].selection,
-    )
+    # declared as lists (not callables) so that Odoo translates their labels
+    old_rank = fields.Selection(CRM_RANKS, string="Previous Rank")
+    new_rank = fields.Selection(CRM_RANKS)
+    reason = fields.Selection(CRM_RANK_REASONS)
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
     cause = fields.Selection(CAUSES, required=True, default="manual")
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user)

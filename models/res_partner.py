@@ -9,6 +9,7 @@ from odoo.tools import SQL, format_date, plaintext2html, sql
 
 from ..engine import facts as rank_facts
 from ..engine import rules
+from .crm_lost_reason import LOST_CATEGORIES
 from .crm_rank_tools import check_selection_values
 
 _logger = logging.getLogger(__name__)
@@ -972,6 +973,7 @@ class ResPartner(models.Model):
         self.env["crm.rank.reactivation"]._on_rank_changes(changes, cause)
         self.env["crm.rank.quiet.reason"]._on_rank_changes(changes, cause)
         self.env["crm.aftercare.item"]._on_rank_changes(changes, cause)
+        self.env["crm.rank.stale.activity"]._on_rank_changes(changes, cause)
 
     @api.model
     def _commercial_fields(self):
@@ -1051,7 +1053,7 @@ class ResPartner(models.Model):
         help="Why the customer's most recently lost deal was lost.",
     )
     crm_last_lost_category = fields.Selection(
-        selection=lambda self: self.env["crm.lost.reason"]._fields["category"].selection,
+        selection=LOST_CATEGORIES,  # a list, so that Odoo translates its labels
         string="Last Lost Category",
         compute="_compute_crm_last_lost_reason",
         groups="base.group_user",
@@ -1230,3 +1232,39 @@ class ResPartner(models.Model):
         "following New Year, a winter greeting (寒中見舞い) instead.",
     )
 
+    # ------------------------------------------------------------
+    # CHATTER LANGUAGE
+    # ------------------------------------------------------------
+
+    def _message_track(self, fields_iter, initial_values_dict):
+        """Write the rank's tracking lines in each customer's language.
+
+        A rank moves in someone else's request (the scheduler's, a manager's, an
+        import), but the line stays in the chatter of the people who serve the
+        customer: it is written in the customer's language, like an e-mail to
+        them would be, not in the language of whoever triggered the change.
+        Other tracking is left as Odoo writes it.
+        """
+        current = self.env.lang or "en_US"  # no language: the source terms
+        by_lang = defaultdict(list)
+        for partner in self:
+            if "crm_rank" in initial_values_dict.get(partner.id, {}):
+                by_lang[partner.lang or current].append(partner.id)
+        if set(by_lang) <= {current}:
+            return super()._message_track(fields_iter, initial_values_dict)
+        # Odoo pops the log bodies and authors of the whole model at its first call
+        data = self.env.cr.precommit.data
+        bodies = data.pop(f"mail.tracking.message.{self._name}", {})
+        authors = data.pop(f"mail.tracking.author.{self._name}", {})
+        groups = [(self.env.lang, self - self.browse([pid for ids in by_lang.values() for pid in ids]))]
+        groups += [(lang, self.browse(ids)) for lang, ids in by_lang.items()]
+        tracking = {}
+        for lang, partners in groups:
+            if not partners:
+                continue
+            data[f"mail.tracking.message.{self._name}"] = dict(bodies)
+            data[f"mail.tracking.author.{self._name}"] = dict(authors)
+            tracking.update(
+                super(ResPartner, partners.with_context(lang=lang))._message_track(fields_iter, initial_values_dict)
+            )
+        return tracking

@@ -29,3 +29,6 @@ from . import test_rank_catchup
 from . import test_reader_language
 from . import test_japanese_display
 from . import test_defection_gate
+from . import test_contact_meaning
+from . import test_stale_activity
+from . import test_rank_language

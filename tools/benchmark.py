@@ -438,7 +438,9 @@ FLOOR_QUERY = """
         SELECT m.model, m.res_id, MAX(m.date) AS last_contact
           FROM mail_message m
          WHERE m.model IN ('res.partner', 'crm.lead')
-           AND (m.message_type IN ('email', 'comment', 'email_outgoing') OR m.mail_activity_type_id IS NOT NULL)
+           AND (m.message_type IN ('email', 'comment')
+                OR (m.message_type = 'sms' AND m.is_internal IS NOT TRUE)
+                OR (m.message_type = 'notification' AND m.mail_activity_type_id IS NOT NULL))
       GROUP BY 1, 2
     ), referrals AS (
         SELECT referrer_partner_id, COUNT(*) AS referred
@@ -680,7 +682,9 @@ def naive_facts(env, partner, today, thresholds):
         ]
     )
     contacts = messages.filtered(
-        lambda m: m.message_type in ("email", "comment", "email_outgoing") or m.mail_activity_type_id
+        lambda m: m.message_type in ("email", "comment")
+        or (m.message_type == "sms" and not m.is_internal)
+        or (m.message_type == "notification" and m.mail_activity_type_id)
     )
     last_contact = max((m.date.date() for m in contacts), default=None)
     last_created = max((lead.create_date.date() for lead in leads), default=None)
