@@ -5,10 +5,12 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Domain
 from odoo.tools import SQL, plaintext2html, sql
 
 from ..engine import facts as rank_facts
 from ..engine import rules
+from .phone_search import phone_search_domain, phone_search_patterns
 
 _logger = logging.getLogger(__name__)
 
@@ -959,3 +961,26 @@ class ResPartner(models.Model):
         """The defection wizard, filled in from the proposal."""
         self.ensure_one()
         return self.crm_defection_proposal_id.action_open_defection_wizard()
+
+    # ------------------------------------------------------------
+    # FINDING A CALLER BY PHONE (any format)
+    # ------------------------------------------------------------
+
+    crm_phone_search = fields.Char(
+        "Phone (any format)",
+        store=False,
+        search="_search_crm_phone_search",
+        help="Matches the phone number typed with or without hyphens, spaces or brackets, "
+        "and with the country code (+81) or the leading 0.",
+    )
+
+    def _search_crm_phone_search(self, operator, value):
+        return phone_search_domain(self, self._phone_get_number_fields(), operator, value)
+
+    @api.model
+    def _search_display_name(self, operator, value):
+        """A number typed in a customer field or the contacts search finds its customer too."""
+        domain = super()._search_display_name(operator, value)
+        if operator in ("ilike", "like") and phone_search_patterns(value):
+            domain = Domain(domain) | Domain("crm_phone_search", operator, value)
+        return domain

@@ -22,3 +22,4 @@ from . import test_referral_ask
 from . import test_quiet_outcome
 from . import test_tours_guidance
 from . import test_tours_lost_defect
+from . import test_phone_search
