@@ -5,8 +5,11 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
 from odoo.tools import SQL, format_date, sql
 
+from .period_labels import localized_period_formatter
+from .phone_search import phone_search_domain
 from .res_partner import CRM_RANKS
 
 # Lead fields whose change can move the customer's rank at once.
@@ -623,3 +626,76 @@ class CrmLead(models.Model):
                 "default_user_id": self.env.uid,
             },
         }
+
+    # ------------------------------------------------------------
+    # FINDING A CALLER BY PHONE (any format)
+    # ------------------------------------------------------------
+
+    crm_phone_search = fields.Char(
+        "Phone (any format)",
+        store=False,
+        search="_search_crm_phone_search",
+        help="Matches the phone number of the inquiry or its customer, typed with or without "
+        "hyphens, spaces or brackets, and with the country code (+81) or the leading 0.",
+    )
+
+    def _search_crm_phone_search(self, operator, value):
+        domain = phone_search_domain(self, self._phone_get_number_fields(), operator, value)
+        if domain is NotImplemented:
+            return domain
+        return domain | Domain("partner_id", "any", [("crm_phone_search", operator, value)])
+
+    # ------------------------------------------------------------
+    # DEMO: VARIED TIMES
+    # ------------------------------------------------------------
+
+    @api.model
+    def _crm_rank_demo_vary_times(self, lead_ids=None):
+        """Demo data only: inquiries came in at different times of an office day.
+
+        Loaded in one install, every demo inquiry would show the same minute. Each
+        keeps its day (in the company's time zone) and gets a time between 9:00
+        and 18:00 spread by its id; it is opened a few minutes after it came in and
+        closed (if closed) at another time of its day, never later than now.
+        """
+        if lead_ids is None:
+            lead_ids = (
+                self.env["ir.model.data"]
+                .search([("module", "=", "crm_customer_rank"), ("model", "=", "crm.lead")])
+                .mapped("res_id")
+            )
+        tz = self.env.company.partner_id.tz or self.env.user.tz or "Asia/Tokyo"
+
+        def office_time(column, spread):
+            # the column's local day at 9:00 + (id * spread mod 9 h), back to UTC
+            return SQL(
+                "LEAST((date_trunc('day', (%(col)s AT TIME ZONE 'UTC') AT TIME ZONE %(tz)s)"
+                " + (540 + (id * %(spread)s) %% 540) * INTERVAL '1 minute')"
+                " AT TIME ZONE %(tz)s AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')",
+                col=SQL.identifier(column),
+                tz=tz,
+                spread=spread,
+            )
+
+        self.env.flush_all()
+        self.env.execute_query(
+            SQL(
+                """UPDATE crm_lead
+                      SET create_date = %(created)s,
+                          date_open = LEAST(%(created)s + (id %% 45 + 2) * INTERVAL '1 minute', now() AT TIME ZONE 'UTC'),
+                          date_closed = CASE WHEN date_closed IS NULL THEN NULL ELSE %(closed)s END
+                    WHERE id = ANY(%(ids)s) AND create_date IS NOT NULL""",
+                created=office_time("create_date", 97),
+                closed=office_time("date_closed", 131),
+                ids=list(lead_ids),
+            )
+        )
+        self.env.invalidate_all()
+
+    # ------------------------------------------------------------
+    # PERIOD LABELS (pivot, graph)
+    # ------------------------------------------------------------
+
+    def _web_read_group_groupby_formatter(self, groupby_spec, values):
+        formatter = super()._web_read_group_groupby_formatter(groupby_spec, values)
+        return localized_period_formatter(self, groupby_spec, formatter)

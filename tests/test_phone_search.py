@@ -7,10 +7,10 @@ from .common import CrmRankCase
 
 TYPED_FORMS = (
     "043-4000-1064",
-    "0434001064",
+    "04340001064",
     "043 4000 1064",
     "+81 43-4000-1064",
-    "+81434001064",
+    "+814340001064",
     "(043) 4000-1064",
     "０４３－４０００－１０６４",  # typed with a Japanese input method
     "4000-1064",
@@ -33,8 +33,8 @@ class TestPhoneSearch(CrmRankCase):
         self.assertEqual(phone_search_patterns("Sato"), [])
         self.assertEqual(phone_search_patterns("043"), [], "too short to be a number")
         self.assertEqual(phone_search_patterns("3M 2026"), [])
-        self.assertEqual(phone_search_patterns("043-4000-1064"), ["%0434001064%", "%81434001064%"])
-        self.assertEqual(phone_search_patterns("+81 (0)43-4000-1064"), ["%0434001064%", "%81434001064%"])
+        self.assertEqual(phone_search_patterns("043-4000-1064"), ["%04340001064%", "%814340001064%"])
+        self.assertEqual(phone_search_patterns("+81 (0)43-4000-1064"), ["%04340001064%", "%814340001064%"])
         self.assertEqual(phone_search_patterns("+32 485 11 22 33"), ["%32485112233%"])
 
     def test_contacts_default_search_any_format(self):
@@ -63,7 +63,7 @@ class TestPhoneSearch(CrmRankCase):
         self.assertIn(self.national, Partner.search([("display_name", "ilike", "Caller Hyph")]))
         self.assertEqual(
             Partner.search(
-                [("crm_phone_search", "not ilike", "0434001064"), ("id", "in", (self.national | self.other).ids)]
+                [("crm_phone_search", "not ilike", "04340001064"), ("id", "in", (self.national | self.other).ids)]
             ),
             self.other,
         )
@@ -78,7 +78,7 @@ class TestPhoneSearch(CrmRankCase):
 
     def test_crm_search_by_customer_phone_when_deal_has_none(self):
         self.deal.phone = False
-        found = self.env["crm.lead"].search([("crm_phone_search", "ilike", "+81434001064")])
+        found = self.env["crm.lead"].search([("crm_phone_search", "ilike", "+814340001064")])
         self.assertIn(self.deal, found, "the customer's number finds their deal")
 
     def test_search_views_use_the_phone(self):
