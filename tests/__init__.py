@@ -23,3 +23,4 @@ from . import test_quiet_outcome
 from . import test_tours_guidance
 from . import test_tours_lost_defect
 from . import test_phone_search
+from . import test_dates_display
