@@ -682,7 +682,8 @@ class CrmLead(models.Model):
             SQL(
                 """UPDATE crm_lead
                       SET create_date = %(created)s,
-                          date_open = LEAST(%(created)s + (id %% 45 + 2) * INTERVAL '1 minute', now() AT TIME ZONE 'UTC'),
+                          date_open = LEAST(%(created)s + (id %% 45 + 2) * INTERVAL '1 minute',
+                                            now() AT TIME ZONE 'UTC'),
                           date_closed = CASE WHEN date_closed IS NULL THEN NULL ELSE %(closed)s END
                     WHERE id = ANY(%(ids)s) AND create_date IS NOT NULL""",
                 created=office_time("create_date", 97),
