@@ -6,9 +6,12 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
 from odoo.tools import SQL, format_date, sql
 
 from .crm_rank_tools import check_selection_values
+from .period_labels import localized_period_formatter
+from .phone_search import phone_search_domain
 from .res_partner import CRM_RANKS
 
 # Lead fields whose change can move the customer's rank at once.
@@ -76,8 +79,7 @@ class CrmLead(models.Model):
         store=True,
         index=True,
         group_expand=True,
-        help="The customer's rank; for a lead without a customer, the rank its own "
-        "state gives.",
+        help="The customer's rank; for a lead without a customer, the rank its own state gives.",
     )
     completion_date = fields.Date(
         compute="_compute_completion_date",
@@ -173,11 +175,7 @@ class CrmLead(models.Model):
 
     def _crm_rank_check_write(self, vals_list):
         if any("crm_rank" in vals for vals in vals_list):
-            raise UserError(
-                self.env._(
-                    "The rank of a deal follows its customer and cannot be set by hand."
-                )
-            )
+            raise UserError(self.env._("The rank of a deal follows its customer and cannot be set by hand."))
         check_selection_values(self, vals_list)
 
     # ------------------------------------------------------------
@@ -255,9 +253,7 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
 
     crm_rank_hint = fields.Char(string="Rank Hint", compute="_compute_crm_rank_guidance")
-    crm_rank_guidance = fields.Text(
-        string="How to Treat This Customer", compute="_compute_crm_rank_guidance"
-    )
+    crm_rank_guidance = fields.Text(string="How to Treat This Customer", compute="_compute_crm_rank_guidance")
 
     @api.depends("crm_rank", "partner_id.crm_rank", "company_id")
     @api.depends_context("lang", "company")
@@ -269,16 +265,22 @@ class CrmLead(models.Model):
         others = self - with_partner
         if not others:
             return
-        records = self.env["crm.rank.guidance"].sudo().search(  # shared texts
-            [("rank", "in", others.mapped("crm_rank"))]
+        records = (
+            self.env["crm.rank.guidance"]
+            .sudo()
+            .search(  # shared texts
+                [("rank", "in", others.mapped("crm_rank"))]
+            )
         )
         for lead in others:
             candidates = records.filtered(
-                lambda g, lead=lead: g.rank == lead.crm_rank
-                and g.company_id in (lead.company_id, self.env["res.company"])
+                lambda g, lead=lead: (
+                    g.rank == lead.crm_rank and g.company_id in (lead.company_id, self.env["res.company"])
+                )
             ).sorted(lambda g: not g.company_id)
             lead.crm_rank_hint = candidates[:1].hint
             lead.crm_rank_guidance = candidates[:1].guidance
+
     # LOST-REASON PLAYBOOKS, REFERRALS, CONSTRUCTION
     # ------------------------------------------------------------
 
@@ -294,8 +296,7 @@ class CrmLead(models.Model):
         copy=False,
         tracking=True,
         domain="[('is_template', '=', False)]",
-        help="The construction of this won deal; its progress and completion come "
-        "from the project.",
+        help="The construction of this won deal; its progress and completion come from the project.",
     )
     construction_state = fields.Selection(
         CONSTRUCTION_STATES,
@@ -399,10 +400,7 @@ class CrmLead(models.Model):
         """
         if self.env.context.get("mail_activity_automation_skip"):
             return
-        leads = self.filtered(
-            lambda lead: lead.won_status == "lost"
-            and lead.lost_reason_id.followup_activity_type_id
-        )
+        leads = self.filtered(lambda lead: lead.won_status == "lost" and lead.lost_reason_id.followup_activity_type_id)
         if not leads:
             return
         open_followups = self.env["mail.activity"].search(
@@ -413,9 +411,7 @@ class CrmLead(models.Model):
             ]
         )
         reason_by_lead = {lead.id: lead.lost_reason_id for lead in leads}
-        outdated = open_followups.filtered(
-            lambda act: act.crm_lost_reason_id != reason_by_lead[act.res_id]
-        )
+        outdated = open_followups.filtered(lambda act: act.crm_lost_reason_id != reason_by_lead[act.res_id])
         outdated.unlink()
         kept = {act.res_id for act in open_followups - outdated}
         todo = leads.filtered(lambda lead: lead.id not in kept)
@@ -428,9 +424,7 @@ class CrmLead(models.Model):
         # written in the language of the salesperson who does the follow-up
         for lang, lead_ids in self.env["mail.activity"]._crm_rank_group_by_reader(assignees).items():
             env = self.with_context(lang=lang).env
-            channels = dict(
-                self.env["crm.lost.reason"]._fields["followup_channel"]._description_selection(env)
-            )
+            channels = dict(self.env["crm.lost.reason"]._fields["followup_channel"]._description_selection(env))
             for lead in todo.with_env(env).browse(lead_ids):
                 reason = lead.lost_reason_id
                 if reason.followup_channel:
@@ -463,11 +457,7 @@ class CrmLead(models.Model):
         for lead in self.filtered(lambda lead: lead.referrer_partner_id and lead.partner_id):
             customer = lead.partner_id.commercial_partner_id
             referrer = lead.referrer_partner_id
-            if (
-                customer in seen
-                or customer.referrer_partner_id
-                or referrer.commercial_partner_id == customer
-            ):
+            if customer in seen or customer.referrer_partner_id or referrer.commercial_partner_id == customer:
                 continue
             seen |= customer
             customers_by_referrer[referrer] |= customer
@@ -487,14 +477,12 @@ class CrmLead(models.Model):
         """Create the construction project of won deals (one each) and link it."""
         leads = self.filtered(lambda lead: lead.won_status == "won" and not lead.project_id)
         if not leads:
-            raise UserError(
-                self.env._("Only a won deal without a project can get a construction project.")
-            )
+            raise UserError(self.env._("Only a won deal without a project can get a construction project."))
         leads.check_access("write")
         # Salespeople hand their won deals over to construction without project
         # manager rights: only the projects of deals they may edit are created.
-        projects_sudo = self.env["project.project"].sudo().create(
-            [lead._prepare_construction_project_values() for lead in leads]
+        projects_sudo = (
+            self.env["project.project"].sudo().create([lead._prepare_construction_project_values() for lead in leads])
         )
         for lead, project_sudo in zip(leads, projects_sudo, strict=True):
             lead.project_id = project_sudo.id  # one value per deal
@@ -520,7 +508,7 @@ class CrmLead(models.Model):
         string="Referral Request On",
         readonly=True,
         copy=False,
-        help="Day the salesperson was given the \"Ask for a referral\" activity for this "
+        help='Day the salesperson was given the "Ask for a referral" activity for this '
         "completed construction. Set once: the request is never repeated for this deal.",
     )
     referral_ask_outcome = fields.Selection(
@@ -529,7 +517,7 @@ class CrmLead(models.Model):
         readonly=True,
         copy=False,
         tracking=True,
-        help="Recorded when the \"Ask for a referral\" activity is marked done.",
+        help='Recorded when the "Ask for a referral" activity is marked done.',
     )
 
     @api.model
@@ -573,9 +561,7 @@ class CrmLead(models.Model):
         Set-based: one query for the due deals, one ``create`` for the activities,
         one ``write`` for the marks. Returns the created activities.
         """
-        activity_type = self.env.ref(
-            "crm_customer_rank.mail_activity_type_referral_ask", raise_if_not_found=False
-        )
+        activity_type = self.env.ref("crm_customer_rank.mail_activity_type_referral_ask", raise_if_not_found=False)
         today = fields.Date.context_today(self)
         due_ids = self._crm_referral_ask_due_ids(today)
         if not activity_type or not due_ids:
@@ -663,9 +649,7 @@ class CrmLead(models.Model):
     )
     warranty_scope = fields.Text(help="What the warranty covers (printed on the warranty certificate).")
     warranty_exclusions = fields.Text(help="What the warranty does not cover (printed on the certificate).")
-    warranty_end_date = fields.Date(
-        string="Warranty Ends", compute="_compute_warranty_end_date", store=True
-    )
+    warranty_end_date = fields.Date(string="Warranty Ends", compute="_compute_warranty_end_date", store=True)
 
     @api.depends("tag_ids.crm_warranty_years")
     def _compute_warranty_years(self):
@@ -697,3 +681,76 @@ class CrmLead(models.Model):
             raise UserError(self.env._("A warranty certificate is printed for a won deal with a completion date."))
         return self.env.ref("crm_customer_rank.action_report_crm_warranty").report_action(leads)
 
+    # ------------------------------------------------------------
+    # FINDING A CALLER BY PHONE (any format)
+    # ------------------------------------------------------------
+
+    crm_phone_search = fields.Char(
+        "Phone (any format)",
+        store=False,
+        search="_search_crm_phone_search",
+        help="Matches the phone number of the inquiry or its customer, typed with or without "
+        "hyphens, spaces or brackets, and with the country code (+81) or the leading 0.",
+    )
+
+    def _search_crm_phone_search(self, operator, value):
+        domain = phone_search_domain(self, self._phone_get_number_fields(), operator, value)
+        if domain is NotImplemented:
+            return domain
+        return domain | Domain("partner_id", "any", [("crm_phone_search", operator, value)])
+
+    # ------------------------------------------------------------
+    # DEMO: VARIED TIMES
+    # ------------------------------------------------------------
+
+    @api.model
+    def _crm_rank_demo_vary_times(self, lead_ids=None):
+        """Demo data only: inquiries came in at different times of an office day.
+
+        Loaded in one install, every demo inquiry would show the same minute. Each
+        keeps its day (in the company's time zone) and gets a time between 9:00
+        and 18:00 spread by its id; it is opened a few minutes after it came in and
+        closed (if closed) at another time of its day, never later than now.
+        """
+        if lead_ids is None:
+            lead_ids = (
+                self.env["ir.model.data"]
+                .search([("module", "=", "crm_customer_rank"), ("model", "=", "crm.lead")])
+                .mapped("res_id")
+            )
+        tz = self.env.company.partner_id.tz or self.env.user.tz or "Asia/Tokyo"
+
+        def office_time(column, spread):
+            # the column's local day at 9:00 + (id * spread mod 9 h), back to UTC
+            return SQL(
+                "LEAST((date_trunc('day', (%(col)s AT TIME ZONE 'UTC') AT TIME ZONE %(tz)s)"
+                " + (540 + (id * %(spread)s) %% 540) * INTERVAL '1 minute')"
+                " AT TIME ZONE %(tz)s AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')",
+                col=SQL.identifier(column),
+                tz=tz,
+                spread=spread,
+            )
+
+        self.env.flush_all()
+        self.env.execute_query(
+            SQL(
+                """UPDATE crm_lead
+                      SET create_date = %(created)s,
+                          date_open = LEAST(%(created)s + (id %% 45 + 2) * INTERVAL '1 minute',
+                                            now() AT TIME ZONE 'UTC'),
+                          date_closed = CASE WHEN date_closed IS NULL THEN NULL ELSE %(closed)s END
+                    WHERE id = ANY(%(ids)s) AND create_date IS NOT NULL""",
+                created=office_time("create_date", 97),
+                closed=office_time("date_closed", 131),
+                ids=list(lead_ids),
+            )
+        )
+        self.env.invalidate_all()
+
+    # ------------------------------------------------------------
+    # PERIOD LABELS (pivot, graph)
+    # ------------------------------------------------------------
+
+    def _web_read_group_groupby_formatter(self, groupby_spec, values):
+        formatter = super()._web_read_group_groupby_formatter(groupby_spec, values)
+        return localized_period_formatter(self, groupby_spec, formatter)

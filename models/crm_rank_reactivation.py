@@ -199,12 +199,11 @@ class CrmRankReactivation(models.AbstractModel):
     def _facts_lines(self, fact, names):
         """``[(label, value)]``: the reactivation facts, readable, in ``self.env``'s language."""
         env = self.env
-        today = fields.Date.context_today(self)
 
         def since(day):
-            if not day:
-                return env._("never")
-            return env._("%(date)s (%(days)s days ago)", date=format_date(env, day), days=(today - day).days)
+            # the date only: a day count written in the note would go stale next to the
+            # customer form's live "Days Since Last Contact" (one day count per screen)
+            return format_date(env, day) if day else env._("never")
 
         acquisition = " / ".join(
             filter(

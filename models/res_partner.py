@@ -5,12 +5,14 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Domain
 from odoo.tools import SQL, format_date, plaintext2html, sql
 
 from ..engine import facts as rank_facts
 from ..engine import rules
 from .crm_lost_reason import LOST_CATEGORIES
 from .crm_rank_tools import check_selection_values
+from .phone_search import phone_search_domain, phone_search_patterns
 
 _logger = logging.getLogger(__name__)
 
@@ -37,9 +39,7 @@ CRM_RANK_REASONS = [
 # Fields only the rank engine writes (see _crm_rank_apply).
 ENGINE_FIELDS = frozenset({"crm_rank", "crm_rank_reason", "crm_rank_date"})
 # Partner fields whose change can move a customer's rank at once.
-RANK_TRIGGER_FIELDS = frozenset(
-    {"parent_id", "is_company", "referrer_partner_id", "is_defected"}
-)
+RANK_TRIGGER_FIELDS = frozenset({"parent_id", "is_company", "referrer_partner_id", "is_defected"})
 DEFECTION_REASONS = [
     ("complaint", "Complaint"),
     ("competitor", "Went to a competitor"),
@@ -139,8 +139,7 @@ class ResPartner(models.Model):
         readonly=True,
         copy=False,
         groups="sales_team.group_sale_salesman",
-        help="Deals lost for a defection reason before this moment no longer make "
-        "the customer defected.",
+        help="Deals lost for a defection reason before this moment no longer make the customer defected.",
     )
     referrer_partner_id = fields.Many2one(
         "res.partner",
@@ -154,9 +153,7 @@ class ResPartner(models.Model):
     crm_open_deal_count = fields.Integer(
         string="Open Deals", compute="_compute_crm_rank_facts", groups="base.group_user"
     )
-    crm_won_deal_count = fields.Integer(
-        string="Won Deals", compute="_compute_crm_rank_facts", groups="base.group_user"
-    )
+    crm_won_deal_count = fields.Integer(string="Won Deals", compute="_compute_crm_rank_facts", groups="base.group_user")
     crm_last_completion_date = fields.Date(
         string="Last Completion", compute="_compute_crm_rank_facts", groups="base.group_user"
     )
@@ -200,9 +197,7 @@ class ResPartner(models.Model):
         commercial_ids = [pid for pid in self.commercial_partner_id.ids if pid]
         today = fields.Date.context_today(self)
         facts = (
-            rank_facts.gather(
-                self.env, commercial_ids, today, self._crm_rank_thresholds(), self.env.companies.ids
-            )
+            rank_facts.gather(self.env, commercial_ids, today, self._crm_rank_thresholds(), self.env.companies.ids)
             if commercial_ids
             else {}
         )
@@ -273,8 +268,8 @@ class ResPartner(models.Model):
         """Deleting a defected customer keeps their e-mail and phone numbers out of
         marketing: they go to Odoo's blacklists, which every mailing respects."""
         # the blacklists are written whoever deletes (a manager with contact rights)
-        defected_sudo = self.sudo().with_context(active_test=False).filtered(
-            lambda p: p.is_defected or p.crm_rank == "defected"
+        defected_sudo = (
+            self.sudo().with_context(active_test=False).filtered(lambda p: p.is_defected or p.crm_rank == "defected")
         )
         if not defected_sudo:
             return
@@ -308,10 +303,7 @@ class ResPartner(models.Model):
         if self.env.su or self.env.user.has_group("sales_team.group_sale_manager"):
             return
         raise AccessError(
-            self.env._(
-                "Only sales managers can mark a customer defected or reinstate a "
-                "defected customer."
-            )
+            self.env._("Only sales managers can mark a customer defected or reinstate a defected customer.")
         )
 
     def _crm_rank_affected(self):
@@ -355,8 +347,7 @@ class ResPartner(models.Model):
                 {fname: person._fields[fname].convert_to_write(person[fname], person) for fname in copied}
             )
             customer_sudo._crm_rank_log(
-                Markup("<p>%s</p>")
-                % self.env._("Marked defected through their contact %(person)s", person=person.name)
+                Markup("<p>%s</p>") % self.env._("Marked defected through their contact %(person)s", person=person.name)
             )
         customers_sudo = self.sudo().browse([customer.id for customer in persons])
         customers_sudo._crm_rank_refresh("manual")
@@ -397,8 +388,7 @@ class ResPartner(models.Model):
             partner._crm_rank_log(
                 Markup("<p>%s</p>")
                 % self.env._(
-                    "Left the defected customer %(customer)s: stays defected until a sales "
-                    "manager reinstates them.",
+                    "Left the defected customer %(customer)s: stays defected until a sales manager reinstates them.",
                     customer=customer.display_name,
                 )
             )
@@ -465,9 +455,13 @@ class ResPartner(models.Model):
         The dormancy period is the company's, unless the customer's last completed
         work has kinds of work (CRM tags) with a period of their own.
         """
-        companies_sudo = self.env["res.company"].sudo().search_fetch(  # settings of all
-            [("crm_rank_dormancy_days", ">", 0)],
-            ["crm_rank_dormancy_days", "crm_rank_referral_threshold"],
+        companies_sudo = (
+            self.env["res.company"]
+            .sudo()
+            .search_fetch(  # settings of all
+                [("crm_rank_dormancy_days", ">", 0)],
+                ["crm_rank_dormancy_days", "crm_rank_referral_threshold"],
+            )
         )
         settings = {
             company.id: (company.crm_rank_dormancy_days, company.crm_rank_referral_threshold)
@@ -475,8 +469,8 @@ class ResPartner(models.Model):
         }
         default = settings.get(self.env.company.id, (365, 1))
         # periods per kind of work (crm.tag), the same whoever triggers the update
-        tags_sudo = self.env["crm.tag"].sudo().search_fetch(
-            [("crm_rank_dormancy_days", ">", 0)], ["crm_rank_dormancy_days"]
+        tags_sudo = (
+            self.env["crm.tag"].sudo().search_fetch([("crm_rank_dormancy_days", ">", 0)], ["crm_rank_dormancy_days"])
         )
         tag_days = {tag.id: tag.crm_rank_dormancy_days for tag in tags_sudo}
 
@@ -560,9 +554,7 @@ class ResPartner(models.Model):
         if not changes:
             return 0
         self._crm_rank_apply(changes, cause, today)
-        return sum(
-            1 for pid, (old, new) in changes.items() if pid in decided and old[0] != new[0]
-        )
+        return sum(1 for pid, (old, new) in changes.items() if pid in decided and old[0] != new[0])
 
     @api.model
     def _crm_rank_store_lost_defections(self, facts):
@@ -652,9 +644,7 @@ class ResPartner(models.Model):
                 if pid in commercial_ids and old[0] != new[0]
             ]
         )
-        self._crm_rank_on_changes(
-            {pid: change for pid, change in changes.items() if pid in commercial_ids}, cause
-        )
+        self._crm_rank_on_changes({pid: change for pid, change in changes.items() if pid in commercial_ids}, cause)
 
     @api.model
     def _crm_rank_candidate_ids(self, after_id=0):
@@ -844,17 +834,13 @@ class ResPartner(models.Model):
             cause,
         )
         self.env["crm.lead"]._crm_rank_sync(ids)
-        self._crm_rank_on_changes(
-            {pid: change for pid, change in changes.items() if pid in commercial_ids}, cause
-        )
+        self._crm_rank_on_changes({pid: change for pid, change in changes.items() if pid in commercial_ids}, cause)
 
     # ------------------------------------------------------------
     # GUIDANCE
     # ------------------------------------------------------------
 
-    crm_rank_hint = fields.Char(
-        string="Rank Hint", compute="_compute_crm_rank_guidance", groups="base.group_user"
-    )
+    crm_rank_hint = fields.Char(string="Rank Hint", compute="_compute_crm_rank_guidance", groups="base.group_user")
     crm_rank_guidance = fields.Text(
         string="How to Treat This Customer",
         compute="_compute_crm_rank_guidance",
@@ -926,9 +912,7 @@ class ResPartner(models.Model):
     )
     fax = fields.Char(help="Fax number, for customers who prefer to be approached by fax.")
     # Facts to judge why a customer went quiet (not stored: read in one batch).
-    crm_days_since_contact = fields.Integer(
-        string="Days Since Last Contact", compute="_compute_crm_reactivation_facts"
-    )
+    crm_days_since_contact = fields.Integer(string="Days Since Last Contact", compute="_compute_crm_reactivation_facts")
     crm_last_contract_date = fields.Date(string="Last Contract", compute="_compute_crm_reactivation_facts")
     crm_days_since_contract = fields.Integer(
         string="Days Since Last Contract", compute="_compute_crm_reactivation_facts"
@@ -939,9 +923,7 @@ class ResPartner(models.Model):
         compute="_compute_crm_reactivation_facts",
         help="Sum of the expected revenue of the customer's won deals.",
     )
-    crm_currency_id = fields.Many2one(
-        "res.currency", string="Currency", compute="_compute_crm_reactivation_facts"
-    )
+    crm_currency_id = fields.Many2one("res.currency", string="Currency", compute="_compute_crm_reactivation_facts")
     crm_first_source_id = fields.Many2one(
         "utm.source",
         string="Acquisition Source",
@@ -1022,6 +1004,7 @@ class ResPartner(models.Model):
                 partner.crm_address_line = " ".join(filter(None, (partner.zip and f"〒{partner.zip}", place)))
             else:
                 partner.crm_address_line = ", ".join(filter(None, (partner.city, partner.country_id.name)))
+
     # REFERRALS, LAST LOST REASON, CONSTRUCTIONS
     # ------------------------------------------------------------
 
@@ -1126,8 +1109,7 @@ class ResPartner(models.Model):
             if partner.referrer_partner_id.commercial_partner_id == partner.commercial_partner_id:
                 raise ValidationError(
                     self.env._(
-                        "%(customer)s cannot be their own referrer, nor be referred by a "
-                        "contact of the same company.",
+                        "%(customer)s cannot be their own referrer, nor be referred by a contact of the same company.",
                         customer=partner.commercial_partner_id.display_name,
                     )
                 )
@@ -1268,3 +1250,26 @@ class ResPartner(models.Model):
                 super(ResPartner, partners.with_context(lang=lang))._message_track(fields_iter, initial_values_dict)
             )
         return tracking
+
+    # ------------------------------------------------------------
+    # FINDING A CALLER BY PHONE (any format)
+    # ------------------------------------------------------------
+
+    crm_phone_search = fields.Char(
+        "Phone (any format)",
+        store=False,
+        search="_search_crm_phone_search",
+        help="Matches the phone number typed with or without hyphens, spaces or brackets, "
+        "and with the country code (+81) or the leading 0.",
+    )
+
+    def _search_crm_phone_search(self, operator, value):
+        return phone_search_domain(self, self._phone_get_number_fields(), operator, value)
+
+    @api.model
+    def _search_display_name(self, operator, value):
+        """A number typed in a customer field or the contacts search finds its customer too."""
+        domain = super()._search_display_name(operator, value)
+        if operator in ("ilike", "like") and phone_search_patterns(value):
+            domain = Domain(domain) | Domain("crm_phone_search", operator, value)
+        return domain

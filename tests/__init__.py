@@ -32,3 +32,5 @@ from . import test_defection_gate
 from . import test_contact_meaning
 from . import test_stale_activity
 from . import test_rank_language
+from . import test_phone_search
+from . import test_dates_display

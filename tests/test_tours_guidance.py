@@ -18,8 +18,10 @@ class TestGuidanceTours(HttpCase):
         cls.receptionist = new_test_user(
             cls.env, login="rank_receptionist", name="Tour Receptionist", groups="sales_team.group_sale_salesman"
         )
+        cls.env.company.country_id = cls.env.ref("base.jp")
         Partner = cls.env["res.partner"]
-        cls.caller = Partner.create({"name": "Tour Caller Sato", "phone": "03-5555-0101"})
+        # stored in the international form, typed by the receptionist in the national one
+        cls.caller = Partner.create({"name": "Tour Caller Sato", "phone": "+81 3-5555-0101"})
         cls.other = Partner.create({"name": "Tour Other Caller", "phone": "03-9999-0202"})
         reason = cls.env["crm.lost.reason"].create(
             {

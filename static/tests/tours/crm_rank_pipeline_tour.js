@@ -2,7 +2,8 @@ import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
 
 // The pipeline switched to the kanban by rank: seven columns, the deal in its
-// customer's column, cards that can't be dragged to another rank.
+// customer's column, counts in the headers, no rank badge repeated on the cards,
+// and all seven columns on the screen at once.
 registry.category("web_tour.tours").add("crm_rank_pipeline_tour", {
     url: "/odoo",
     steps: () => [
@@ -35,8 +36,24 @@ registry.category("web_tour.tours").add("crm_rank_pipeline_tour", {
             content: "The won deal is in the contracted column",
         },
         {
-            trigger: ".o_kanban_record:contains('Tour Kitchen') .o_field_badge:contains('Contracted')",
-            content: "The card shows the rank badge",
+            trigger: ".o_kanban_group:has(.o_column_title:contains('Contracted')) .o_kanban_counter:contains('1')",
+            content: "The column header counts the deals",
+        },
+        {
+            trigger: ".o_kanban_record:contains('Tour Kitchen'):not(:has(.o_field_badge))",
+            content: "The card does not repeat its column's rank",
+        },
+        {
+            trigger: ".o_kanban_renderer .o_kanban_group:nth-child(7)",
+            content: "The seven columns fit the screen side by side",
+            run() {
+                const groups = [...document.querySelectorAll(".o_kanban_renderer .o_kanban_group")];
+                const renderer = document.querySelector(".o_kanban_renderer");
+                const last = groups[6].getBoundingClientRect();
+                if (groups.length !== 7 || last.right > renderer.getBoundingClientRect().right + 1) {
+                    throw new Error(`the 7th column ends at ${last.right}px, past the screen`);
+                }
+            },
         },
     ],
 });

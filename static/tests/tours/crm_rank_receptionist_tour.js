@@ -1,7 +1,8 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
 
-// A receptionist takes a call: finds the caller in the contacts by phone number
+// A receptionist takes a call: finds the caller in the contacts by the number read out
+// (typed with hyphens, Enter: no explicit phone filter)
 // and sees at once how to treat them (hint on the card, guidance on the form).
 registry.category("web_tour.tours").add("crm_rank_receptionist_tour", {
     url: "/odoo",
@@ -14,17 +15,21 @@ registry.category("web_tour.tours").add("crm_rank_receptionist_tour", {
         },
         {
             trigger: ".o_searchview_input",
-            content: "Type the caller's phone number",
+            content: "Type the caller's number as read out, with hyphens",
             run: "edit 03-5555-0101",
         },
         {
-            trigger: ".o_searchview_autocomplete .o-dropdown-item:contains('Phone Number')",
-            content: "Search the phone numbers",
-            run: "click",
+            trigger: ".o_searchview_input",
+            content: "Press Enter: the default search also looks at the phone numbers",
+            run: "press Enter",
         },
         {
             trigger: ".o_searchview_facet:contains('03-5555-0101')",
-            content: "The phone filter is applied",
+            content: "The search is applied",
+        },
+        {
+            trigger: ".o_data_row:contains('Tour Caller Sato')",
+            content: "The caller is found, though their number is stored as +81 3-5555-0101",
         },
         {
             trigger: ".o_list_renderer:not(:has(.o_data_row:contains('Tour Other Caller')))",
