@@ -9,6 +9,7 @@ from odoo.exceptions import UserError
 from ..engine import aftercare, outreach, rules
 from ..engine import facts as rank_facts
 from .crm_rank_tools import check_selection_values
+from .period_labels import localized_period_formatter
 
 # Customers whose dormancy date falls within this many days are "at risk".
 AT_RISK_DAYS = 60
@@ -395,3 +396,8 @@ class CrmAftercareItem(models.Model):
         for item, activity in zip(self.sudo(), activities, strict=True):
             item.activity_id = activity
         return activities
+
+    def _web_read_group_groupby_formatter(self, groupby_spec, values):
+        """Month and quarter labels in the reader's word order (2026年1月)."""
+        formatter = super()._web_read_group_groupby_formatter(groupby_spec, values)
+        return localized_period_formatter(self, groupby_spec, formatter)

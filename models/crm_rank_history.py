@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..engine import facts as rank_facts
+from .period_labels import localized_period_formatter
 from .res_partner import CRM_RANK_REASONS, CRM_RANKS
 
 CAUSES = [
@@ -214,3 +215,8 @@ class CrmRankHistory(models.Model):
             )
         )
         self.env.invalidate_all()
+
+    def _web_read_group_groupby_formatter(self, groupby_spec, values):
+        """Month and quarter labels in the reader's word order (2026年1月)."""
+        formatter = super()._web_read_group_groupby_formatter(groupby_spec, values)
+        return localized_period_formatter(self, groupby_spec, formatter)

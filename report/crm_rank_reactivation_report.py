@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from ..models.period_labels import localized_period_formatter
+
 
 class CrmRankReactivationReport(models.Model):
     """One row each time a customer became dormant, and whether they came back.
@@ -76,3 +78,8 @@ class CrmRankReactivationReport(models.Model):
              WHERE h.became_dormant
             """
         )
+
+    def _web_read_group_groupby_formatter(self, groupby_spec, values):
+        """Month and quarter labels in the reader's word order (2026年1月)."""
+        formatter = super()._web_read_group_groupby_formatter(groupby_spec, values)
+        return localized_period_formatter(self, groupby_spec, formatter)

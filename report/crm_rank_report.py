@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..models.crm_lost_reason import LOST_CATEGORIES
+from ..models.period_labels import localized_period_formatter
 from ..models.res_partner import CRM_RANKS
 
 
@@ -109,3 +110,8 @@ class CrmRankReport(models.Model):
             "domain": [("id", "in", lead_ids)],
             "context": {"active_test": False},
         }
+
+    def _web_read_group_groupby_formatter(self, groupby_spec, values):
+        """Month and quarter labels in the reader's word order (2026年1月)."""
+        formatter = super()._web_read_group_groupby_formatter(groupby_spec, values)
+        return localized_period_formatter(self, groupby_spec, formatter)

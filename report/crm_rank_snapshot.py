@@ -1,6 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from ..models.period_labels import localized_period_formatter
 from ..models.res_partner import CRM_RANKS
 
 
@@ -38,3 +39,8 @@ class CrmRankSnapshot(models.Model):
               ) AS counts
             """
         )
+
+    def _web_read_group_groupby_formatter(self, groupby_spec, values):
+        """Month and quarter labels in the reader's word order (2026年1月)."""
+        formatter = super()._web_read_group_groupby_formatter(groupby_spec, values)
+        return localized_period_formatter(self, groupby_spec, formatter)
