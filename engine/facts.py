@@ -304,7 +304,7 @@ def gather(env, partner_ids, today, thresholds, company_ids=None):
 
 
 def last_defection_losses(env, partner_ids):
-    """``{commercial partner id: (deal name, lost reason name, lost category)}``: the
+    """``{commercial partner id: (deal name, lost reason id, lost category)}``: the
     latest deal of each customer lost for a reason that marks defection."""
     if not partner_ids:
         return {}
@@ -312,7 +312,7 @@ def last_defection_losses(env, partner_ids):
         SQL(
             """
             SELECT DISTINCT ON (p.commercial_partner_id)
-                   p.commercial_partner_id, l.name, r.name, r.category
+                   p.commercial_partner_id, l.name, r.id, r.category
               FROM crm_lead l
               JOIN res_partner p ON p.id = l.partner_id
               JOIN crm_lost_reason r ON r.id = l.lost_reason_id

@@ -585,9 +585,13 @@ class ResPartner(models.Model):
                     "defection_origin": "lost_deal",
                 }
             )
+        # the reason's name in the reader's language (a translated field)
+        reasons = self.env["crm.lost.reason"].sudo().browse({loss[1] for loss in losses.values()})
+        names = {reason.id: reason.name for reason in reasons}
         bodies = {}
         for pid in new_ids:
-            deal, lost_reason, _category = losses.get(pid, ("", "", None))
+            deal, reason_id, _category = losses.get(pid, ("", None, None))
+            lost_reason = names.get(reason_id, "")
             bodies[pid] = Markup("<p>%s</p>") % self.env._(
                 "Marked defected: the deal %(deal)s was lost for the reason %(reason)s. "
                 "Only a sales manager's reinstatement ends this defection.",
