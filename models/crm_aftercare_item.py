@@ -333,7 +333,10 @@ class CrmAftercareItem(models.Model):
         activity_type = self.env.ref("crm_customer_rank.mail_activity_type_aftercare", raise_if_not_found=False)
         if not activity_type:
             return self.env["mail.activity"]
-        companies_sudo = self.env["res.company"].sudo().search([])
+        # the notice of every company, whoever runs the update
+        companies_sudo = self.env["res.company"].sudo().search_fetch(
+            [("crm_aftercare_notice_days", ">=", 0)], ["crm_aftercare_notice_days"]
+        )
         notice = {company.id: company.crm_aftercare_notice_days for company in companies_sudo}
         horizon = today + relativedelta(days=max(notice.values() or [30]))
         items_sudo = self.sudo().search(
