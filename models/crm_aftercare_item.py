@@ -229,7 +229,7 @@ class CrmAftercareItem(models.Model):
         done are never touched, and no item is planned twice.
         """
         # after-care follows the job, whoever changed it
-        leads_sudo = leads.sudo().with_context(active_test=False).exists()
+        leads_sudo = leads.sudo().with_context(active_test=False)
         if not leads_sudo:
             return
         items_sudo = self.sudo().search([("lead_id", "in", leads_sudo.ids)])

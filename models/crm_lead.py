@@ -159,7 +159,7 @@ class CrmLead(models.Model):
         if RANK_TRIGGER_FIELDS.isdisjoint(vals):
             res = super().write(vals)
             if not AFTERCARE_FIELDS.isdisjoint(vals):
-                self.env["crm.aftercare.item"]._sync_leads(self)
+                self._crm_aftercare_sync(vals)
             return res
         before = self.partner_id
         res = super().write(vals)
@@ -390,7 +390,7 @@ class CrmLead(models.Model):
         if fnames is None or not REFERRER_FIELDS.isdisjoint(fnames):
             self._crm_referrer_carry_over()
         if fnames is not None and not AFTERCARE_FIELDS.isdisjoint(fnames):
-            self.env["crm.aftercare.item"]._sync_leads(self)
+            self._crm_aftercare_sync(fnames)
 
     def _crm_lost_followup_schedule(self):
         """Schedule the follow-up of the lost reason's playbook on lost deals.
@@ -673,6 +673,17 @@ class CrmLead(models.Model):
                 raise ValidationError(
                     self.env._("The warranty of %(deal)s must be between 0 and 100 years.", deal=lead.name)
                 )
+
+    def _crm_aftercare_sync(self, fnames):
+        """Plan, re-plan or cancel the after-care of the completed jobs among these deals.
+
+        Only a deal with a completion date has (or had) after-care items, unless
+        the change is its completion date: a deal moving through its stages
+        before completion costs no query here.
+        """
+        leads = self if "completion_date" in fnames else self.filtered("completion_date")
+        if leads:
+            self.env["crm.aftercare.item"]._sync_leads(leads)
 
     def action_print_warranty(self):
         """The construction warranty certificate (工事保証書) of a completed job."""

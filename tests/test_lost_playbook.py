@@ -177,7 +177,7 @@ class TestLostPlaybook(CrmRankCase):
                 )
 
     def test_unknown_category_refused(self):
-        with self.assertRaises(ValueError):
+        with self.assertRaisesRegex(ValidationError, "weather"):
             self.budget.write({"category": "weather"})
         self.assertEqual(self.budget.category, "budget")
         count = self.env["crm.lost.reason"].search_count([])

@@ -214,7 +214,7 @@ class TestRankEngine(CrmRankCase):
 
     def test_unknown_rank_value_refused(self):
         customer = self._customer("Unknown value")
-        with self.assertRaises(ValueError):
+        with self.assertRaisesRegex(ValidationError, "vip"):
             customer.with_context(crm_rank_engine=True).write({"crm_rank": "vip"})
 
     def test_completion_typo_refused(self):
