@@ -40,10 +40,9 @@ LEAD_OWN_RANK_SQL = SQL(
 # Lead fields whose change can make a deal lost for a reason (playbook follow-up).
 LOST_FOLLOWUP_FIELDS = frozenset({"lost_reason_id", "active", "probability", "stage_id"})
 # Lead fields whose change can plan, re-plan or cancel the after-care of a job.
-AFTERCARE_FIELDS = frozenset(
-    {"stage_id", "active", "probability", "lost_reason_id", "completion_date", "partner_id", "project_id"}
-    | {"tag_ids", "warranty_years"}
-)
+# (a deal reopened, lost or archived after its completion loses its planned items
+# at the daily update, so that moving deals through stages costs no query here)
+AFTERCARE_FIELDS = frozenset({"completion_date", "partner_id", "project_id", "tag_ids", "warranty_years"})
 # Lead fields whose change can give a customer a referrer.
 REFERRER_FIELDS = frozenset({"partner_id", "referrer_partner_id"})
 REFERRAL_ASK_OUTCOMES = [

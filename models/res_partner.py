@@ -1274,6 +1274,7 @@ class ResPartner(models.Model):
     def _search_display_name(self, operator, value):
         """A number typed in a customer field or the contacts search finds its customer too."""
         domain = super()._search_display_name(operator, value)
-        if operator in ("ilike", "like") and phone_search_patterns(value):
+        # internal users only: portal mentions and public forms keep Odoo's own search
+        if operator in ("ilike", "like") and self.env.user._is_internal() and phone_search_patterns(value):
             domain = Domain(domain) | Domain("crm_phone_search", operator, value)
         return domain

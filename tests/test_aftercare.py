@@ -102,6 +102,7 @@ class TestAftercare(CrmRankCase):
         deal.completion_date = self.today - datetime.timedelta(days=10)
         self.assertEqual(first.due_date, aftercare.add_months(self.today - datetime.timedelta(days=10), 1))
         deal.write({"stage_id": self.stage_quote.id, "probability": 50})  # reopened: no longer won
+        self.Item._cron_sync()  # the daily update cancels its planned items
         self.assertFalse(self._items(deal))
         self.assertEqual(len(self._items(deal, "cancel")), 3)
 
