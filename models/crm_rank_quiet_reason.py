@@ -4,6 +4,7 @@ from odoo import Command, api, fields, models
 from odoo.tools import format_date
 
 from ..engine import facts as rank_facts
+from .crm_rank_tools import cached_ref
 
 QUIET_OUTCOMES = [
     ("interested", "Interested"),
@@ -291,7 +292,7 @@ class CrmRankQuietReason(models.Model):
         defected_ids = [pid for pid, (old, new) in changes.items() if new[0] == "defected" and old[0] != "defected"]
         if not defected_ids:
             return
-        review_type = self.env.ref(DEFECTION_REVIEW_TYPE, raise_if_not_found=False)
+        review_type = cached_ref(self.env, DEFECTION_REVIEW_TYPE)
         if not review_type:
             return
         # the reviews are closed whoever marked the customer defected

@@ -7,6 +7,7 @@ from odoo.tools import format_amount, format_date
 
 from ..engine import facts as rank_facts
 from ..engine import outreach
+from .crm_rank_tools import cached_ref
 
 # Activity type of each channel (data/mail_activity_type_data.xml).
 CHANNEL_ACTIVITY_TYPES = {
@@ -59,7 +60,7 @@ class CrmRankReactivation(models.AbstractModel):
         """``{channel: mail.activity.type}`` for the channels whose type exists."""
         types = {}
         for channel, xmlid in CHANNEL_ACTIVITY_TYPES.items():
-            activity_type = self.env.ref(xmlid, raise_if_not_found=False)
+            activity_type = cached_ref(self.env, xmlid)
             if activity_type:
                 types[channel] = activity_type
         return types

@@ -5,6 +5,7 @@ from markupsafe import Markup
 from odoo import api, models
 from odoo.tools import SQL
 
+from .crm_rank_tools import cached_ref
 from .mail_activity import REFERRAL_ASK_TYPE
 
 # Ranks after which an open activity of each kind no longer makes sense.
@@ -72,7 +73,7 @@ class CrmRankStaleActivity(models.AbstractModel):
         complaint made defected.
         """
         reactivation_types = self.env["crm.rank.reactivation"]._activity_types()
-        referral_type = self.env.ref(REFERRAL_ASK_TYPE, raise_if_not_found=False)
+        referral_type = cached_ref(self.env, REFERRAL_ASK_TYPE)
         for model, fnames in (
             ("mail.activity", ["res_model", "res_id", "activity_type_id", "crm_lost_reason_id", "active"]),
             ("crm.lead", ["partner_id"]),

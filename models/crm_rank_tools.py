@@ -46,3 +46,15 @@ def check_selection_values(records, vals_list):
                     allowed=allowed,
                 )
             )
+
+
+def cached_ref(env, xmlid):
+    """The record of ``xmlid``, or ``None``: ``env.ref`` without its query.
+
+    ``env.ref`` checks that the record still exists with one query per call;
+    the engine reads its activity types on every rank change, so it goes through
+    ``ir.model.data``'s cache only. Deleting a record through the ORM deletes its
+    XML id too, so a stale id can only match nothing.
+    """
+    res_model, res_id = env["ir.model.data"]._xmlid_to_res_model_res_id(xmlid, raise_if_not_found=False)
+    return env[res_model].browse(res_id) if res_model and res_id else None

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .crm_rank_quiet_reason import DEFECTION_REVIEW_TYPE
+from .crm_rank_tools import cached_ref
 
 REFERRAL_ASK_TYPE = "crm_customer_rank.mail_activity_type_referral_ask"
 # Context keys: the outcome recorded when activities are marked done (set by the
@@ -46,8 +47,8 @@ class MailActivity(models.Model):
     def _compute_crm_outcome_kind(self):
         channel_types = self.env["crm.rank.reactivation"]._activity_types()
         reactivation_type_ids = {activity_type.id for activity_type in channel_types.values()}
-        referral_type = self.env.ref(REFERRAL_ASK_TYPE, raise_if_not_found=False)
-        review_type = self.env.ref(DEFECTION_REVIEW_TYPE, raise_if_not_found=False)
+        referral_type = cached_ref(self.env, REFERRAL_ASK_TYPE)
+        review_type = cached_ref(self.env, DEFECTION_REVIEW_TYPE)
         on_partners = self.filtered(lambda activity: activity.res_model == "res.partner" and activity.res_id)
         # the rank decides what is asked, whatever the user may read of the customer
         partners_sudo = self.env["res.partner"].sudo().browse(set(on_partners.mapped("res_id"))).exists()
