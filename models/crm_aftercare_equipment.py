@@ -21,7 +21,9 @@ class CrmAftercareEquipment(models.Model):
     )
     user_id = fields.Many2one("res.users", string="Salesperson", related="lead_id.user_id", store=True)
     company_id = fields.Many2one("res.company", related="lead_id.company_id", store=True)
-    crm_rank = fields.Selection(related="partner_id.crm_rank", string="Customer Rank")
+    # depends on the customer only: a rank change does not search the after-care
+    # lists of the customer's deals (the engine moves ranks on every deal change)
+    crm_rank = fields.Selection(related="partner_id.crm_rank", string="Customer Rank", depends=["partner_id"])
     maker = fields.Char()
     model = fields.Char(string="Model Number")
     installed_date = fields.Date(help="Empty: the job's completion date.")

@@ -56,7 +56,9 @@ class CrmAftercareItem(models.Model):
     user_id = fields.Many2one("res.users", string="Salesperson", related="lead_id.user_id", store=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", related="lead_id.team_id", store=True)
     company_id = fields.Many2one("res.company", related="lead_id.company_id", store=True)
-    crm_rank = fields.Selection(related="partner_id.crm_rank", string="Customer Rank")
+    # depends on the customer only: a rank change does not search the after-care
+    # lists of the customer's deals (the engine moves ranks on every deal change)
+    crm_rank = fields.Selection(related="partner_id.crm_rank", string="Customer Rank", depends=["partner_id"])
     kind = fields.Selection(AFTERCARE_KINDS, required=True)
     key = fields.Integer(
         required=True, default=0, help="Months after completion of an inspection; the equipment of a replacement."

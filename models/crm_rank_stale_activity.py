@@ -5,7 +5,8 @@ from markupsafe import Markup
 from odoo import api, models
 from odoo.tools import SQL
 
-from .crm_rank_tools import cached_ref
+from .crm_rank_reactivation import CHANNEL_ACTIVITY_TYPES
+from .crm_rank_tools import xmlid_ids_sql
 from .mail_activity import REFERRAL_ASK_TYPE
 
 # Ranks after which an open activity of each kind no longer makes sense.
@@ -72,8 +73,6 @@ class CrmRankStaleActivity(models.AbstractModel):
         visit with a manager) is never cancelled: it is meant for the customer a
         complaint made defected.
         """
-        reactivation_types = self.env["crm.rank.reactivation"]._activity_types()
-        referral_type = cached_ref(self.env, REFERRAL_ASK_TYPE)
         for model, fnames in (
             ("mail.activity", ["res_model", "res_id", "activity_type_id", "crm_lost_reason_id", "active"]),
             ("crm.lead", ["partner_id"]),
@@ -87,7 +86,7 @@ class CrmRankStaleActivity(models.AbstractModel):
                   FROM mail_activity a
                   JOIN res_partner p ON p.id = a.res_id
                  WHERE a.active AND a.res_model = 'res.partner'
-                   AND a.activity_type_id = ANY(%(reactivation_types)s)
+                   AND a.activity_type_id IN (%(reactivation_types)s)
                    AND p.commercial_partner_id = ANY(%(reactivation)s)
                  UNION ALL
                 SELECT a.id
@@ -97,16 +96,16 @@ class CrmRankStaleActivity(models.AbstractModel):
                   LEFT JOIN crm_lost_reason r ON r.id = a.crm_lost_reason_id
                  WHERE a.active AND a.res_model = 'crm.lead'
                    AND p.commercial_partner_id = ANY(%(customers)s)
-                   AND ((a.activity_type_id = %(referral_type)s
+                   AND ((a.activity_type_id IN (%(referral_type)s)
                          AND p.commercial_partner_id = ANY(%(referral)s))
                         OR (a.crm_lost_reason_id IS NOT NULL
                             AND p.commercial_partner_id = ANY(%(lost)s)
                             AND NOT COALESCE(r.marks_defected OR r.category = 'complaint', false)))
                 """,
-                reactivation_types=[t.id for t in reactivation_types.values()],
+                reactivation_types=xmlid_ids_sql(CHANNEL_ACTIVITY_TYPES.values()),
                 reactivation=list(stale["reactivation"]),
                 customers=list(stale["referral"] | stale["lost"]),
-                referral_type=referral_type.id if referral_type else None,
+                referral_type=xmlid_ids_sql([REFERRAL_ASK_TYPE]),
                 referral=list(stale["referral"]),
                 lost=list(stale["lost"]),
             )

@@ -1,6 +1,7 @@
 """Small helpers shared by the addon's models (no model of their own)."""
 
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 MODULE = "crm_customer_rank"
 
@@ -58,3 +59,10 @@ def cached_ref(env, xmlid):
     """
     res_model, res_id = env["ir.model.data"]._xmlid_to_res_model_res_id(xmlid, raise_if_not_found=False)
     return env[res_model].browse(res_id) if res_model and res_id else None
+
+
+def xmlid_ids_sql(xmlids):
+    """A subquery of the record ids of ``xmlids`` (``module.name``), to use in a
+    query of one's own: the ids are resolved by the database, no lookup first."""
+    pairs = tuple(tuple(xmlid.split(".", 1)) for xmlid in xmlids)
+    return SQL("SELECT res_id FROM ir_model_data WHERE (module, name) IN %s", pairs)

@@ -84,10 +84,19 @@ class CrmTag(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if any(vals.get("crm_rank_dormancy_days") for vals in vals_list):
+            self.env.registry.clear_cache()  # res.company._crm_rank_threshold_settings
         return super().create([self._crm_rank_normalize_months(vals) for vals in vals_list])
 
     def write(self, vals):
+        if "crm_rank_dormancy_days" in vals:
+            self.env.registry.clear_cache()  # res.company._crm_rank_threshold_settings
         return super().write(self._crm_rank_normalize_months(vals))
+
+    def unlink(self):
+        if any(self.mapped("crm_rank_dormancy_days")):
+            self.env.registry.clear_cache()  # res.company._crm_rank_threshold_settings
+        return super().unlink()
 
     @api.model
     def _crm_rank_normalize_months(self, vals):

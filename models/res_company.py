@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from ..engine import aftercare
@@ -23,6 +23,37 @@ class ResCompany(models.Model):
         help="How many customers a past customer must have referred to get the "
         "referral rank.",
     )
+
+    def cache_invalidation_fields(self):
+        """The rank thresholds are cached (see ``_crm_rank_threshold_settings``)."""
+        return super().cache_invalidation_fields() | {"crm_rank_dormancy_days", "crm_rank_referral_threshold"}
+
+    @api.model
+    @tools.ormcache()
+    def _crm_rank_threshold_settings(self):
+        """The engine's settings of every company and kind of work, cached: the
+        engine runs on every deal change and they change once in a while.
+
+        :returns: ``({company id: (dormancy days, referral threshold)}, {tag id: dormancy days})``
+            of the active companies and of the CRM tags with a period of their own.
+            The cache is cleared when a company's or a tag's period changes.
+        """
+        # the settings of all companies, whoever triggers the update
+        companies_sudo = self.sudo().search_fetch(
+            [("crm_rank_dormancy_days", ">", 0)], ["crm_rank_dormancy_days", "crm_rank_referral_threshold"]
+        )
+        tags_sudo = (
+            self.env["crm.tag"].sudo().search_fetch([("crm_rank_dormancy_days", ">", 0)], ["crm_rank_dormancy_days"])
+        )
+        return (
+            tools.frozendict(
+                {
+                    company.id: (company.crm_rank_dormancy_days, company.crm_rank_referral_threshold)
+                    for company in companies_sudo
+                }
+            ),
+            tools.frozendict({tag.id: tag.crm_rank_dormancy_days for tag in tags_sudo}),
+        )
 
     @api.constrains("crm_rank_dormancy_days", "crm_rank_referral_threshold")
     def _check_crm_rank_thresholds(self):

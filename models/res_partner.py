@@ -38,6 +38,7 @@ CRM_RANK_REASONS = [
 ]
 # Fields only the rank engine writes (see _crm_rank_apply).
 ENGINE_FIELDS = frozenset({"crm_rank", "crm_rank_reason", "crm_rank_date"})
+ENGINE_WRITE_FIELDS = ENGINE_FIELDS | {"write_date", "write_uid"}
 # Partner fields whose change can move a customer's rank at once.
 RANK_TRIGGER_FIELDS = frozenset({"parent_id", "is_company", "referrer_partner_id", "is_defected"})
 DEFECTION_REASONS = [
@@ -455,24 +456,8 @@ class ResPartner(models.Model):
         The dormancy period is the company's, unless the customer's last completed
         work has kinds of work (CRM tags) with a period of their own.
         """
-        companies_sudo = (
-            self.env["res.company"]
-            .sudo()
-            .search_fetch(  # settings of all
-                [("crm_rank_dormancy_days", ">", 0)],
-                ["crm_rank_dormancy_days", "crm_rank_referral_threshold"],
-            )
-        )
-        settings = {
-            company.id: (company.crm_rank_dormancy_days, company.crm_rank_referral_threshold)
-            for company in companies_sudo
-        }
+        settings, tag_days = self.env["res.company"]._crm_rank_threshold_settings()
         default = settings.get(self.env.company.id, (365, 1))
-        # periods per kind of work (crm.tag), the same whoever triggers the update
-        tags_sudo = (
-            self.env["crm.tag"].sudo().search_fetch([("crm_rank_dormancy_days", ">", 0)], ["crm_rank_dormancy_days"])
-        )
-        tag_days = {tag.id: tag.crm_rank_dormancy_days for tag in tags_sudo}
 
         def thresholds(company_id, deal):
             dormancy_days, referral_threshold = settings.get(company_id, default)
@@ -962,6 +947,13 @@ class ResPartner(models.Model):
         self.env["crm.rank.stale.activity"]._on_rank_changes(changes, cause)
 
     @api.model
+    def _fields_sync(self, values):
+        """The engine's own writes need no commercial or address sync: it writes
+        every member of a customer's family itself (see ``_crm_rank_update_ids``)."""
+        if self.env.su and self.env.context.get("crm_rank_engine") and ENGINE_WRITE_FIELDS.issuperset(values):
+            return
+        super()._fields_sync(values)
+
     def _commercial_fields(self):
         """Contact persons share their company's preferred channel, as they share its rank."""
         return [*super()._commercial_fields(), "crm_contact_channel"]
@@ -1166,7 +1158,10 @@ class ResPartner(models.Model):
         "has not decided yet whether they are defected.",
     )
 
-    @api.depends("crm_rank")
+    # Not on crm_rank: a relational field depending on the rank would make every
+    # rank write look for the dependents twice (before and after, see the ORM's
+    # write); the proposals are read when the form is.
+    @api.depends("commercial_partner_id")
     def _compute_crm_defection_proposal_id(self):
         proposals = self.env["crm.rank.quiet.reason"]._open_proposals(self.commercial_partner_id.ids)
         for partner in self:
