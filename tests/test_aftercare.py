@@ -224,6 +224,40 @@ class TestAftercare(CrmRankCase):
         action = self.Item.action_open_at_risk()
         self.assertEqual(action["domain"], [("id", "in", ids)])
 
+    def test_campaign_picks_customers_by_due_item(self):
+        """The campaign wizard takes the customers with an after-care item coming due."""
+        roof = self.env["crm.tag"].create({"name": "Roof", "crm_inspection_plan": "1y"})
+        soon = self._customer("Inspection next month")
+        self._won(soon, completion=0)  # the company's plan: 1 month first
+        later = self._customer("Inspection next year")
+        self._won(later, completion=0, tag_ids=[(4, roof.id)])
+        heater = self._customer("Heater warranty")
+        self._won(heater, completion=0, tag_ids=[(4, self.water_heater.id)])  # 5-year warranty
+        Campaign = self.env["crm.rank.campaign"].with_user(self.salesman)
+        within_3 = Campaign.create({"crm_rank": False, "aftercare_kind": "inspection", "aftercare_months": 3})
+        self.assertIn(soon, within_3.customer_ids)
+        self.assertIn(heater, within_3.customer_ids)  # the heater's 1-month inspection
+        self.assertNotIn(later, within_3.customer_ids)
+        line = within_3.line_ids.filtered(lambda line: line.partner_id == soon)
+        self.assertRegex(line.next_aftercare_name, r"^1-month inspection: ")
+        within_12 = Campaign.create({"crm_rank": False, "aftercare_kind": "inspection", "aftercare_months": 12})
+        self.assertIn(later, within_12.customer_ids)
+        warranty = Campaign.create({"crm_rank": False, "aftercare_kind": "warranty", "aftercare_months": 60})
+        self.assertEqual(warranty.customer_ids, heater)
+        # overdue items count: the 1-month inspection of a job completed two months ago
+        late = self._customer("Overdue inspection")
+        self._won(late, completion=-62)
+        self.assertIn(late, Campaign.create({"crm_rank": False, "aftercare_kind": "inspection"}).customer_ids)
+
+    def test_campaign_due_item_bad_input(self):
+        Campaign = self.env["crm.rank.campaign"].with_user(self.salesman)
+        for vals in ({"aftercare_kind": "inspection", "aftercare_months": -1}, {"aftercare_months": 1201}):
+            with self.subTest(vals=vals), self.assertRaisesRegex(ValidationError, "within 0 to 120 months"):
+                Campaign.create(vals)
+        with self.assertRaisesRegex(ValidationError, "not a valid value"):
+            Campaign.create({"aftercare_kind": "season"})
+
+
 
 @tagged("post_install", "-at_install")
 class TestGreetingCards(CrmRankCase):

@@ -2,12 +2,17 @@ import base64
 import csv
 import io
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import Command, api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
+from ..models.crm_aftercare_item import AFTERCARE_KINDS
 from ..models.crm_rank_tools import check_selection_values
 from ..models.res_partner import CRM_RANKS
 
+AFTERCARE_MONTHS_MAX = 120  # ten years ahead: anything longer is a typo
 # A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -45,6 +50,18 @@ class CrmRankCampaign(models.TransientModel):
     )
     state_ids = fields.Many2many("res.country.state", string="States")
     city = fields.Char()
+    aftercare_kind = fields.Selection(
+        AFTERCARE_KINDS,
+        string="After-care Due",
+        help="Customers with a planned inspection, warranty end or equipment replacement of this kind "
+        "falling due (overdue ones included): a welcome reason to call. Past customers are usually "
+        "contracted (after-care) or dormant: clear the rank to take both.",
+    )
+    aftercare_months = fields.Integer(
+        string="Due Within (months)",
+        default=3,
+        help="How far ahead the after-care item may fall due, from today.",
+    )
     date_deadline = fields.Date(
         string="Call On",
         required=True,
@@ -90,7 +107,20 @@ class CrmRankCampaign(models.TransientModel):
             values["crm_rank"] = False  # the picked customers, whatever their rank
         return values
 
-    @api.depends("partner_ids", "crm_rank", "tag_ids", "user_ids", "state_ids", "city")
+    @api.constrains("aftercare_months")
+    def _check_aftercare_months(self):
+        for wizard in self:
+            if not 0 <= wizard.aftercare_months <= AFTERCARE_MONTHS_MAX:
+                raise ValidationError(
+                    self.env._(
+                        "The after-care items must fall due within 0 to %(max)s months.",
+                        max=AFTERCARE_MONTHS_MAX,
+                    )
+                )
+
+    @api.depends(
+        "partner_ids", "crm_rank", "tag_ids", "user_ids", "state_ids", "city", "aftercare_kind", "aftercare_months"
+    )
     def _compute_customer_ids(self):
         for wizard in self:
             selected = wizard._selected_customers()
@@ -126,7 +156,21 @@ class CrmRankCampaign(models.TransientModel):
             if self.user_ids and not self.tag_ids:
                 by_deal |= Domain("user_id", "in", self.user_ids.ids)
             domain &= by_deal
+        if self.aftercare_kind:
+            domain &= Domain("id", "in", self._aftercare_due_customer_ids())
         return self.env["res.partner"].search(domain)
+
+    def _aftercare_due_customer_ids(self):
+        """Customers with a planned after-care item of the chosen kind due within the
+        months chosen (overdue included), among the items the user may read."""
+        self.ensure_one()
+        months = min(max(self.aftercare_months, 0), AFTERCARE_MONTHS_MAX)  # a form not saved yet
+        limit = fields.Date.context_today(self) + relativedelta(months=months)
+        groups = self.env["crm.aftercare.item"]._read_group(
+            [("kind", "=", self.aftercare_kind), ("state", "=", "planned"), ("due_date", "<=", limit)],
+            ["partner_id"],
+        )
+        return [partner.id for (partner,) in groups if partner]
 
     # ------------------------------------------------------------
     # ACTIONS

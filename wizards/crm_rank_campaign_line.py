@@ -22,3 +22,5 @@ class CrmRankCampaignLine(models.TransientModel):
     zip = fields.Char(related="partner_id.zip")
     state_id = fields.Many2one(related="partner_id.state_id")
     city = fields.Char(related="partner_id.city")
+    next_aftercare_name = fields.Char(related="partner_id.crm_next_aftercare_name")
+    next_aftercare_date = fields.Date(related="partner_id.crm_next_aftercare_date")
