@@ -43,8 +43,10 @@ class CrmAftercareItem(models.Model):
     _name = "crm.aftercare.item"
     _description = "After-care Item"
     _order = "due_date, id"
+    _rec_names_search = ["lead_id", "partner_id"]
 
-    name = fields.Char(compute="_compute_name", store=True)
+    # in the reader's language (not stored): the list, the form and the next reason to call
+    name = fields.Char(compute="_compute_name")
     lead_id = fields.Many2one("crm.lead", string="Deal", required=True, index=True, ondelete="cascade")
     partner_id = fields.Many2one(
         "res.partner",

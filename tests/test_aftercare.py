@@ -77,6 +77,9 @@ class TestAftercare(CrmRankCase):
         self.assertEqual(items[0].due_date, aftercare.add_months(self.today, 1))
         self.assertEqual(items[0].partner_id, customer)
         self.assertEqual(items.mapped("name"), ["1-month inspection", "6-month inspection", "1-year inspection"])
+        # in the reader's language, on the list and as the customer's next reason to call
+        self.assertEqual(items.with_context(lang="ja_JP").mapped("name"), ["1ヶ月点検", "6ヶ月点検", "1年点検"])
+        self.assertRegex(customer.with_context(lang="ja_JP").crm_next_aftercare_name, r"^1ヶ月点検: ")
         # never twice
         deal.write({"completion_date": self.today})
         self.Item._cron_sync()
