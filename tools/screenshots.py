@@ -27,12 +27,33 @@ import websocket
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DESCRIPTION = ROOT / "static" / "description"  # the Apps page (index.html)
+# The rank tab of the customer form (its page's name in the view).
+RANK_TAB = ".o_notebook a.nav-link[name='crm_rank']"
 SHOTS = [
-    # (file, path under /odoo, what to wait for)
-    ("pipeline-by-rank.png", "action-crm_customer_rank.crm_lead_action_rank", ".o_kanban_group"),
-    ("customers-by-rank.png", "action-crm_customer_rank.res_partner_action_crm_rank", ".o_kanban_group"),
-    ("customer-form.png", "action-crm_customer_rank.res_partner_action_crm_rank/{partner}", ".o_form_view"),
-    ("report.png", "action-crm_customer_rank.crm_rank_report_action", ".o_pivot"),
+    # (file, path under /odoo, what to wait for, clicks then what to wait for after each)
+    ("pipeline-by-rank.png", "action-crm_customer_rank.crm_lead_action_rank", ".o_kanban_group", []),
+    ("customers-by-rank.png", "action-crm_customer_rank.res_partner_action_crm_rank", ".o_kanban_group", []),
+    ("customer-form.png", "action-crm_customer_rank.res_partner_action_crm_rank/{partner}", ".o_form_view", []),
+    ("report.png", "action-crm_customer_rank.crm_rank_report_action", ".o_pivot", []),
+    (
+        "report-graph.png",
+        "action-crm_customer_rank.crm_rank_report_action?view_type=graph",
+        ".o_graph_renderer canvas",
+        [],
+    ),
+    (
+        "customers-per-rank.png",
+        "action-crm_customer_rank.crm_rank_snapshot_action",
+        ".o_graph_renderer canvas",
+        [],
+    ),
+    (
+        "defection-wizard.png",
+        "action-crm_customer_rank.res_partner_action_crm_rank/{partner}",
+        ".o_form_view",
+        [(RANK_TAB, ".o_form_view button .fa-ban"), (".o_form_view button:has(.fa-ban)", ".modal .o_form_view")],
+    ),
+    ("mailing-excluded.png", "action-mass_mailing.mailing_mailing_action_mail/{mailing}", ".o_form_view", []),
 ]
 
 
@@ -103,6 +124,10 @@ class Browser:
             time.sleep(0.3)
         raise SystemExit(f"{selector} did not appear")
 
+    def click(self, selector):
+        expression = f"document.querySelector({json.dumps(selector)}).click()"
+        self.call("Runtime.evaluate", expression=expression)
+
     def close(self):
         self.ws.close()
         self.process.terminate()
@@ -141,6 +166,20 @@ def main():
          "args": [[_uid["uid"]], {"lang": args.lang}], "kwargs": {}},
         cookie,
     )
+    # a mailing to every contact: its form says how many defected customers are left out
+    model_ids, _cookie = json_rpc(
+        args.url, "/web/dataset/call_kw",
+        {"model": "ir.model", "method": "search", "args": [[("model", "=", "res.partner")]], "kwargs": {}},
+        cookie,
+    )
+    mailing_id, _cookie = json_rpc(
+        args.url, "/web/dataset/call_kw",
+        {"model": "mailing.mailing", "method": "create",
+         "args": [{"subject": "冬のリフォーム相談会のご案内", "mailing_model_id": model_ids[0],
+                   "mailing_domain": "[]", "body_html": "<p>冬のリフォーム相談会を開催します。</p>"}],
+         "kwargs": {}},
+        cookie,
+    )
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     browser = Browser(chromium)
@@ -148,10 +187,13 @@ def main():
         browser.call("Network.enable")
         browser.call("Network.setCookie", name="session_id", value=cookie,
                      domain=host, path="/")
-        for name, path, selector in SHOTS:
-            path = path.format(partner=partner_ids[0] if partner_ids else "")
+        for name, path, selector, clicks in SHOTS:
+            path = path.format(partner=partner_ids[0] if partner_ids else "", mailing=mailing_id)
             browser.call("Page.navigate", url=f"{args.url}/odoo/{path}")
             browser.wait_for(selector)
+            for target, then in clicks:
+                browser.click(target)
+                browser.wait_for(then)
             shot = browser.call("Page.captureScreenshot", format="png")
             (out / name).write_bytes(base64.b64decode(shot["data"]))
             print(f"wrote {out / name}")
@@ -160,6 +202,11 @@ def main():
                 print(f"wrote {DESCRIPTION / name}")
     finally:
         browser.close()
+        json_rpc(
+            args.url, "/web/dataset/call_kw",
+            {"model": "mailing.mailing", "method": "unlink", "args": [[mailing_id]], "kwargs": {}},
+            cookie,
+        )
     return 0
 
 
