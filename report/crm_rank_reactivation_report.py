@@ -3,6 +3,19 @@ from odoo.tools import SQL
 
 from ..models.period_labels import localized_period_formatter
 
+# What brought a dormant customer back: the last of these before the comeback.
+REACTIVATION_TRIGGERS = [
+    ("inspection", "Inspection"),
+    ("warranty", "Warranty End"),
+    ("replacement", "Equipment Replacement"),
+    ("season", "Season of the Kind of Work"),
+    ("reactivation", "Reactivation Activity"),
+    ("campaign", "Campaign or Mailing"),
+    ("own", "On Their Own"),
+]
+# Outcomes of a reactivation activity in which the customer was actually reached.
+REACHED_OUTCOMES = ("interested", "not_now", "competitor", "dissatisfied")
+
 
 class CrmRankReactivationReport(models.Model):
     """One row each time a customer became dormant, and whether they came back.
@@ -38,6 +51,14 @@ class CrmRankReactivationReport(models.Model):
         aggregator="avg",
         help="Share of the customers who became dormant and came back.",
     )
+    trigger = fields.Selection(
+        REACTIVATION_TRIGGERS,
+        readonly=True,
+        help="What brought the customer back, the last before they came back: an after-care visit done "
+        "(inspection, warranty end, replacement), a reactivation activity in which they were reached "
+        "(in the season of their kind of work, or another time), a campaign's deal or a mailing sent "
+        "to them; otherwise they came back on their own.",
+    )
     days_to_reactivation = fields.Float(
         string="Days to Come Back",
         readonly=True,
@@ -58,7 +79,8 @@ class CrmRankReactivationReport(models.Model):
                    1 AS dormant_count,
                    CASE WHEN back.id IS NULL THEN 0 ELSE 1 END AS reactivated_count,
                    CASE WHEN back.id IS NULL THEN 0.0 ELSE 100.0 END AS reactivation_rate,
-                   EXTRACT(EPOCH FROM back.date - h.date) / 86400.0 AS days_to_reactivation
+                   EXTRACT(EPOCH FROM back.date - h.date) / 86400.0 AS days_to_reactivation,
+                   CASE WHEN back.id IS NOT NULL THEN COALESCE(why.trigger, 'own') END AS trigger
               FROM crm_rank_history h
          LEFT JOIN LATERAL (
                    SELECT r.id, r.date
@@ -75,8 +97,53 @@ class CrmRankReactivationReport(models.Model):
                  ORDER BY r.date, r.id
                     LIMIT 1
                    ) AS back ON TRUE
+         LEFT JOIN LATERAL (%s) AS why ON back.id IS NOT NULL
              WHERE h.became_dormant
+            """,
+            self._trigger_query(),
+        )
+
+    def _trigger_query(self):
+        """The last event before the comeback (``back``) since the customer became
+        dormant (``h``), as ``trigger``; none: they came back on their own."""
+        return SQL(
             """
+            SELECT ev.trigger
+              FROM (
+                    SELECT i.done_date::timestamp AS at, i.kind AS trigger
+                      FROM crm_aftercare_item i
+                     WHERE i.partner_id = h.partner_id AND i.state = 'done'
+                       AND i.done_date BETWEEN h.date::date AND back.date::date
+                     UNION ALL
+                    SELECT q.date::timestamp,
+                           CASE WHEN EXISTS (
+                               SELECT 1
+                                 FROM crm_rank_quiet_reason_crm_tag_rel qt
+                                 JOIN crm_tag t ON t.id = qt.crm_tag_id
+                                WHERE qt.crm_rank_quiet_reason_id = q.id
+                                  AND EXTRACT(MONTH FROM q.date)::text
+                                      = ANY(string_to_array(t.crm_rank_outreach_months, ','))
+                           ) THEN 'season' ELSE 'reactivation' END
+                      FROM crm_rank_quiet_reason q
+                     WHERE q.partner_id = h.partner_id AND q.outcome IN %(reached)s
+                       AND q.date BETWEEN h.date::date AND back.date::date
+                     UNION ALL
+                    SELECT COALESCE(l.date_open, l.create_date), 'campaign'
+                      FROM crm_lead l
+                      JOIN res_partner p ON p.id = l.partner_id
+                     WHERE p.commercial_partner_id = h.partner_id AND l.campaign_id IS NOT NULL
+                       AND COALESCE(l.date_open, l.create_date) BETWEEN h.date AND back.date
+                     UNION ALL
+                    SELECT t.create_date, 'campaign'
+                      FROM mailing_trace t
+                     WHERE t.model = 'res.partner' AND t.res_id = h.partner_id
+                       AND t.trace_status IN ('pending', 'sent', 'open', 'reply')
+                       AND t.create_date BETWEEN h.date AND back.date
+                   ) AS ev
+          ORDER BY ev.at DESC
+             LIMIT 1
+            """,
+            reached=REACHED_OUTCOMES,
         )
 
     def _web_read_group_groupby_formatter(self, groupby_spec, values):
