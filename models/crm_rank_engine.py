@@ -261,6 +261,8 @@ class CrmRankEngine(models.AbstractModel):
         if cause == "install" or len(changes) >= BULK_MIN_CHANGES:
             return self._apply_bulk(changes, cause, today, commercial_ids)
         engine_sudo = self.env["res.partner"].sudo().with_context(crm_rank_engine=True)  # only the engine writes
+        # one prefetch for all groups: the first write's tracking reads every partner at once
+        prefetch_ids = tuple(changes)
         groups = defaultdict(list)
         for pid, (old, new) in changes.items():
             groups[(new, old[0] != new[0], pid in commercial_ids)].append(pid)
@@ -268,7 +270,7 @@ class CrmRankEngine(models.AbstractModel):
             vals = {"crm_rank": rank, "crm_rank_reason": reason}
             if rank_changed:
                 vals["crm_rank_date"] = today if rank else False
-            target = engine_sudo.browse(pids)
+            target = engine_sudo.browse(pids).with_prefetch(prefetch_ids)
             if not is_commercial:
                 target = target.with_context(tracking_disable=True)
             target.write(vals)
