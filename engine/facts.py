@@ -32,6 +32,20 @@ CONTACT_MESSAGE = SQL(
     " WHERE q.message_id = m.id AND q.outcome IN %s))",
     QUIET_OUTCOMES,
 )
+# The last lost reason of a customer, one definition for the partner form, the
+# lost playbook and the reactivation note: the reason of their most recently
+# lost deal that has one (a deal lost without a reason says nothing about why);
+# "most recently" as the rank's "last deal lost" (``deal_facts``).
+LOST_WITH_REASON = SQL("l.won_status = 'lost' AND l.lost_reason_id IS NOT NULL")
+LAST_LOST_ORDER = SQL("COALESCE(l.date_closed, l.write_date) DESC, l.id DESC")
+# The rank a deal ``l`` without a ranked customer shows (``rules.lead_own_rank``
+# in SQL; a test compares both).
+LEAD_OWN_RANK = SQL(
+    """CASE WHEN l.won_status = 'won' THEN 'contracted'
+            WHEN l.won_status = 'lost' THEN 'lost'
+            WHEN l.type = 'opportunity' AND l.active THEN 'prospect'
+            ELSE 'gathering' END"""
+)
 # A batch of at least this many ids, covering at least this share of its id
 # range, is selected by range (see ``in_batch``).
 DENSE_BATCH_MIN = 1000
@@ -348,8 +362,7 @@ def reactivation_facts(env, partner_ids, today, company_ids=None):
                    MAX(l.date_closed) FILTER (WHERE l.won_status = 'won') AS last_contract,
                    (ARRAY_AGG(l.source_id ORDER BY l.create_date, l.id))[1] AS first_source_id,
                    (ARRAY_AGG(l.medium_id ORDER BY l.create_date, l.id))[1] AS first_medium_id,
-                   (ARRAY_AGG(l.lost_reason_id ORDER BY l.date_closed DESC NULLS LAST, l.id DESC)
-                        FILTER (WHERE l.won_status = 'lost' AND l.lost_reason_id IS NOT NULL))[1]
+                   (ARRAY_AGG(l.lost_reason_id ORDER BY %(last_lost)s) FILTER (WHERE %(with_reason)s))[1]
                        AS last_lost_reason_id
               FROM crm_lead l
               JOIN res_partner p ON p.id = l.partner_id
@@ -358,10 +371,10 @@ def reactivation_facts(env, partner_ids, today, company_ids=None):
             """,
             ids=list(partner_ids),
             companies=companies_filter(company_ids),
+            last_lost=LAST_LOST_ORDER,
+            with_reason=LOST_WITH_REASON,
         )
     )
-    # The category of the lost reason (crm.lost.reason taxonomy) plugs in here:
-    # select it beside last_lost_reason_id once the field exists.
     deals = {row.pop("partner_id"): row for row in rows}
     # Last contact, defection and last completed work: the rank engine's query.
     customers = {row["partner_id"]: row for row in customer_rows(env, partner_ids, today, company_ids)}
@@ -447,7 +460,8 @@ def referred_customers(env, partner_ids):
 
 
 def last_lost_reasons(env, partner_ids):
-    """Lost reason of the most recently lost deal per commercial partner (or None)."""
+    """``{commercial partner id: lost reason id}``: the last lost reason (see
+    ``LOST_WITH_REASON``); customers who never lost a deal with a reason are left out."""
     env.flush_all()
     rows = env.execute_query(
         SQL(
@@ -456,11 +470,12 @@ def last_lost_reasons(env, partner_ids):
                    p.commercial_partner_id, l.lost_reason_id
               FROM crm_lead l
               JOIN res_partner p ON p.id = l.partner_id
-             WHERE p.commercial_partner_id = ANY(%(ids)s) AND l.won_status = 'lost'
-          ORDER BY p.commercial_partner_id, COALESCE(l.date_closed, l.write_date) DESC,
-                   l.id DESC
+             WHERE p.commercial_partner_id = ANY(%(ids)s) AND %(with_reason)s
+          ORDER BY p.commercial_partner_id, %(last_lost)s
             """,
             ids=list(partner_ids),
+            with_reason=LOST_WITH_REASON,
+            last_lost=LAST_LOST_ORDER,
         )
     )
     return dict(rows)

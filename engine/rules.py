@@ -1,36 +1,43 @@
 """The seven customer ranks, decided from a customer's facts.
 
-This module is the one place that knows what the ranks mean (see ``README.md``,
-section "The rank rules"). It imports nothing from Odoo so it can be read and
-unit-tested on its own: the ORM gathers the facts (``engine/facts.py``), this
-module decides, and the models write what changed.
+A reader opens this module to learn the ranks (the README's section "The rank
+rules" says the same in words). It imports nothing from Odoo so it can be read
+and unit-tested on its own: the ORM gathers the facts (``engine/facts.py``),
+this module decides, and the engine model (``crm.rank.engine``) writes what
+changed. Another addon adds or reorders rules by overriding
+``crm.rank.engine._rank_rules``, not by editing this module.
 """
 
 import datetime
 import typing
 
-# Keys of the rank selection, in the order of the lifecycle (used for display).
+# The company settings' defaults (res.company), also the facts' defaults below.
+DEFAULT_DORMANCY_DAYS = 365
+DEFAULT_REFERRAL_THRESHOLD = 1
+
+# The ranks (key, label), in the order of the lifecycle: the selections of the
+# models are built from this tuple (Odoo translates the labels there).
 RANKS = (
-    "gathering",
-    "prospect",
-    "lost",
-    "contracted",
-    "dormant",
-    "referral",
-    "defected",
+    ("gathering", "Information Gathering"),
+    ("prospect", "Prospect"),
+    ("lost", "Lost"),
+    ("contracted", "Contracted"),
+    ("dormant", "Dormant"),
+    ("referral", "Referral"),
+    ("defected", "Defected"),
 )
 
-# Why a customer has their rank: one key per rule of ranks.md.
+# Why a customer has their rank (key, label): one per outcome of the rules below.
 REASONS = (
-    "defected_manual",  # a manager marked the customer defected
-    "defected_lost",  # a past customer's deal was lost for a defection reason
-    "construction",  # a won deal whose construction is not completed
-    "open_opportunity",  # an open opportunity
-    "referrals",  # a past customer who referred enough customers
-    "last_deal_lost",  # the most recently concluded deal was lost
-    "quiet",  # completed contract, no contact for the dormancy period
-    "after_care",  # completed contract inside the dormancy period
-    "inquiry",  # an inquiry that never went further
+    ("defected_manual", "Marked defected by a manager"),
+    ("defected_lost", "Deal lost for a defection reason"),
+    ("construction", "Construction not completed yet"),
+    ("open_opportunity", "Open opportunity"),
+    ("referrals", "Referred other customers"),
+    ("last_deal_lost", "Last deal lost"),
+    ("quiet", "No contact for the dormancy period"),
+    ("after_care", "Completed contract, after-care"),
+    ("inquiry", "Inquiry only"),
 )
 
 
@@ -55,8 +62,8 @@ class CustomerFacts(typing.NamedTuple):
     defected_manual: bool = False  # a stored defection (whoever or whatever caused it)
     defected_lost: bool = False  # a defection loss not stored yet (the engine stores it)
     defection_origin: str | None = None  # of the stored defection: "lost_deal", "manual"...
-    dormancy_days: int = 365
-    referral_threshold: int = 1
+    dormancy_days: int = DEFAULT_DORMANCY_DAYS
+    referral_threshold: int = DEFAULT_REFERRAL_THRESHOLD
 
 
 NO_RANK = (False, False)
@@ -79,27 +86,93 @@ def dormancy_date(facts):
     return start + datetime.timedelta(days=facts.dormancy_days)
 
 
-def decide_rank(facts, today):
-    """Return ``(rank, reason)`` for ``facts`` on ``today``; ``(False, False)`` for no rank.
+# The rules, one function each: ``rule(facts, today)`` returns ``(rank, reason)``
+# when it applies, else ``None``. ``RULES`` lists them in the order they are
+# decided (the first that applies wins; README, "The rank rules").
 
-    The first rule that applies wins (ranks.md, "in the order they are decided").
-    """
+
+def rule_defected(facts, today):
+    """A stored defection (a manager's, an import's, or a defection loss the engine stored)."""
     if facts.defected_manual:
         return "defected", "defected_lost" if facts.defection_origin == "lost_deal" else "defected_manual"
-    if facts.defected_lost:
-        return "defected", "defected_lost"
-    if facts.won_running:
-        return "contracted", "construction"
-    if facts.open_opportunities:
-        return "prospect", "open_opportunity"
+    return None
+
+
+def rule_defected_lost(facts, today):
+    """A past customer's deal lost for a defection reason, not stored yet."""
+    return ("defected", "defected_lost") if facts.defected_lost else None
+
+
+def rule_construction(facts, today):
+    """A won deal whose construction is not completed."""
+    return ("contracted", "construction") if facts.won_running else None
+
+
+def rule_open_opportunity(facts, today):
+    """An open opportunity."""
+    return ("prospect", "open_opportunity") if facts.open_opportunities else None
+
+
+def rule_referrals(facts, today):
+    """A past customer who referred enough customers."""
     if facts.won_count and facts.referral_count >= max(facts.referral_threshold, 1):
         return "referral", "referrals"
+    return None
+
+
+def rule_last_deal_lost(facts, today):
+    """The most recently concluded deal was lost."""
     if facts.last_lost and (not facts.last_won or facts.last_lost >= facts.last_won):
         return "lost", "last_deal_lost"
+    return None
+
+
+def rule_completed(facts, today):
+    """Completed contract: dormant after the dormancy period without contact, else after-care."""
     if facts.won_count and facts.last_completion:
         if today >= dormancy_date(facts):
             return "dormant", "quiet"
         return "contracted", "after_care"
-    if facts.deal_count:
-        return "gathering", "inquiry"
+    return None
+
+
+def rule_inquiry(facts, today):
+    """An inquiry that never went further."""
+    return ("gathering", "inquiry") if facts.deal_count else None
+
+
+RULES = (
+    rule_defected,
+    rule_defected_lost,
+    rule_construction,
+    rule_open_opportunity,
+    rule_referrals,
+    rule_last_deal_lost,
+    rule_completed,
+    rule_inquiry,
+)
+
+
+def lead_own_rank(won_status, lead_type, active):
+    """The rank a deal without a ranked customer shows, from its own state
+    (the same in SQL: ``facts.LEAD_OWN_RANK``)."""
+    if won_status == "won":
+        return "contracted"
+    if won_status == "lost":
+        return "lost"
+    if lead_type == "opportunity" and active:
+        return "prospect"
+    return "gathering"
+
+
+def decide_rank(facts, today, rules=RULES):
+    """Return ``(rank, reason)`` for ``facts`` on ``today``; ``(False, False)`` for no rank.
+
+    The first of ``rules`` that applies wins. The engine passes the rules of
+    ``crm.rank.engine._rank_rules()``, which another addon may extend.
+    """
+    for rule in rules:
+        outcome = rule(facts, today)
+        if outcome:
+            return outcome
     return NO_RANK

@@ -2,6 +2,8 @@ from . import res_company
 from . import res_config_settings
 from . import crm_lost_reason
 from . import crm_rank_history
+from . import crm_rank_engine
+from . import crm_rank_defection
 from . import res_partner
 from . import crm_lead
 from . import mailing_mailing
@@ -23,3 +25,4 @@ from . import crm_rank_quiet_reason
 from . import crm_aftercare_equipment
 from . import crm_aftercare_item
 from . import crm_rank_stale_activity
+from . import crm_rank_demo

@@ -182,6 +182,24 @@ class CrmAftercareItem(models.Model):
         }
 
     @api.model
+    def _next_by_customer(self, customer_ids):
+        """``{commercial id: crm.aftercare.item (sudo)}``: each customer's next planned item.
+
+        Called by ``res.partner._compute_crm_next_aftercare`` (the customer's
+        next reason to call, whichever salesperson's job it comes from).
+        """
+        customer_ids = [pid for pid in customer_ids if pid]
+        if not customer_ids:
+            return {}
+        items_sudo = self.sudo().search(
+            [("partner_id", "in", customer_ids), ("state", "=", "planned")], order="due_date, id"
+        )
+        first = {}
+        for item in items_sudo:
+            first.setdefault(item.partner_id.id, item)
+        return first
+
+    @api.model
     def _at_risk_partner_ids(self, days=AT_RISK_DAYS):
         """Customers in after-care whose dormancy date falls within ``days`` and who
         have neither an after-care item due before it nor an open activity."""
@@ -190,7 +208,7 @@ class CrmAftercareItem(models.Model):
         customers = partners.search([("crm_rank", "=", "contracted"), ("crm_rank_reason", "=", "after_care")])
         if not customers:
             return []
-        facts = rank_facts.gather(self.env, customers.ids, today, partners._crm_rank_thresholds())
+        facts = rank_facts.gather(self.env, customers.ids, today, self.env["crm.rank.engine"]._thresholds())
         soon = {
             pid: dormancy
             for pid, fact in facts.items()

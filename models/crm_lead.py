@@ -9,6 +9,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, format_date, sql
 
+from ..engine import facts as rank_facts
+from ..engine import rules
 from .crm_rank_tools import check_selection_values
 from .period_labels import localized_period_formatter
 from .phone_search import phone_search_domain
@@ -31,12 +33,6 @@ RANK_TRIGGER_FIELDS = frozenset(
 )
 # The rank a lead ``l`` gets from its own state: the set-based twin of
 # ``_crm_rank_own`` (test_rank_bulk checks that both agree).
-LEAD_OWN_RANK_SQL = SQL(
-    """CASE WHEN l.won_status = 'won' THEN 'contracted'
-            WHEN l.won_status = 'lost' THEN 'lost'
-            WHEN l.type = 'opportunity' AND l.active THEN 'prospect'
-            ELSE 'gathering' END"""
-)
 # Lead fields whose change can make a deal lost for a reason (playbook follow-up).
 LOST_FOLLOWUP_FIELDS = frozenset({"lost_reason_id", "active", "probability", "stage_id"})
 # Lead fields whose change can plan, re-plan or cancel the after-care of a job.
@@ -110,13 +106,7 @@ class CrmLead(models.Model):
     def _crm_rank_own(self):
         """The rank a lead without a ranked customer gets from its own state."""
         self.ensure_one()
-        if self.won_status == "won":
-            return "contracted"
-        if self.won_status == "lost":
-            return "lost"
-        if self.type == "opportunity" and self.active:
-            return "prospect"
-        return "gathering"
+        return rules.lead_own_rank(self.won_status, self.type, self.active)
 
     @api.constrains("completion_date")
     def _check_completion_date(self):
@@ -178,38 +168,6 @@ class CrmLead(models.Model):
         check_selection_values(self, vals_list)
 
     # ------------------------------------------------------------
-    # DEMO
-    # ------------------------------------------------------------
-
-    @api.model
-    def _crm_rank_demo_backdate(self, lead_ids):
-        """Demo data only: a closed deal was created some weeks before it closed.
-
-        The open demo inquiries of the addon are spread over the last three months.
-        """
-        self.env.flush_all()
-        self.env.execute_query(
-            SQL(
-                "UPDATE crm_lead SET create_date = date_closed - INTERVAL '45 days'"
-                " WHERE id = ANY(%s) AND date_closed IS NOT NULL",
-                list(lead_ids),
-            )
-        )
-        open_demo_ids = (
-            self.env["ir.model.data"]
-            .search([("module", "=", "crm_customer_rank"), ("model", "=", "crm.lead")])
-            .mapped("res_id")
-        )
-        self.env.execute_query(
-            SQL(
-                "UPDATE crm_lead SET create_date = create_date - (id %% 90) * INTERVAL '1 day'"
-                " WHERE id = ANY(%s) AND date_closed IS NULL",
-                open_demo_ids,
-            )
-        )
-        self.env.invalidate_all()
-
-    # ------------------------------------------------------------
     # SET-BASED RANKS (install, large change sets)
     # ------------------------------------------------------------
 
@@ -221,7 +179,7 @@ class CrmLead(models.Model):
             ``None``. Same result as ``_compute_crm_rank``.
         """
         self.env.flush_all()
-        rank = SQL("COALESCE(p.crm_rank, %s)", LEAD_OWN_RANK_SQL)
+        rank = SQL("COALESCE(p.crm_rank, %s)", rank_facts.LEAD_OWN_RANK)
         only = SQL("l.partner_id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL("TRUE")
         self.env.execute_query(
             SQL(
@@ -242,7 +200,7 @@ class CrmLead(models.Model):
                     UPDATE crm_lead l SET crm_rank = %(own)s
                      WHERE l.partner_id IS NULL AND l.crm_rank IS DISTINCT FROM %(own)s
                     """,
-                    own=LEAD_OWN_RANK_SQL,
+                    own=rank_facts.LEAD_OWN_RANK,
                 )
             )
         self.invalidate_model(["crm_rank"])
@@ -708,54 +666,6 @@ class CrmLead(models.Model):
         if domain is NotImplemented:
             return domain
         return domain | Domain("partner_id", "any", [("crm_phone_search", operator, value)])
-
-    # ------------------------------------------------------------
-    # DEMO: VARIED TIMES
-    # ------------------------------------------------------------
-
-    @api.model
-    def _crm_rank_demo_vary_times(self, lead_ids=None):
-        """Demo data only: inquiries came in at different times of an office day.
-
-        Loaded in one install, every demo inquiry would show the same minute. Each
-        keeps its day (in the company's time zone) and gets a time between 9:00
-        and 18:00 spread by its id; it is opened a few minutes after it came in and
-        closed (if closed) at another time of its day, never later than now.
-        """
-        if lead_ids is None:
-            lead_ids = (
-                self.env["ir.model.data"]
-                .search([("module", "=", "crm_customer_rank"), ("model", "=", "crm.lead")])
-                .mapped("res_id")
-            )
-        tz = self.env.company.partner_id.tz or self.env.user.tz or "Asia/Tokyo"
-
-        def office_time(column, spread):
-            # the column's local day at 9:00 + (id * spread mod 9 h), back to UTC
-            return SQL(
-                "LEAST((date_trunc('day', (%(col)s AT TIME ZONE 'UTC') AT TIME ZONE %(tz)s)"
-                " + (540 + (id * %(spread)s) %% 540) * INTERVAL '1 minute')"
-                " AT TIME ZONE %(tz)s AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')",
-                col=SQL.identifier(column),
-                tz=tz,
-                spread=spread,
-            )
-
-        self.env.flush_all()
-        self.env.execute_query(
-            SQL(
-                """UPDATE crm_lead
-                      SET create_date = %(created)s,
-                          date_open = LEAST(%(created)s + (id %% 45 + 2) * INTERVAL '1 minute',
-                                            now() AT TIME ZONE 'UTC'),
-                          date_closed = CASE WHEN date_closed IS NULL THEN NULL ELSE %(closed)s END
-                    WHERE id = ANY(%(ids)s) AND create_date IS NOT NULL""",
-                created=office_time("create_date", 97),
-                closed=office_time("date_closed", 131),
-                ids=list(lead_ids),
-            )
-        )
-        self.env.invalidate_all()
 
     # ------------------------------------------------------------
     # PERIOD LABELS (pivot, graph)

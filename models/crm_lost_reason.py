@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..engine import facts as rank_facts
 from .crm_rank_tools import check_selection_values
 
 LOST_CATEGORIES = [
@@ -102,3 +103,37 @@ class CrmLostReason(models.Model):
         if "marks_defected" in vals:
             self._crm_rank_refresh_customers()
         return res
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _crm_rank_playbooks(self, customer_ids):
+        """``{commercial id: text}``: the playbook of the last lost reason of each
+        customer of ``customer_ids`` (a few queries for all of them).
+
+        Called by ``res.partner._compute_crm_rank_guidance`` for the lost customers.
+        """
+        reason_ids = rank_facts.last_lost_reasons(self.env, customer_ids) if customer_ids else {}
+        # the playbook is shared text, shown to whoever may see the rank
+        reasons_sudo = self.sudo().browse({rid for rid in reason_ids.values() if rid})
+        channels = dict(reasons_sudo._fields["followup_channel"]._description_selection(self.env))
+        result = {}
+        for customer_id, reason_id in reason_ids.items():
+            reason = reasons_sudo.browse(reason_id).with_prefetch(reasons_sudo._prefetch_ids)
+            if not reason:
+                continue
+            lines = [self.env._("Last lost reason: %(reason)s", reason=reason.name)]
+            if reason.followup_instruction:
+                lines.append(self.env._("Follow-up: %(instruction)s", instruction=reason.followup_instruction))
+            if reason.followup_channel:
+                lines.append(
+                    self.env._(
+                        "Channel: %(channel)s, %(days)s days after the loss",
+                        channel=channels[reason.followup_channel],
+                        days=reason.followup_delay_days,
+                    )
+                )
+            result[customer_id] = "\n".join(lines)
+        return result

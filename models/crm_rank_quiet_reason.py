@@ -6,7 +6,8 @@ from odoo.tools import format_date
 from ..engine import facts as rank_facts
 from .crm_rank_tools import cached_ref
 
-QUIET_OUTCOMES = [
+# What a salesperson learnt (for the rank: engine/facts.py's QUIET_OUTCOMES).
+OUTCOMES = [
     ("interested", "Interested"),
     ("not_now", "Not Now"),
     ("competitor", "Went to a Competitor"),
@@ -40,7 +41,7 @@ class CrmRankQuietReason(models.Model):
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, readonly=True, index=True, ondelete="cascade"
     )
-    outcome = fields.Selection(QUIET_OUTCOMES, required=True, readonly=True, index=True)
+    outcome = fields.Selection(OUTCOMES, required=True, readonly=True, index=True)
     note = fields.Text(readonly=False)
     user_id = fields.Many2one("res.users", string="Recorded By", readonly=True, default=lambda self: self.env.user)
     salesperson_id = fields.Many2one(

@@ -25,7 +25,7 @@ SCHEDULE_CHUNK = 2000
 class CrmRankReactivation(models.AbstractModel):
     """Hand each newly dormant customer to the right person, with the facts.
 
-    A subscriber of the rank engine (``res.partner._crm_rank_on_changes``): it
+    A subscriber of the rank engine (``crm.rank.engine._on_rank_changes``): it
     reacts to rank changes and never decides ranks. Everything is set-based:
     a few queries for the facts, one for the open activities, one ``create``
     for all the activities of a batch.

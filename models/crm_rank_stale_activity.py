@@ -24,7 +24,7 @@ LOST_FOLLOWUP_STALE_RANKS = frozenset({"defected"})
 class CrmRankStaleActivity(models.AbstractModel):
     """Cancel the activities a rank change made pointless.
 
-    A subscriber of the rank engine (``res.partner._crm_rank_on_changes``):
+    A subscriber of the rank engine (``crm.rank.engine._on_rank_changes``):
     nobody should be asked to call a defected customer, reactivate a customer
     who came back, or follow up a lost deal of a customer who is in talks
     again. The activities are cancelled (unlinked, as the "Cancel" button of an

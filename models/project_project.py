@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 
 # Project fields whose change can complete (or reopen) a construction.
@@ -88,6 +90,32 @@ class ProjectProject(models.Model):
         if trigger:
             self._crm_construction_refresh()
         return res
+
+    @api.model
+    def _crm_constructions_by_customer(self, customer_ids):
+        """``{commercial id: project.project}``: the constructions of each customer's
+        won deals that are not done yet, as the current user may see them.
+
+        Called by ``res.partner._compute_crm_construction_ids``.
+        """
+        customer_ids = [pid for pid in customer_ids if pid]
+        if not customer_ids:
+            return {}
+        projects = self.search(
+            [
+                ("construction_done_date", "=", False),
+                (
+                    "crm_lead_ids",
+                    "any",
+                    [("partner_id.commercial_partner_id", "in", customer_ids), ("won_status", "=", "won")],
+                ),
+            ]
+        )
+        by_customer = defaultdict(self.browse)
+        for lead in projects.crm_lead_ids:
+            if lead.won_status == "won":
+                by_customer[lead.partner_id.commercial_partner_id.id] |= lead.project_id
+        return dict(by_customer)
 
     def _crm_construction_refresh(self):
         """The customers of these projects' deals: rank now (construction changed)."""

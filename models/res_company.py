@@ -1,7 +1,7 @@
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
-from ..engine import aftercare
+from ..engine import aftercare, rules
 
 MAX_DORMANCY_DAYS = 36500  # a hundred years: anything longer is a typo
 MAX_REFERRAL_THRESHOLD = 1000
@@ -13,13 +13,13 @@ class ResCompany(models.Model):
 
     crm_rank_dormancy_days = fields.Integer(
         string="Dormancy Period (days)",
-        default=365,
+        default=rules.DEFAULT_DORMANCY_DAYS,
         help="A customer whose construction is completed becomes dormant after this "
         "many days without contact.",
     )
     crm_rank_referral_threshold = fields.Integer(
         string="Referrals for Referral Rank",
-        default=1,
+        default=rules.DEFAULT_REFERRAL_THRESHOLD,
         help="How many customers a past customer must have referred to get the "
         "referral rank.",
     )

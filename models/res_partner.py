@@ -1,43 +1,22 @@
-import logging
 from collections import defaultdict
-
-from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL, format_date, plaintext2html, sql
+from odoo.tools import format_date, sql
 
 from ..engine import facts as rank_facts
 from ..engine import rules
 from .crm_lost_reason import LOST_CATEGORIES
+from .crm_rank_defection import DEFECTION_FIELDS
+from .crm_rank_engine import ENGINE_FIELDS
 from .crm_rank_tools import check_selection_values
 from .phone_search import phone_search_domain, phone_search_patterns
 
-_logger = logging.getLogger(__name__)
-
-CRM_RANKS = [
-    ("gathering", "Information Gathering"),
-    ("prospect", "Prospect"),
-    ("lost", "Lost"),
-    ("contracted", "Contracted"),
-    ("dormant", "Dormant"),
-    ("referral", "Referral"),
-    ("defected", "Defected"),
-]
-CRM_RANK_REASONS = [
-    ("defected_manual", "Marked defected by a manager"),
-    ("defected_lost", "Deal lost for a defection reason"),
-    ("construction", "Construction not completed yet"),
-    ("open_opportunity", "Open opportunity"),
-    ("referrals", "Referred other customers"),
-    ("last_deal_lost", "Last deal lost"),
-    ("quiet", "No contact for the dormancy period"),
-    ("after_care", "Completed contract, after-care"),
-    ("inquiry", "Inquiry only"),
-]
-# Fields only the rank engine writes (see _crm_rank_apply).
-ENGINE_FIELDS = frozenset({"crm_rank", "crm_rank_reason", "crm_rank_date"})
+# Selections of the rank and its reason (declared in engine/rules.py).
+CRM_RANKS = list(rules.RANKS)
+CRM_RANK_REASONS = list(rules.REASONS)
+# What the engine's own rank writes carry (see _fields_sync).
 ENGINE_WRITE_FIELDS = ENGINE_FIELDS | {"write_date", "write_uid"}
 # Partner fields whose change can move a customer's rank at once.
 RANK_TRIGGER_FIELDS = frozenset({"parent_id", "is_company", "referrer_partner_id", "is_defected"})
@@ -54,28 +33,6 @@ DEFECTION_ORIGINS = [
     ("lost_deal", "Deal lost for a defection reason"),
     ("left_customer", "Left a defected customer"),
 ]
-# Defection reason of a customer made defected by a loss, per lost category.
-DEFECTION_REASON_OF_CATEGORY = {"complaint": "complaint", "competitor": "competitor"}
-# Fields only a sales manager (or the server itself) may set or clear.
-DEFECTION_FIELDS = frozenset(
-    {
-        "is_defected",
-        "defection_reason",
-        "defection_date",
-        "defection_note",
-        "defection_user_id",
-        "defection_origin",
-        "crm_rank_reinstated_date",
-    }
-)
-CRON_LOCK_KEY = 7205461901  # pg advisory lock: one rank update at a time
-CRON_BATCH_SIZE = 100_000
-CRON_RESUME_PARAM = "crm_customer_rank.cron_resume"
-# From this many changes at once, ranks are written set-based (no chatter line).
-BULK_MIN_CHANGES = 500
-CRON_BATCH_SIZE_PARAM = "crm_customer_rank.cron_batch_size"
-# cr.precommit.data key: {partner id: cause} of the refreshes not applied yet
-PENDING_KEY = "crm_customer_rank.pending"
 
 
 class ResPartner(models.Model):
@@ -198,7 +155,9 @@ class ResPartner(models.Model):
         commercial_ids = [pid for pid in self.commercial_partner_id.ids if pid]
         today = fields.Date.context_today(self)
         facts = (
-            rank_facts.gather(self.env, commercial_ids, today, self._crm_rank_thresholds(), self.env.companies.ids)
+            rank_facts.gather(
+                self.env, commercial_ids, today, self.env["crm.rank.engine"]._thresholds(), self.env.companies.ids
+            )
             if commercial_ids
             else {}
         )
@@ -209,6 +168,10 @@ class ResPartner(models.Model):
             partner.crm_last_completion_date = fact.last_completion
             partner.crm_last_contact_date = fact.last_contact
             partner.crm_referral_count = fact.referral_count
+
+    def _compute_crm_rank(self):
+        """The engine runs for the marked partners among ``self`` (``crm.rank.engine._run_pending``)."""
+        self.env["crm.rank.engine"]._run_pending(self)
 
     # ------------------------------------------------------------
     # ORM
@@ -231,9 +194,10 @@ class ResPartner(models.Model):
         self._crm_rank_check_defection_write(
             [{key: value for key, value in vals.items() if value} for vals in vals_list]
         )
-        vals_list = [self._crm_rank_defection_defaults(vals) for vals in vals_list]
+        defection = self.env["crm.rank.defection"]
+        vals_list = [defection._defaults(vals) for vals in vals_list]
         partners = super().create(vals_list)
-        partners.filtered(lambda p: p.sudo().is_defected)._crm_rank_defect_customers()
+        defection._defect_customers(partners.filtered(lambda p: p.sudo().is_defected))
         if any(vals.get("referrer_partner_id") for vals in vals_list):
             partners.referrer_partner_id._crm_rank_refresh("referral")
         # a contact person added to a ranked customer shares its rank, whoever adds it
@@ -248,14 +212,15 @@ class ResPartner(models.Model):
         engine = self.env.su and self.env.context.get("crm_rank_engine")
         trigger = not engine and not RANK_TRIGGER_FIELDS.isdisjoint(vals)
         before = self._crm_rank_affected() if trigger else self.browse()
-        leaving = self._crm_rank_defected_customers() if trigger and {"parent_id", "is_company"} & set(vals) else {}
+        defection = self.env["crm.rank.defection"]
+        leaving = defection._defected_customers(self) if trigger and {"parent_id", "is_company"} & set(vals) else {}
         if not engine:
-            vals = self._crm_rank_defection_defaults(vals)
+            vals = defection._defaults(vals)
         res = super().write(vals)
         if vals.get("is_defected") and not engine:
-            self._crm_rank_defect_customers()
+            defection._defect_customers(self)
         if leaving:
-            self._crm_rank_keep_defection(leaving)
+            defection._keep_defection(leaving)
         if trigger:
             cause = "referral" if "referrer_partner_id" in vals else "manual"
             (before | self | self._crm_rank_affected())._crm_rank_refresh(cause)
@@ -316,514 +281,34 @@ class ResPartner(models.Model):
     # DEFECTION
     # ------------------------------------------------------------
 
-    def _crm_rank_defection_defaults(self, vals):
-        """Complete a defection set without its details (an import, an API call):
-        when, by whom, how; the reason defaults to *Other*."""
-        if not vals.get("is_defected"):
-            return vals
-        origin = "import" if self.env.context.get("import_file") else "manual"
-        return {
-            "defection_date": fields.Date.context_today(self),
-            "defection_user_id": self.env.uid,
-            "defection_origin": origin,
-            "defection_reason": "other",
-            **{key: value for key, value in vals.items() if value or key not in DEFECTION_FIELDS},
-        }
-
-    def _crm_rank_defect_customers(self):
-        """A defection set on a contact person marks their customer (the company) too.
-
-        The person keeps their own defection: if they later leave the company,
-        they stay excluded until a manager reinstates them.
-        """
-        partners_sudo = self.sudo()  # the defection was checked (manager) before
-        persons = {}  # customer: the first of their persons marked here
-        for person in partners_sudo:
-            customer = person.commercial_partner_id
-            if customer != person and not customer.is_defected:
-                persons.setdefault(customer, person)
-        copied = DEFECTION_FIELDS - {"crm_rank_reinstated_date"}
-        for customer_sudo, person in persons.items():
-            customer_sudo.with_context(crm_rank_engine=True).write(
-                {fname: person._fields[fname].convert_to_write(person[fname], person) for fname in copied}
-            )
-            customer_sudo._crm_rank_log(
-                Markup("<p>%s</p>") % self.env._("Marked defected through their contact %(person)s", person=person.name)
-            )
-        customers_sudo = self.sudo().browse([customer.id for customer in persons])
-        customers_sudo._crm_rank_refresh("manual")
-
-    def _crm_rank_defected_customers(self):
-        """``{partner id: defected customer}`` for the partners of ``self`` that
-        belong to a defected customer without a defection of their own."""
-        partners_sudo = self.sudo()  # defections are read whoever moves the person
-        return {
-            partner.id: partner.commercial_partner_id
-            for partner in partners_sudo
-            if partner.commercial_partner_id != partner
-            and partner.commercial_partner_id.is_defected
-            and not partner.is_defected
-        }
-
-    def _crm_rank_keep_defection(self, customers):
-        """A person who left a defected customer keeps the defection.
-
-        :param customers: ``{partner id: the defected customer they belonged to}``
-        """
-        # the move may be made by a salesperson: the defection is carried over by the server
-        partners_sudo = self.sudo().browse(list(customers))
-        for partner in partners_sudo:
-            customer = customers[partner.id]
-            if partner.commercial_partner_id == customer:
-                continue
-            partner.with_context(crm_rank_engine=True).write(
-                {
-                    "is_defected": True,
-                    "defection_reason": customer.defection_reason,
-                    "defection_date": customer.defection_date,
-                    "defection_note": customer.defection_note,
-                    "defection_user_id": customer.defection_user_id.id,
-                    "defection_origin": "left_customer",
-                }
-            )
-            partner._crm_rank_log(
-                Markup("<p>%s</p>")
-                % self.env._(
-                    "Left the defected customer %(customer)s: stays defected until a sales manager reinstates them.",
-                    customer=customer.display_name,
-                )
-            )
-
     def _crm_rank_mark_defected(self, reason, note=False):
-        """Mark the commercial customers of ``self`` defected, now and until reinstated."""
-        customers = self.commercial_partner_id
-        customers.write(
-            {
-                "is_defected": True,
-                "defection_reason": reason,
-                "defection_note": note or False,
-                "defection_date": fields.Date.context_today(self),
-                "defection_user_id": self.env.uid,
-                "defection_origin": "manual",
-            }
-        )  # moves the rank at once (cause "manual")
-        label = dict(self._fields["defection_reason"]._description_selection(self.env))[reason]
-        body = Markup("<p>%s</p>") % self.env._("Marked defected: %(reason)s", reason=label)
-        customers._crm_rank_log(body, note)
+        """Mark the commercial customers of ``self`` defected (``crm.rank.defection``)."""
+        self.env["crm.rank.defection"]._mark_defected(self, reason, note)
 
     def _crm_rank_reinstate(self, note=False):
-        """Reinstate the commercial customers of ``self``: their rank follows their deals again.
-
-        Deals lost for a defection reason before now no longer count. The
-        customer's contact persons with a defection of their own (marked
-        through the customer) are reinstated with it.
-        """
-        customers = self.commercial_partner_id
-        persons = self.search(
-            [
-                ("commercial_partner_id", "in", customers.ids),
-                ("is_defected", "=", True),
-                ("id", "not in", customers.ids),
-            ]
-        )
-        (self | customers | persons).write(
-            {
-                "is_defected": False,
-                "defection_reason": False,
-                "defection_note": False,
-                "defection_date": False,
-                "defection_user_id": False,
-                "defection_origin": False,
-                "crm_rank_reinstated_date": fields.Datetime.now(),
-            }
-        )  # moves the rank at once (cause "manual")
-        (self | customers)._crm_rank_log(Markup("<p>%s</p>") % self.env._("Reinstated"), note)
-
-    def _crm_rank_log(self, body, note=False):
-        """Log on the chatter; a log is not a contact with the customer (facts.py)."""
-        if note:
-            body += plaintext2html(note)
-        self._message_log_batch(bodies=dict.fromkeys(self.ids, body))
+        """Reinstate the commercial customers of ``self`` (``crm.rank.defection``)."""
+        self.env["crm.rank.defection"]._reinstate(self, note)
 
     # ------------------------------------------------------------
-    # RANK ENGINE
+    # RANK ENGINE (entry points: the engine is crm.rank.engine)
     # ------------------------------------------------------------
-
-    @api.model
-    def _crm_rank_thresholds(self):
-        """Return ``(company_id, deal_facts) -> (dormancy_days, referral_threshold)``.
-
-        The dormancy period is the company's, unless the customer's last completed
-        work has kinds of work (CRM tags) with a period of their own.
-        """
-        settings, tag_days = self.env["res.company"]._crm_rank_threshold_settings()
-        default = settings.get(self.env.company.id, (365, 1))
-
-        def thresholds(company_id, deal):
-            dormancy_days, referral_threshold = settings.get(company_id, default)
-            periods = [tag_days[tag_id] for tag_id in deal.get("last_deal_tag_ids") or () if tag_id in tag_days]
-            if periods:  # the last completed work's kinds of work: the shortest period
-                dormancy_days = min(periods)
-            return dormancy_days, referral_threshold
-
-        return thresholds
 
     def _crm_rank_refresh(self, cause="deal"):
-        """Mark the rank of these partners and of their customers to recompute.
-
-        No query here: a deal written fifty times in one transaction costs one
-        engine run. The ORM calls ``_compute_crm_rank`` for everything marked
-        as soon as one of these ranks is read or searched, and at the latest
-        when the transaction is flushed before its commit.
-        """
-        partners = (self | self.commercial_partner_id).filtered("id")
-        if not partners:
-            return
-        pending = self.env.cr.precommit.data.setdefault(PENDING_KEY, {})
-        pending.update(dict.fromkeys(partners.ids, cause))
-        for fname in ENGINE_FIELDS:
-            self.env.add_to_compute(self._fields[fname], partners)
-
-    def _compute_crm_rank(self):
-        """Run the engine for the marked partners among ``self`` (see above).
-
-        Partners nobody marked (new ones, the whole table when the columns are
-        created) keep their stored rank: the engine decides ranks, this method
-        only lets the ORM choose the moment.
-        """
-        pending = self.env.cr.precommit.data.get(PENDING_KEY)
-        if not pending:
-            return
-        by_cause = defaultdict(set)
-        for partner in self:
-            cause = pending.pop(partner.id, None)
-            if cause and partner.commercial_partner_id:
-                by_cause[cause].add(partner.commercial_partner_id.id)
-        for cause, commercial_ids in by_cause.items():
-            self._crm_rank_update_ids(sorted(commercial_ids), cause)
-
-    @api.model
-    def _crm_rank_update_ids(self, commercial_ids, cause):
-        """Decide the rank of the given commercial partners and write what changed.
-
-        Contact persons take their company's rank. Returns the number of
-        customers whose rank changed.
-        """
-        today = fields.Date.context_today(self)
-        facts = rank_facts.gather(self.env, commercial_ids, today, self._crm_rank_thresholds())
-        facts = self._crm_rank_store_lost_defections(facts)
-        family = self.env.execute_query(
-            SQL(
-                """
-                SELECT id, commercial_partner_id, crm_rank, crm_rank_reason, is_defected
-                  FROM res_partner
-                 WHERE %s
-                """,
-                rank_facts.in_batch(SQL("commercial_partner_id"), commercial_ids),
-            )
-        )
-        decided = {
-            pid: rules.decide_rank(facts[pid], today)
-            for pid, commercial_id, _rank, _reason, _defected in family
-            if pid == commercial_id and pid in facts
-        }
-        changes = {}  # partner id: ((old rank, old reason), (rank, reason))
-        for pid, commercial_id, rank, reason, defected in family:
-            new = decided.get(commercial_id)
-            if defected and new is not None and pid != commercial_id:
-                # a contact person with a defection of their own (see _crm_rank_keep_defection)
-                new = ("defected", "defected_manual")
-            old = (rank or False, reason or False)
-            if new is not None and new != old:
-                changes[pid] = (old, new)
-        if not changes:
-            return 0
-        self._crm_rank_apply(changes, cause, today)
-        return sum(1 for pid, (old, new) in changes.items() if pid in decided and old[0] != new[0])
-
-    @api.model
-    def _crm_rank_store_lost_defections(self, facts):
-        """Store the defection of the customers a defection loss makes defected.
-
-        A past customer's deal lost for a reason that marks defection makes a
-        defection of its own, as a manager's would: restoring the deal, changing
-        its lost reason or its dates afterwards does not end it, only a
-        reinstatement does. Returns ``facts`` with those defections stored.
-        """
-        new_ids = [pid for pid, fact in facts.items() if fact.defected_lost and not fact.defected_manual]
-        if not new_ids:
-            return facts
-        losses = rank_facts.last_defection_losses(self.env, new_ids)
-        by_reason = defaultdict(list)
-        for pid in new_ids:
-            category = losses.get(pid, (None, None, None))[2]
-            by_reason[DEFECTION_REASON_OF_CATEGORY.get(category, "other")].append(pid)
-        # only the engine makes this defection, whoever lost the deal
-        engine_sudo = self.sudo().with_context(crm_rank_engine=True, tracking_disable=True)
-        for reason, pids in by_reason.items():
-            engine_sudo.browse(pids).write(
-                {
-                    "is_defected": True,
-                    "defection_reason": reason,
-                    "defection_date": fields.Date.context_today(self),
-                    "defection_user_id": self.env.uid,
-                    "defection_origin": "lost_deal",
-                }
-            )
-        # the reason's name in the reader's language (a translated field)
-        reasons = self.env["crm.lost.reason"].sudo().browse({loss[1] for loss in losses.values()})
-        names = {reason.id: reason.name for reason in reasons}
-        bodies = {}
-        for pid in new_ids:
-            deal, reason_id, _category = losses.get(pid, ("", None, None))
-            lost_reason = names.get(reason_id, "")
-            bodies[pid] = Markup("<p>%s</p>") % self.env._(
-                "Marked defected: the deal %(deal)s was lost for the reason %(reason)s. "
-                "Only a sales manager's reinstatement ends this defection.",
-                deal=deal,
-                reason=lost_reason,
-            )
-        engine_sudo.browse(new_ids)._message_log_batch(bodies=bodies)
-        stored = dict.fromkeys(new_ids)
-        return {
-            pid: fact._replace(defected_manual=True, defection_origin="lost_deal") if pid in stored else fact
-            for pid, fact in facts.items()
-        }
-
-    @api.model
-    def _crm_rank_apply(self, changes, cause, today):
-        """Write ranks grouped by value, and the history of the customers.
-
-        :param changes: ``{partner id: ((old rank, old reason), (rank, reason))}``
-            for commercial partners and their contacts alike; only commercial
-            partners get a history row and a chatter message.
-        """
-        if cause == "install" or len(changes) >= BULK_MIN_CHANGES:
-            return self._crm_rank_apply_bulk(changes, cause, today)
-        engine_sudo = self.sudo().with_context(crm_rank_engine=True)  # only the engine writes
-        partners = engine_sudo.browse(list(changes))
-        commercial_ids = set(partners.filtered(lambda p: p.commercial_partner_id == p).ids)
-        groups = defaultdict(list)
-        for pid, (old, new) in changes.items():
-            groups[(new, old[0] != new[0], pid in commercial_ids)].append(pid)
-        for ((rank, reason), rank_changed, is_commercial), pids in groups.items():
-            vals = {"crm_rank": rank, "crm_rank_reason": reason}
-            if rank_changed:
-                vals["crm_rank_date"] = today if rank else False
-            target = engine_sudo.browse(pids)
-            if not is_commercial:
-                target = target.with_context(tracking_disable=True)
-            target.write(vals)
-        self._crm_rank_create_history(changes, commercial_ids, cause)
-
-    @api.model
-    def _crm_rank_create_history(self, changes, commercial_ids, cause):
-        now = fields.Datetime.now()
-        self.env["crm.rank.history"].sudo().create(
-            [
-                {
-                    "partner_id": pid,
-                    "old_rank": old[0],
-                    "new_rank": new[0],
-                    "reason": new[1],
-                    "cause": cause,
-                    "date": now,
-                }
-                for pid, (old, new) in changes.items()
-                if pid in commercial_ids and old[0] != new[0]
-            ]
-        )
-        self._crm_rank_on_changes({pid: change for pid, change in changes.items() if pid in commercial_ids}, cause)
-
-    @api.model
-    def _crm_rank_candidate_ids(self, after_id=0):
-        """Commercial partners that have, or may get, a rank (ordered by id).
-
-        One pass over the partners; the deal and referral tests only run for
-        partners without a rank yet.
-        """
-        self.env.flush_all()
-        with rank_facts.without_jit(self.env):
-            rows = self.env.execute_query(
-                SQL(
-                    """
-                    SELECT cp.id
-                      FROM res_partner cp
-                     WHERE cp.id = cp.commercial_partner_id AND cp.id > %s
-                       AND (cp.crm_rank IS NOT NULL OR cp.is_defected
-                            OR EXISTS (SELECT 1 FROM crm_lead l JOIN res_partner p ON p.id = l.partner_id
-                                        WHERE p.commercial_partner_id = cp.id)
-                            OR EXISTS (SELECT 1 FROM res_partner p
-                                         JOIN res_partner ref ON ref.id = p.referrer_partner_id
-                                        WHERE ref.commercial_partner_id = cp.id))
-                  ORDER BY cp.id
-                    """,
-                    after_id,
-                )
-            )
-        return [row[0] for row in rows]
+        """Mark the rank of these partners and of their customers to recompute
+        (no query: ``crm.rank.engine._mark``); deals, projects, lost reasons
+        and partner changes call it."""
+        self.env["crm.rank.engine"]._mark(self, cause)
 
     @api.model
     def _crm_rank_update_all(self, cause="scheduled", batch_size=None):
-        """Bring every rank up to date, batch by batch.
-
-        Inside a scheduled action each batch is committed with
-        ``ir.cron._commit_progress`` and the position is kept, so a run that is
-        stopped resumes where it stopped; elsewhere (install, tests, shell) it
-        runs in the caller's transaction. A failing batch is retried one
-        customer at a time so one bad record doesn't stop the others.
-
-        :param batch_size: customers per batch; by default the system parameter
-            ``crm_customer_rank.cron_batch_size``, else ``CRON_BATCH_SIZE``
-        """
-        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
-        batch_size = batch_size or self._crm_rank_batch_size()
-        if not self._crm_rank_lock(True):
-            _logger.info("Customer rank update already running elsewhere: skipped")
-            return 0
-        try:
-            return self._crm_rank_update_all_locked(cause, batch_size, in_cron)
-        finally:
-            self._crm_rank_lock(False)
-
-    @api.model
-    def _crm_rank_batch_size(self):
-        """Customers per batch of the full update (system parameter, else ``CRON_BATCH_SIZE``)."""
-        value = self.env["ir.config_parameter"].sudo().get_param(CRON_BATCH_SIZE_PARAM)
-        if not value:
-            return CRON_BATCH_SIZE
-        size = int(value) if value.strip().isdecimal() else 0
-        if size < 1:
-            _logger.warning("Ignored %s=%r: not a number of customers", CRON_BATCH_SIZE_PARAM, value)
-            return CRON_BATCH_SIZE
-        return size
-
-    @api.model
-    def _crm_rank_update_all_locked(self, cause, batch_size, in_cron):
-        today = fields.Date.context_today(self)
-        params = self.env["ir.config_parameter"].sudo()
-        after_id = 0
-        if in_cron:
-            day, _sep, last_id = (params.get_param(CRON_RESUME_PARAM) or "").partition(":")
-            if day == str(today) and last_id.isdigit():
-                after_id = int(last_id)
-        ids = self._crm_rank_candidate_ids(after_id)
-        changed = 0
-        for start in range(0, len(ids), batch_size):
-            batch = ids[start : start + batch_size]
-            changed += self._crm_rank_update_batch(batch, cause)
-            if in_cron:
-                params.set_param(CRON_RESUME_PARAM, f"{today}:{batch[-1]}")
-                remaining = len(ids) - start - len(batch)
-                if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
-                    return changed
-        if in_cron:
-            params.set_param(CRON_RESUME_PARAM, f"{today}:done")
-        return changed
-
-    @api.model
-    def _crm_rank_update_batch(self, batch, cause):
-        try:
-            with self.env.cr.savepoint():
-                return self._crm_rank_update_ids(batch, cause)
-        except Exception:  # noqa: BLE001 - isolate the bad customer below
-            self.env.invalidate_all()
-            _logger.warning("Customer rank batch failed, retrying one by one", exc_info=True)
-        changed = 0
-        for pid in batch:
-            try:
-                with self.env.cr.savepoint():
-                    changed += self._crm_rank_update_ids([pid], cause)
-            except Exception:  # noqa: BLE001 - log the customer and go on
-                self.env.invalidate_all()
-                _logger.exception("Customer rank update failed for res.partner(%s)", pid)
-        return changed
-
-    @api.model
-    def _crm_rank_lock(self, acquire):
-        """Session-level advisory lock, so two workers never update ranks at once.
-
-        It survives the batch commits and is released at the end of the run, or
-        by PostgreSQL when a killed worker's connection closes.
-        """
-        if acquire:
-            query = SQL("SELECT pg_try_advisory_lock(%s)", CRON_LOCK_KEY)
-        else:
-            query = SQL("SELECT pg_advisory_unlock(%s)", CRON_LOCK_KEY)
-        return self.env.execute_query(query)[0][0]
+        """Bring every rank up to date (``crm.rank.engine._update_all``): the
+        install hook, the demo data and tests call it."""
+        return self.env["crm.rank.engine"]._update_all(cause=cause, batch_size=batch_size)
 
     @api.model
     def _cron_update_crm_rank(self):
-        """Daily: ranks move with time (contracted to dormant), then the referral
-        requests of constructions completed long enough ago are handed out, and
-        the after-care of completed jobs is planned and handed out when due."""
-        changed = self._crm_rank_update_all(cause="scheduled")
-        self.env["crm.lead"]._crm_referral_ask_schedule()
-        self.env["crm.rank.snapshot.month"]._close_months()
-        self.env["crm.aftercare.item"]._cron_sync()
-        self.env["crm.aftercare.item"]._cron_schedule_activities()
-        return changed
-
-    @api.model
-    def _crm_rank_apply_bulk(self, changes, cause, today):
-        """Write a large change set set-based: one UPDATE of the partners, one
-        INSERT of their history, one UPDATE of their leads' ranks.
-
-        Used at install and when many customers change at once (a first run
-        after an import, a long pause of the scheduled action), where writing
-        customer by customer with chatter tracking would take minutes. The
-        rank history keeps every change; the chatter gets no tracking line.
-        The subscribers of rank changes (``_crm_rank_on_changes``) are told as
-        on the customer-by-customer path.
-        """
-        self.env.flush_all()
-        ids, ranks, reasons, rank_changed = [], [], [], []
-        for pid, (old, (rank, reason)) in changes.items():
-            ids.append(pid)
-            ranks.append(rank or None)
-            reasons.append(reason or None)
-            rank_changed.append(old[0] != rank)
-        self.env.execute_query(
-            SQL(
-                """
-                UPDATE res_partner p
-                   SET crm_rank = v.rank,
-                       crm_rank_reason = v.reason,
-                       crm_rank_date = CASE WHEN NOT v.rank_changed THEN p.crm_rank_date
-                                            WHEN v.rank IS NOT NULL THEN %(today)s::date
-                                       END,
-                       write_uid = %(uid)s,
-                       write_date = %(now)s
-                  FROM unnest(%(ids)s::int[], %(ranks)s::varchar[], %(reasons)s::varchar[],
-                              %(rank_changed)s::bool[]) AS v(id, rank, reason, rank_changed)
-                 WHERE p.id = v.id
-                """,
-                today=today,
-                uid=self.env.uid,
-                now=self.env.cr.now(),
-                ids=ids,
-                ranks=ranks,
-                reasons=reasons,
-                rank_changed=rank_changed,
-            )
-        )
-        self.env.invalidate_all()
-        commercial_ids = {
-            pid
-            for (pid,) in self.env.execute_query(
-                SQL("SELECT id FROM res_partner WHERE id = ANY(%s) AND id = commercial_partner_id", ids)
-            )
-        }
-        self.env["crm.rank.history"]._create_set_based(
-            [
-                (pid, old[0], new[0], new[1])
-                for pid, (old, new) in changes.items()
-                if pid in commercial_ids and old[0] != new[0]
-            ],
-            cause,
-        )
-        self.env["crm.lead"]._crm_rank_sync(ids)
-        self._crm_rank_on_changes({pid: change for pid, change in changes.items() if pid in commercial_ids}, cause)
+        """The daily scheduled action (``crm.rank.engine._cron_daily``)."""
+        return self.env["crm.rank.engine"]._cron_daily()
 
     # ------------------------------------------------------------
     # GUIDANCE
@@ -840,7 +325,8 @@ class ResPartner(models.Model):
     @api.depends_context("lang", "company")
     def _compute_crm_rank_guidance(self):
         guidance = self.env["crm.rank.guidance"].sudo()._for_partners(self)  # shared texts
-        playbooks = self._crm_rank_lost_playbooks()
+        lost = self.filtered(lambda partner: partner.crm_rank == "lost").commercial_partner_id
+        playbooks = self.env["crm.lost.reason"]._crm_rank_playbooks(lost.ids)
         for partner in self:
             record = guidance.get(partner.id)
             partner.crm_rank_hint = record.hint if record else False
@@ -855,33 +341,6 @@ class ResPartner(models.Model):
                 ),
             ]
             partner.crm_rank_guidance = "\n\n".join(filter(None, texts)) or False
-
-    def _crm_rank_lost_playbooks(self):
-        """``{commercial id: text}``: the playbook of the last lost reason of the lost
-        customers among ``self`` (a few queries for all of them)."""
-        customers = self.filtered(lambda partner: partner.crm_rank == "lost").commercial_partner_id
-        reason_ids = rank_facts.last_lost_reasons(self.env, customers.ids) if customers else {}
-        # the playbook is shared text, shown to whoever may see the rank
-        reasons_sudo = self.env["crm.lost.reason"].sudo().browse({rid for rid in reason_ids.values() if rid})
-        channels = dict(reasons_sudo._fields["followup_channel"]._description_selection(self.env))
-        result = {}
-        for customer_id, reason_id in reason_ids.items():
-            reason = reasons_sudo.browse(reason_id).with_prefetch(reasons_sudo._prefetch_ids)
-            if not reason:
-                continue
-            lines = [self.env._("Last lost reason: %(reason)s", reason=reason.name)]
-            if reason.followup_instruction:
-                lines.append(self.env._("Follow-up: %(instruction)s", instruction=reason.followup_instruction))
-            if reason.followup_channel:
-                lines.append(
-                    self.env._(
-                        "Channel: %(channel)s, %(days)s days after the loss",
-                        channel=channels[reason.followup_channel],
-                        days=reason.followup_delay_days,
-                    )
-                )
-            result[customer_id] = "\n".join(lines)
-        return result
 
     # ------------------------------------------------------------
     # REACTIVATION (subscribers of rank changes)
@@ -932,28 +391,14 @@ class ResPartner(models.Model):
         help="Kinds of work of the customer's last completed deal.",
     )
 
-    @api.model
-    def _crm_rank_on_changes(self, changes, cause):
-        """Side effects of rank changes, called by the engine after writing them.
-
-        Subscribers react to rank changes and never decide ranks.
-
-        :param changes: ``{commercial partner id: ((old rank, old reason), (rank, reason))}``
-        :param cause: what caused the update (``crm.rank.history`` causes)
-        """
-        self.env["crm.rank.reactivation"]._on_rank_changes(changes, cause)
-        self.env["crm.rank.quiet.reason"]._on_rank_changes(changes, cause)
-        self.env["crm.aftercare.item"]._on_rank_changes(changes, cause)
-        self.env["crm.rank.stale.activity"]._on_rank_changes(changes, cause)
-
-    @api.model
     def _fields_sync(self, values):
         """The engine's own writes need no commercial or address sync: it writes
-        every member of a customer's family itself (see ``_crm_rank_update_ids``)."""
+        every member of a customer's family itself (``crm.rank.engine._update_ids``)."""
         if self.env.su and self.env.context.get("crm_rank_engine") and ENGINE_WRITE_FIELDS.issuperset(values):
             return
         super()._fields_sync(values)
 
+    @api.model
     def _commercial_fields(self):
         """Contact persons share their company's preferred channel, as they share its rank."""
         return [*super()._commercial_fields(), "crm_contact_channel"]
@@ -1001,6 +446,7 @@ class ResPartner(models.Model):
             else:
                 partner.crm_address_line = ", ".join(filter(None, (partner.city, partner.country_id.name)))
 
+    # ------------------------------------------------------------
     # REFERRALS, LAST LOST REASON, CONSTRUCTIONS
     # ------------------------------------------------------------
 
@@ -1067,28 +513,10 @@ class ResPartner(models.Model):
 
     @api.depends("commercial_partner_id")
     def _compute_crm_construction_ids(self):
-        commercial = self.commercial_partner_id.filtered("id")
         projects = self.env["project.project"]
-        if commercial:
-            projects = projects.search(
-                [
-                    ("construction_done_date", "=", False),
-                    (
-                        "crm_lead_ids",
-                        "any",
-                        [
-                            ("partner_id.commercial_partner_id", "in", commercial.ids),
-                            ("won_status", "=", "won"),
-                        ],
-                    ),
-                ]
-            )
-        by_customer = defaultdict(lambda: self.env["project.project"])
-        for lead in projects.crm_lead_ids:
-            if lead.won_status == "won":
-                by_customer[lead.partner_id.commercial_partner_id.id] |= lead.project_id
+        by_customer = projects._crm_constructions_by_customer(self.commercial_partner_id.ids)
         for partner in self:
-            partner.crm_construction_ids = by_customer[partner.commercial_partner_id.id]
+            partner.crm_construction_ids = by_customer.get(partner.commercial_partner_id.id, projects)
 
     @api.constrains("referrer_partner_id", "parent_id", "is_company")
     def _check_referrer_partner_id(self):
@@ -1191,16 +619,7 @@ class ResPartner(models.Model):
     @api.depends("commercial_partner_id")
     @api.depends_context("lang")
     def _compute_crm_next_aftercare(self):
-        commercial_ids = [pid for pid in self.commercial_partner_id.ids if pid]
-        # the customer's next reason to call, whichever salesperson's job it comes from
-        items_sudo = self.env["crm.aftercare.item"].sudo()
-        if commercial_ids:
-            items_sudo = items_sudo.search(
-                [("partner_id", "in", commercial_ids), ("state", "=", "planned")], order="due_date, id"
-            )
-        first = {}
-        for item in items_sudo:
-            first.setdefault(item.partner_id.id, item)
+        first = self.env["crm.aftercare.item"]._next_by_customer(self.commercial_partner_id.ids)
         for partner in self:
             item = first.get(partner.commercial_partner_id.id)
             partner.crm_next_aftercare_date = item.due_date if item else False

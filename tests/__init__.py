@@ -35,3 +35,5 @@ from . import test_stale_activity
 from . import test_rank_language
 from . import test_phone_search
 from . import test_dates_display
+from . import test_rank_extending
+from . import test_last_lost_reason

@@ -56,7 +56,7 @@ class TestDatesDisplay(CrmRankCase):
         )
         self.env.invalidate_all()
         self.company.partner_id.tz = "Asia/Tokyo"
-        self.env["crm.lead"]._crm_rank_demo_vary_times(deals.ids)
+        self.env["crm.rank.demo"]._vary_lead_times(deals.ids)
         tokyo = pytz.timezone("Asia/Tokyo")
         local = {deal: pytz.utc.localize(deal.create_date).astimezone(tokyo) for deal in deals}
         self.assertEqual(len({value.time() for value in local.values()}), len(deals), "every inquiry at its own time")

@@ -61,7 +61,6 @@ from odoo import fields
 from odoo.tools import SQL
 
 CRON = "crm_customer_rank.ir_cron_update_crm_rank"
-PartnerClass = type(env["res.partner"])
 
 
 def wait_for_file(path, timeout=300):
@@ -74,7 +73,8 @@ def wait_for_file(path, timeout=300):
 
 def pause_after_batch(number, pause):
     """Call ``pause()`` once the engine has written batch ``number``, before its commit."""
-    real_apply = PartnerClass._crm_rank_apply
+    EngineClass = type(env["crm.rank.engine"])  # not at the top: the uninstall script has no engine
+    real_apply = EngineClass._apply
     calls = []
 
     def apply(self, *args, **kwargs):
@@ -84,7 +84,7 @@ def pause_after_batch(number, pause):
             pause()
         return result
 
-    return patch.object(PartnerClass, "_crm_rank_apply", apply)
+    return patch.object(EngineClass, "_apply", apply)
 
 
 def wait_for_committed_batch(timeout=300):
@@ -448,7 +448,7 @@ class TestFaults(BaseCase):
             env.cr.commit()
             pathlib.Path({str(done_c)!r}).touch()
         """)
-        debug_log = "--log-handler=odoo.addons.crm_customer_rank.models.res_partner:INFO"
+        debug_log = "--log-handler=odoo.addons.crm_customer_rank.models.crm_rank_engine:INFO"
         workers = [
             self._start(db, script=first, log_name="first"),
             self._start(db, debug_log, script=second, log_name="second"),
@@ -661,29 +661,29 @@ class TestBatchSizeParameter(CrmRankCase):
     def _batch_sizes(self, **kwargs):
         Partner = self.env["res.partner"]
         sizes = []
-        real_batch = type(Partner)._crm_rank_update_batch
+        real_batch = type(self.env["crm.rank.engine"])._update_batch
 
         def update_batch(self_partner, batch, cause):
             sizes.append(len(batch))
             return real_batch(self_partner, batch, cause)
 
-        with patch.object(type(Partner), "_crm_rank_update_batch", update_batch):
+        with patch.object(type(self.env["crm.rank.engine"]), "_update_batch", update_batch):
             Partner._crm_rank_update_all(**kwargs)
         return sizes
 
     def test_parameter_sets_batch_size(self):
-        count = len(self.env["res.partner"]._crm_rank_candidate_ids())
+        count = len(self.env["crm.rank.engine"]._candidate_ids())
         self.assertEqual(self._batch_sizes(), [count], "2000 by default")
         self.env["ir.config_parameter"].set_param("crm_customer_rank.cron_batch_size", "2")
         self.assertEqual(self._batch_sizes(), [2] * (count // 2) + [1] * (count % 2))
         self.assertEqual(self._batch_sizes(batch_size=count), [count], "an explicit size wins")
 
     def test_bad_parameter_ignored(self):
-        count = len(self.env["res.partner"]._crm_rank_candidate_ids())
+        count = len(self.env["crm.rank.engine"]._candidate_ids())
         for value in ("zero", "0", "-5"):
             self.env["ir.config_parameter"].set_param("crm_customer_rank.cron_batch_size", value)
             with (
                 self.subTest(value=value),
-                self.assertLogs("odoo.addons.crm_customer_rank.models.res_partner", logging.WARNING),
+                self.assertLogs("odoo.addons.crm_customer_rank.models.crm_rank_engine", logging.WARNING),
             ):
                 self.assertEqual(self._batch_sizes(), [count])

@@ -10,7 +10,7 @@ from odoo.tools import SQL
 
 from odoo.addons.crm_customer_rank.engine import facts as rank_facts
 from odoo.addons.crm_customer_rank.hooks import post_init_hook
-from odoo.addons.crm_customer_rank.models import res_partner as res_partner_module
+from odoo.addons.crm_customer_rank.models import crm_rank_engine as engine_module
 from odoo.addons.crm_customer_rank.models.crm_rank_reactivation import CHANNEL_ACTIVITY_TYPES
 
 from .common import CrmRankCase
@@ -123,7 +123,7 @@ class TestRankBulk(CrmRankCase):
         self.env.cr.flush()
         tracked = self._tracked_rank_messages()
         later = datetime.datetime.combine(self.today, datetime.time(12)) + datetime.timedelta(days=400)
-        with patch.object(res_partner_module, "BULK_MIN_CHANGES", 2), self._frozen(later):
+        with patch.object(engine_module, "BULK_MIN_CHANGES", 2), self._frozen(later):
             self._update_all()
             self.assertRank(self.after_care, "dormant", "quiet")
             self.assertRank(self.after_care_2, "dormant", "quiet")
@@ -168,7 +168,7 @@ class TestRankBulk(CrmRankCase):
 
     def test_dense_batch_read_by_range_gives_the_same_facts(self):
         ids = sorted(self.customers.ids)
-        thresholds = self.env["res.partner"]._crm_rank_thresholds()
+        thresholds = self.env["crm.rank.engine"]._thresholds()
         [(jit,)] = self.env.execute_query(SQL("SHOW jit"))
         by_list = rank_facts.gather(self.env, ids, self.today, thresholds)
         with patch.object(rank_facts, "DENSE_BATCH_MIN", 1), patch.object(rank_facts, "DENSE_RATIO", 0):

@@ -7,7 +7,7 @@ from unittest.mock import patch
 from odoo.tests import tagged
 
 from odoo.addons.crm_customer_rank.engine import rules
-from odoo.addons.crm_customer_rank.models import res_partner as res_partner_module
+from odoo.addons.crm_customer_rank.models import crm_rank_engine as engine_module
 
 from .common import CrmRankCase
 
@@ -93,12 +93,12 @@ class TestRankCron(CrmRankCase):
         bad_id = self.customer.id
         real = rules.decide_rank
 
-        def decide(facts, today, _real=real):
+        def decide(facts, today, rank_rules=rules.RULES, _real=real):
             if facts.referral_count == -1:
                 raise ValueError("bad data")
-            return _real(facts, today)
+            return _real(facts, today, rank_rules)
 
-        real_gather = res_partner_module.rank_facts.gather
+        real_gather = engine_module.rank_facts.gather
 
         def gather(env, ids, today, thresholds):
             result = real_gather(env, ids, today, thresholds)
@@ -108,9 +108,9 @@ class TestRankCron(CrmRankCase):
 
         with (
             self._at(400),
-            patch.object(res_partner_module.rules, "decide_rank", decide),
-            patch.object(res_partner_module.rank_facts, "gather", gather),
-            self.assertLogs("odoo.addons.crm_customer_rank.models.res_partner", logging.ERROR) as logs,
+            patch.object(engine_module.rules, "decide_rank", decide),
+            patch.object(engine_module.rank_facts, "gather", gather),
+            self.assertLogs("odoo.addons.crm_customer_rank.models.crm_rank_engine", logging.ERROR) as logs,
         ):
             self._update_all()
         self.assertIn(f"res.partner({bad_id})", "\n".join(logs.output))
@@ -123,10 +123,10 @@ class TestRankCron(CrmRankCase):
         for partner in others:
             self._won(partner, completion=0)
         Partner = self.env["res.partner"].with_context(ir_cron_progress_id=1)
-        candidates = Partner._crm_rank_candidate_ids()
+        candidates = Partner.env["crm.rank.engine"]._candidate_ids()
         IrCron = type(self.env["ir.cron"])
         batches = []
-        real_batch = type(Partner)._crm_rank_update_batch
+        real_batch = type(self.env["crm.rank.engine"])._update_batch
 
         def update_batch(self_partner, batch, cause):
             batches.append(list(batch))
@@ -135,7 +135,7 @@ class TestRankCron(CrmRankCase):
         with (
             self._at(400),
             patch.object(IrCron, "_commit_progress", return_value=0.0),  # no time left
-            patch.object(type(Partner), "_crm_rank_update_batch", update_batch),
+            patch.object(type(self.env["crm.rank.engine"]), "_update_batch", update_batch),
         ):
             Partner._crm_rank_update_all(batch_size=1)
             self.assertEqual(batches, [candidates[:1]], "stops after the first batch")
@@ -145,7 +145,7 @@ class TestRankCron(CrmRankCase):
             self.assertRank(partner, "dormant")
 
     def test_lock_held_elsewhere_skips_run(self):
-        with patch.object(type(self.env["res.partner"]), "_crm_rank_lock", return_value=False):
+        with patch.object(type(self.env["crm.rank.engine"]), "_lock", return_value=False):
             with self._at(400):
                 self.assertEqual(self._update_all(), 0)
         self.assertRank(self.customer, "contracted")

@@ -4,7 +4,7 @@ from unittest.mock import patch
 
 from odoo.tests import tagged
 
-from ..models import res_partner as res_partner_module
+from ..models import crm_rank_engine as engine_module
 from .common import CrmRankCase
 
 CALL = "crm_customer_rank.mail_activity_type_reactivation_call"
@@ -119,7 +119,7 @@ class TestStaleActivity(CrmRankCase):
     def test_bulk_path(self):
         """Many customers at once (set-based writes): the calls are cancelled too."""
         customers = self._dormant_with_call("Bulk One") | self._dormant_with_call("Bulk Two")
-        with patch.object(res_partner_module, "BULK_MIN_CHANGES", 1), self._at(367):
+        with patch.object(engine_module, "BULK_MIN_CHANGES", 1), self._at(367):
             customers._crm_rank_mark_defected("other")
         self.assertEqual(set(customers.mapped("crm_rank")), {"defected"})
         self.assertFalse(self._activities(customers))

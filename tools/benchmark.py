@@ -635,11 +635,11 @@ def task_naive(args, registry):
     with registry.cursor() as cr:
         env = odoo_env(cr)
         partners = env["res.partner"].with_context(active_test=False)
-        candidate_ids = partners._crm_rank_candidate_ids()
+        candidate_ids = env["crm.rank.engine"]._candidate_ids()
         step = max(len(candidate_ids) // max(args.sample, 1), 1)
         sample = candidate_ids[::step][: args.sample]
         today = fields.Date.context_today(partners)  # the engine's day (user's time zone)
-        thresholds = partners._crm_rank_thresholds()
+        thresholds = env["crm.rank.engine"]._thresholds()
         env.invalidate_all()
         mismatches = 0
         start = time.perf_counter()

@@ -1,0 +1,182 @@
+"""Defections: set, spread to a customer, kept by a person who leaves, ended.
+
+A service model: ``res.partner`` keeps the defection fields and the guards
+(only a sales manager sets or clears them), and calls these methods.
+"""
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import plaintext2html
+
+# Fields only a sales manager (or the server itself) may set or clear.
+DEFECTION_FIELDS = frozenset(
+    {
+        "is_defected",
+        "defection_reason",
+        "defection_date",
+        "defection_note",
+        "defection_user_id",
+        "defection_origin",
+        "crm_rank_reinstated_date",
+    }
+)
+
+
+class CrmRankDefection(models.AbstractModel):
+    """Mark, spread, keep and end the defection of customers (no table of its own)."""
+
+    _name = "crm.rank.defection"
+    _description = "Customer Defection"
+
+    @api.model
+    def _defaults(self, vals):
+        """Complete a defection set without its details (an import, an API call):
+        when, by whom, how; the reason defaults to *Other*.
+
+        Called by ``res.partner.create`` and ``write`` on the values they receive.
+        """
+        if not vals.get("is_defected"):
+            return vals
+        origin = "import" if self.env.context.get("import_file") else "manual"
+        return {
+            "defection_date": fields.Date.context_today(self),
+            "defection_user_id": self.env.uid,
+            "defection_origin": origin,
+            "defection_reason": "other",
+            **{key: value for key, value in vals.items() if value or key not in DEFECTION_FIELDS},
+        }
+
+    @api.model
+    def _defect_customers(self, partners):
+        """A defection set on a contact person among ``partners`` marks their customer (the company) too.
+
+        The person keeps their own defection: if they later leave the company,
+        they stay excluded until a manager reinstates them. Called by
+        ``res.partner.create`` and ``write`` after a defection was set.
+        """
+        partners_sudo = partners.sudo()  # the defection was checked (manager) before
+        persons = {}  # customer: the first of their persons marked here
+        for person in partners_sudo:
+            customer = person.commercial_partner_id
+            if customer != person and not customer.is_defected:
+                persons.setdefault(customer, person)
+        copied = DEFECTION_FIELDS - {"crm_rank_reinstated_date"}
+        for customer_sudo, person in persons.items():
+            customer_sudo.with_context(crm_rank_engine=True).write(
+                {fname: person._fields[fname].convert_to_write(person[fname], person) for fname in copied}
+            )
+            self._log(
+                customer_sudo,
+                Markup("<p>%s</p>")
+                % self.env._("Marked defected through their contact %(person)s", person=person.name),
+            )
+        customers_sudo = partners_sudo.browse([customer.id for customer in persons])
+        customers_sudo._crm_rank_refresh("manual")
+
+    @api.model
+    def _defected_customers(self, partners):
+        """``{partner id: defected customer}`` for the partners among ``partners`` that
+        belong to a defected customer without a defection of their own.
+
+        Called by ``res.partner.write`` before a partner moves (company, kind).
+        """
+        partners_sudo = partners.sudo()  # defections are read whoever moves the person
+        return {
+            partner.id: partner.commercial_partner_id
+            for partner in partners_sudo
+            if partner.commercial_partner_id != partner
+            and partner.commercial_partner_id.is_defected
+            and not partner.is_defected
+        }
+
+    @api.model
+    def _keep_defection(self, customers):
+        """A person who left a defected customer keeps the defection.
+
+        Called by ``res.partner.write`` after a partner moved.
+
+        :param customers: ``{partner id: the defected customer they belonged to}``
+        """
+        # the move may be made by a salesperson: the defection is carried over by the server
+        partners_sudo = self.env["res.partner"].sudo().browse(list(customers))
+        for partner in partners_sudo:
+            customer = customers[partner.id]
+            if partner.commercial_partner_id == customer:
+                continue
+            partner.with_context(crm_rank_engine=True).write(
+                {
+                    "is_defected": True,
+                    "defection_reason": customer.defection_reason,
+                    "defection_date": customer.defection_date,
+                    "defection_note": customer.defection_note,
+                    "defection_user_id": customer.defection_user_id.id,
+                    "defection_origin": "left_customer",
+                }
+            )
+            self._log(
+                partner,
+                Markup("<p>%s</p>")
+                % self.env._(
+                    "Left the defected customer %(customer)s: stays defected until a sales manager reinstates them.",
+                    customer=customer.display_name,
+                ),
+            )
+
+    @api.model
+    def _mark_defected(self, partners, reason, note=False):
+        """Mark the commercial customers of ``partners`` defected, now and until reinstated.
+
+        Called by ``res.partner._crm_rank_mark_defected`` (the defection wizard).
+        """
+        customers = partners.commercial_partner_id
+        customers.write(
+            {
+                "is_defected": True,
+                "defection_reason": reason,
+                "defection_note": note or False,
+                "defection_date": fields.Date.context_today(self),
+                "defection_user_id": self.env.uid,
+                "defection_origin": "manual",
+            }
+        )  # moves the rank at once (cause "manual")
+        label = dict(partners._fields["defection_reason"]._description_selection(self.env))[reason]
+        body = Markup("<p>%s</p>") % self.env._("Marked defected: %(reason)s", reason=label)
+        self._log(customers, body, note)
+
+    @api.model
+    def _reinstate(self, partners, note=False):
+        """Reinstate the commercial customers of ``partners``: their rank follows their deals again.
+
+        Deals lost for a defection reason before now no longer count. The
+        customer's contact persons with a defection of their own (marked
+        through the customer) are reinstated with it. Called by
+        ``res.partner._crm_rank_reinstate`` (the reinstatement wizard).
+        """
+        customers = partners.commercial_partner_id
+        persons = partners.search(
+            [
+                ("commercial_partner_id", "in", customers.ids),
+                ("is_defected", "=", True),
+                ("id", "not in", customers.ids),
+            ]
+        )
+        (partners | customers | persons).write(
+            {
+                "is_defected": False,
+                "defection_reason": False,
+                "defection_note": False,
+                "defection_date": False,
+                "defection_user_id": False,
+                "defection_origin": False,
+                "crm_rank_reinstated_date": fields.Datetime.now(),
+            }
+        )  # moves the rank at once (cause "manual")
+        self._log(partners | customers, Markup("<p>%s</p>") % self.env._("Reinstated"), note)
+
+    @api.model
+    def _log(self, partners, body, note=False):
+        """Log on the chatter of ``partners``; a log is not a contact with the customer (facts.py)."""
+        if note:
+            body += plaintext2html(note)
+        partners._message_log_batch(bodies=dict.fromkeys(partners.ids, body))

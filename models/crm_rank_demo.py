@@ -1,0 +1,152 @@
+"""Demo data only: dates that make the demo's story, set after it is loaded.
+
+Odoo creates every demo record at the install's moment; these methods, called
+by ``demo/crm_customer_rank_demo.xml`` only, spread the demo deals and the rank
+history over the past as a company's real data would be. No production code
+calls them.
+"""
+
+from odoo import api, models
+from odoo.tools import SQL
+
+from ..engine import rules
+
+
+class CrmRankDemo(models.AbstractModel):
+    """Date the demo's deals and rank history (no table of its own)."""
+
+    _name = "crm.rank.demo"
+    _description = "Customer Rank Demo Dates"
+
+    @api.model
+    def _backdate_leads(self, lead_ids):
+        """Demo data only: a closed deal was created some weeks before it closed.
+
+        The open demo inquiries of the addon are spread over the last three months.
+        """
+        self.env.flush_all()
+        self.env.execute_query(
+            SQL(
+                "UPDATE crm_lead SET create_date = date_closed - INTERVAL '45 days'"
+                " WHERE id = ANY(%s) AND date_closed IS NOT NULL",
+                list(lead_ids),
+            )
+        )
+        open_demo_ids = (
+            self.env["ir.model.data"]
+            .search([("module", "=", "crm_customer_rank"), ("model", "=", "crm.lead")])
+            .mapped("res_id")
+        )
+        self.env.execute_query(
+            SQL(
+                "UPDATE crm_lead SET create_date = create_date - (id %% 90) * INTERVAL '1 day'"
+                " WHERE id = ANY(%s) AND date_closed IS NULL",
+                open_demo_ids,
+            )
+        )
+        self.env.invalidate_all()
+
+    @api.model
+    def _vary_lead_times(self, lead_ids=None):
+        """Demo data only: inquiries came in at different times of an office day.
+
+        Loaded in one install, every demo inquiry would show the same minute. Each
+        keeps its day (in the company's time zone) and gets a time between 9:00
+        and 18:00 spread by its id; it is opened a few minutes after it came in and
+        closed (if closed) at another time of its day, never later than now.
+        """
+        if lead_ids is None:
+            lead_ids = (
+                self.env["ir.model.data"]
+                .search([("module", "=", "crm_customer_rank"), ("model", "=", "crm.lead")])
+                .mapped("res_id")
+            )
+        tz = self.env.company.partner_id.tz or self.env.user.tz or "Asia/Tokyo"
+
+        def office_time(column, spread):
+            # the column's local day at 9:00 + (id * spread mod 9 h), back to UTC
+            return SQL(
+                "LEAST((date_trunc('day', (%(col)s AT TIME ZONE 'UTC') AT TIME ZONE %(tz)s)"
+                " + (540 + (id * %(spread)s) %% 540) * INTERVAL '1 minute')"
+                " AT TIME ZONE %(tz)s AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')",
+                col=SQL.identifier(column),
+                tz=tz,
+                spread=spread,
+            )
+
+        self.env.flush_all()
+        self.env.execute_query(
+            SQL(
+                """UPDATE crm_lead
+                      SET create_date = %(created)s,
+                          date_open = LEAST(%(created)s + (id %% 45 + 2) * INTERVAL '1 minute',
+                                            now() AT TIME ZONE 'UTC'),
+                          date_closed = CASE WHEN date_closed IS NULL THEN NULL ELSE %(closed)s END
+                    WHERE id = ANY(%(ids)s) AND create_date IS NOT NULL""",
+                created=office_time("create_date", 97),
+                closed=office_time("date_closed", 131),
+                ids=list(lead_ids),
+            )
+        )
+        self.env.invalidate_all()
+
+    @api.model
+    def _backdate_history(self):
+        """Demo data only: date the demo customers' history along their deals.
+
+        Demo records are all created at install; without this the history (and
+        the customers-per-rank report) would start on the day of the demo.
+        """
+        self.env.flush_all()
+        demo_partner_ids = (
+            self.env["ir.model.data"]
+            .search([("module", "=", "crm_customer_rank"), ("model", "=", "res.partner")])
+            .mapped("res_id")
+        )
+        self.env.execute_query(
+            SQL(
+                """
+                WITH facts AS (
+                    SELECT p.commercial_partner_id AS partner_id,
+                           MIN(l.create_date) AS first_lead,
+                           MAX(l.date_closed) FILTER (WHERE l.won_status = 'won') AS last_won,
+                           MAX(l.date_closed) FILTER (WHERE l.won_status = 'lost') AS last_lost,
+                           MAX(l.completion_date) FILTER (WHERE l.won_status = 'won')
+                               AS last_completion
+                      FROM crm_lead l
+                      JOIN res_partner p ON p.id = l.partner_id
+                     WHERE p.commercial_partner_id = ANY(%(ids)s)
+                  GROUP BY 1
+                )
+                UPDATE crm_rank_history h
+                   SET date = LEAST(h.date, CASE
+                       WHEN h.new_rank IN ('gathering', 'prospect') THEN f.first_lead
+                       WHEN h.new_rank = 'contracted' AND h.reason = 'construction'
+                           THEN f.last_won
+                       WHEN h.new_rank = 'contracted' THEN f.last_completion::timestamp
+                       WHEN h.new_rank = 'lost' THEN f.last_lost
+                       WHEN h.new_rank = 'dormant'
+                           THEN f.last_completion::timestamp + %(dormancy)s * INTERVAL '1 day'
+                   END)
+                  FROM facts f
+                 WHERE h.partner_id = f.partner_id
+                """,
+                ids=demo_partner_ids,
+                dormancy=self.env.company.crm_rank_dormancy_days or rules.DEFAULT_DORMANCY_DAYS,
+            )
+        )
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_partner p
+                   SET crm_rank_date = last.date::date
+                  FROM (SELECT DISTINCT ON (partner_id) partner_id, date
+                          FROM crm_rank_history
+                      ORDER BY partner_id, date DESC, id DESC) AS last
+                 WHERE p.commercial_partner_id = last.partner_id
+                   AND p.id = ANY(%(ids)s)
+                """,
+                ids=demo_partner_ids,
+            )
+        )
+        self.env.invalidate_all()

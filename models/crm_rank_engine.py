@@ -1,0 +1,500 @@
+"""The rank engine: when and how ranks are decided and written.
+
+``res.partner`` holds the rank fields and marks what to recompute
+(``_crm_rank_refresh``); this service model owns the rest: the pending marks,
+the full update's lock, batches and resume, the customer-by-customer (ORM) and
+the set-based (SQL) write paths side by side, the history and the subscribers
+of rank changes. The facts come from ``engine/facts.py``, the decision from
+``engine/rules.py`` through ``_decide_rank``, which another addon may extend.
+"""
+
+import logging
+from collections import defaultdict
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..engine import facts as rank_facts
+from ..engine import rules
+
+_logger = logging.getLogger(__name__)
+
+# Fields only the rank engine writes (see _apply).
+ENGINE_FIELDS = frozenset({"crm_rank", "crm_rank_reason", "crm_rank_date"})
+CRON_LOCK_KEY = 7205461901  # pg advisory lock: one rank update at a time
+CRON_BATCH_SIZE = 100_000
+CRON_BATCH_SIZE_PARAM = "crm_customer_rank.cron_batch_size"
+CRON_RESUME_PARAM = "crm_customer_rank.cron_resume"
+# From this many changes at once, ranks are written set-based (no chatter line).
+BULK_MIN_CHANGES = 500
+# cr.precommit.data key: {partner id: cause} of the refreshes not applied yet
+PENDING_KEY = "crm_customer_rank.pending"
+# Defection reason of a customer made defected by a loss, per lost category.
+DEFECTION_REASON_OF_CATEGORY = {"complaint": "complaint", "competitor": "competitor"}
+
+
+class CrmRankEngine(models.AbstractModel):
+    """Decide and write customer ranks, set-based (no table of its own)."""
+
+    _name = "crm.rank.engine"
+    _description = "Customer Rank Engine"
+
+    # ------------------------------------------------------------
+    # SETTINGS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _thresholds(self):
+        """Return ``(company_id, deal_facts) -> (dormancy_days, referral_threshold)``.
+
+        Called by ``_update_ids`` for every run, and by whoever gathers facts
+        with the engine's settings (the partner form's facts, after-care's
+        customers at risk, the benchmark).
+
+        The dormancy period is the company's, unless the customer's last completed
+        work has kinds of work (CRM tags) with a period of their own.
+        """
+        # cached until a company's or a kind of work's setting changes
+        settings, tag_days = self.env["res.company"]._crm_rank_threshold_settings()
+        default = settings.get(self.env.company.id, (rules.DEFAULT_DORMANCY_DAYS, rules.DEFAULT_REFERRAL_THRESHOLD))
+
+        def thresholds(company_id, deal):
+            dormancy_days, referral_threshold = settings.get(company_id, default)
+            periods = [tag_days[tag_id] for tag_id in deal.get("last_deal_tag_ids") or () if tag_id in tag_days]
+            if periods:  # the last completed work's kinds of work: the shortest period
+                dormancy_days = min(periods)
+            return dormancy_days, referral_threshold
+
+        return thresholds
+
+    # ------------------------------------------------------------
+    # PENDING MARKS (a customer's change, applied at the latest at flush)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _mark(self, partners, cause):
+        """Mark the rank of ``partners`` and of their customers to recompute.
+
+        Called by ``res.partner._crm_rank_refresh`` (deals, projects, lost
+        reasons, partners and tests mark through it). No query here: a deal
+        written fifty times in one transaction costs one engine run. The ORM
+        calls ``res.partner._compute_crm_rank`` (so ``_run_pending``) for
+        everything marked as soon as one of these ranks is read or searched,
+        and at the latest when the transaction is flushed before its commit.
+        """
+        partners = (partners | partners.commercial_partner_id).filtered("id")
+        if not partners:
+            return
+        pending = self.env.cr.precommit.data.setdefault(PENDING_KEY, {})
+        pending.update(dict.fromkeys(partners.ids, cause))
+        for fname in ENGINE_FIELDS:
+            self.env.add_to_compute(partners._fields[fname], partners)
+
+    @api.model
+    def _run_pending(self, partners):
+        """Run the engine for the marked partners among ``partners``.
+
+        Called by ``res.partner._compute_crm_rank`` when the ORM computes the
+        marked ranks. Partners nobody marked (new ones, the whole table when the
+        columns are created) keep their stored rank: the engine decides ranks,
+        the compute only lets the ORM choose the moment.
+        """
+        pending = self.env.cr.precommit.data.get(PENDING_KEY)
+        if not pending:
+            return
+        by_cause = defaultdict(set)
+        for partner in partners:
+            cause = pending.pop(partner.id, None)
+            if cause and partner.commercial_partner_id:
+                by_cause[cause].add(partner.commercial_partner_id.id)
+        for cause, commercial_ids in by_cause.items():
+            self._update_ids(sorted(commercial_ids), cause)
+
+    # ------------------------------------------------------------
+    # DECIDE AND WRITE
+    # ------------------------------------------------------------
+
+    @api.model
+    def _rank_rules(self):
+        """The rank rules, in the order they are decided (the first that applies wins).
+
+        Each rule is a function ``(facts, today) -> (rank, reason) or None``
+        over ``engine.rules.CustomerFacts``. Called once per batch by
+        ``_decide_ranks``. Override it in another addon to add a rule or
+        change the order (call ``super()``, then insert into the list); the
+        README's section "Extending" shows how.
+        """
+        return list(rules.RULES)
+
+    @api.model
+    def _decide_ranks(self, facts, today):
+        """``{partner id: (rank, reason)}`` for ``{partner id: CustomerFacts}`` on ``today``.
+
+        Called by ``_update_ids``: every rank the engine writes is decided here.
+        """
+        rank_rules = self._rank_rules()
+        return {pid: rules.decide_rank(fact, today, rank_rules) for pid, fact in facts.items()}
+
+    @api.model
+    def _update_ids(self, commercial_ids, cause):
+        """Decide the rank of the given commercial partners and write what changed.
+
+        Called by ``_run_pending`` (marked partners) and ``_update_batch`` (the
+        full update). Contact persons take their company's rank. Returns the
+        number of customers whose rank changed.
+        """
+        today = fields.Date.context_today(self)
+        facts = rank_facts.gather(self.env, commercial_ids, today, self._thresholds())
+        facts = self._store_lost_defections(facts)
+        family = self.env.execute_query(
+            SQL(
+                """
+                SELECT id, commercial_partner_id, crm_rank, crm_rank_reason, is_defected
+                  FROM res_partner
+                 WHERE %s
+                """,
+                rank_facts.in_batch(SQL("commercial_partner_id"), commercial_ids),
+            )
+        )
+        decided = self._decide_ranks(
+            {
+                pid: facts[pid]
+                for pid, commercial_id, _rank, _reason, _defected in family
+                if pid == commercial_id and pid in facts
+            },
+            today,
+        )
+        changes = {}  # partner id: ((old rank, old reason), (rank, reason))
+        for pid, commercial_id, rank, reason, defected in family:
+            new = decided.get(commercial_id)
+            if defected and new is not None and pid != commercial_id:
+                # a contact person with a defection of their own (crm.rank.defection._keep_defection)
+                new = ("defected", "defected_manual")
+            old = (rank or False, reason or False)
+            if new is not None and new != old:
+                changes[pid] = (old, new)
+        if not changes:
+            return 0
+        self._apply(changes, cause, today, set(decided))
+        return sum(1 for pid, (old, new) in changes.items() if pid in decided and old[0] != new[0])
+
+    @api.model
+    def _store_lost_defections(self, facts):
+        """Store the defection of the customers a defection loss makes defected.
+
+        A past customer's deal lost for a reason that marks defection makes a
+        defection of its own, as a manager's would: restoring the deal, changing
+        its lost reason or its dates afterwards does not end it, only a
+        reinstatement does. Returns ``facts`` with those defections stored.
+        Called by ``_update_ids`` before deciding.
+        """
+        new_ids = [pid for pid, fact in facts.items() if fact.defected_lost and not fact.defected_manual]
+        if not new_ids:
+            return facts
+        losses = rank_facts.last_defection_losses(self.env, new_ids)
+        by_reason = defaultdict(list)
+        for pid in new_ids:
+            category = losses.get(pid, (None, None, None))[2]
+            by_reason[DEFECTION_REASON_OF_CATEGORY.get(category, "other")].append(pid)
+        # only the engine makes this defection, whoever lost the deal
+        engine_sudo = self.env["res.partner"].sudo().with_context(crm_rank_engine=True, tracking_disable=True)
+        for reason, pids in by_reason.items():
+            engine_sudo.browse(pids).write(
+                {
+                    "is_defected": True,
+                    "defection_reason": reason,
+                    "defection_date": fields.Date.context_today(self),
+                    "defection_user_id": self.env.uid,
+                    "defection_origin": "lost_deal",
+                }
+            )
+        # the reason's name in the reader's language (a translated field)
+        reasons = self.env["crm.lost.reason"].sudo().browse({loss[1] for loss in losses.values()})
+        names = {reason.id: reason.name for reason in reasons}
+        bodies = {}
+        for pid in new_ids:
+            deal, reason_id, _category = losses.get(pid, ("", None, None))
+            lost_reason = names.get(reason_id, "")
+            bodies[pid] = Markup("<p>%s</p>") % self.env._(
+                "Marked defected: the deal %(deal)s was lost for the reason %(reason)s. "
+                "Only a sales manager's reinstatement ends this defection.",
+                deal=deal,
+                reason=lost_reason,
+            )
+        engine_sudo.browse(new_ids)._message_log_batch(bodies=bodies)
+        stored = dict.fromkeys(new_ids)
+        return {
+            pid: fact._replace(defected_manual=True, defection_origin="lost_deal") if pid in stored else fact
+            for pid, fact in facts.items()
+        }
+
+    @api.model
+    def _apply(self, changes, cause, today, commercial_ids):
+        """Write ranks grouped by value, and the history of the customers.
+
+        :param changes: ``{partner id: ((old rank, old reason), (rank, reason))}``
+            for commercial partners and their contacts alike; only commercial
+            partners get a history row and a chatter message.
+        :param commercial_ids: the commercial partners (the customers) among
+            them, as ``_update_ids`` read them once for the run
+
+        Called by ``_update_ids``; from ``BULK_MIN_CHANGES`` changes on (and at
+        install) it hands over to ``_apply_bulk``.
+        """
+        if cause == "install" or len(changes) >= BULK_MIN_CHANGES:
+            return self._apply_bulk(changes, cause, today, commercial_ids)
+        engine_sudo = self.env["res.partner"].sudo().with_context(crm_rank_engine=True)  # only the engine writes
+        # one prefetch for all groups: the first write's tracking reads every partner at once
+        prefetch_ids = tuple(changes)
+        groups = defaultdict(list)
+        for pid, (old, new) in changes.items():
+            groups[(new, old[0] != new[0], pid in commercial_ids)].append(pid)
+        for ((rank, reason), rank_changed, is_commercial), pids in groups.items():
+            vals = {"crm_rank": rank, "crm_rank_reason": reason}
+            if rank_changed:
+                vals["crm_rank_date"] = today if rank else False
+            target = engine_sudo.browse(pids).with_prefetch(prefetch_ids)
+            if not is_commercial:
+                target = target.with_context(tracking_disable=True)
+            target.write(vals)
+        self._create_history(changes, commercial_ids, cause)
+
+    @api.model
+    def _create_history(self, changes, commercial_ids, cause):
+        """History rows of the customers whose rank changed, then the subscribers.
+
+        Called by ``_apply`` (the customer-by-customer path).
+        """
+        now = fields.Datetime.now()
+        self.env["crm.rank.history"].sudo().create(
+            [
+                {
+                    "partner_id": pid,
+                    "old_rank": old[0],
+                    "new_rank": new[0],
+                    "reason": new[1],
+                    "cause": cause,
+                    "date": now,
+                }
+                for pid, (old, new) in changes.items()
+                if pid in commercial_ids and old[0] != new[0]
+            ]
+        )
+        self._on_rank_changes({pid: change for pid, change in changes.items() if pid in commercial_ids}, cause)
+
+    # ------------------------------------------------------------
+    # FULL UPDATE (install, scheduled action): lock, batches, resume
+    # ------------------------------------------------------------
+
+    @api.model
+    def _candidate_ids(self, after_id=0):
+        """Commercial partners that have, or may get, a rank (ordered by id).
+
+        One pass over the partners; the deal and referral tests only run for
+        partners without a rank yet. Called by ``_update_all`` (and the benchmark).
+        """
+        self.env.flush_all()
+        with rank_facts.without_jit(self.env):
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT cp.id
+                      FROM res_partner cp
+                     WHERE cp.id = cp.commercial_partner_id AND cp.id > %s
+                       AND (cp.crm_rank IS NOT NULL OR cp.is_defected
+                            OR EXISTS (SELECT 1 FROM crm_lead l JOIN res_partner p ON p.id = l.partner_id
+                                        WHERE p.commercial_partner_id = cp.id)
+                            OR EXISTS (SELECT 1 FROM res_partner p
+                                         JOIN res_partner ref ON ref.id = p.referrer_partner_id
+                                        WHERE ref.commercial_partner_id = cp.id))
+                  ORDER BY cp.id
+                    """,
+                    after_id,
+                )
+            )
+        return [row[0] for row in rows]
+
+    @api.model
+    def _update_all(self, cause="scheduled", batch_size=None):
+        """Bring every rank up to date, batch by batch.
+
+        Inside a scheduled action each batch is committed with
+        ``ir.cron._commit_progress`` and the position is kept, so a run that is
+        stopped resumes where it stopped; elsewhere (install, tests, shell) it
+        runs in the caller's transaction. A failing batch is retried one
+        customer at a time so one bad record doesn't stop the others.
+
+        Called by ``res.partner._crm_rank_update_all`` (the install hook, the
+        demo data, tests) and ``_cron_daily``.
+
+        :param batch_size: customers per batch; by default the system parameter
+            ``crm_customer_rank.cron_batch_size``, else ``CRON_BATCH_SIZE``
+        """
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        batch_size = batch_size or self._batch_size()
+        if not self._lock(True):
+            _logger.info("Customer rank update already running elsewhere: skipped")
+            return 0
+        try:
+            return self._update_all_locked(cause, batch_size, in_cron)
+        finally:
+            self._lock(False)
+
+    @api.model
+    def _batch_size(self):
+        """Customers per batch of the full update (system parameter, else ``CRON_BATCH_SIZE``).
+
+        Called by ``_update_all``.
+        """
+        value = self.env["ir.config_parameter"].sudo().get_param(CRON_BATCH_SIZE_PARAM)
+        if not value:
+            return CRON_BATCH_SIZE
+        size = int(value) if value.strip().isdecimal() else 0
+        if size < 1:
+            _logger.warning("Ignored %s=%r: not a number of customers", CRON_BATCH_SIZE_PARAM, value)
+            return CRON_BATCH_SIZE
+        return size
+
+    @api.model
+    def _update_all_locked(self, cause, batch_size, in_cron):
+        """The batches of ``_update_all``, the lock held; resumes today's stopped cron run."""
+        today = fields.Date.context_today(self)
+        params = self.env["ir.config_parameter"].sudo()
+        after_id = 0
+        if in_cron:
+            day, _sep, last_id = (params.get_param(CRON_RESUME_PARAM) or "").partition(":")
+            if day == str(today) and last_id.isdigit():
+                after_id = int(last_id)
+        ids = self._candidate_ids(after_id)
+        changed = 0
+        for start in range(0, len(ids), batch_size):
+            batch = ids[start : start + batch_size]
+            changed += self._update_batch(batch, cause)
+            if in_cron:
+                params.set_param(CRON_RESUME_PARAM, f"{today}:{batch[-1]}")
+                remaining = len(ids) - start - len(batch)
+                if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
+                    return changed
+        if in_cron:
+            params.set_param(CRON_RESUME_PARAM, f"{today}:done")
+        return changed
+
+    @api.model
+    def _update_batch(self, batch, cause):
+        """One batch of ``_update_all`` in a savepoint, retried customer by customer on failure."""
+        try:
+            with self.env.cr.savepoint():
+                return self._update_ids(batch, cause)
+        except Exception:  # noqa: BLE001 - isolate the bad customer below
+            self.env.invalidate_all()
+            _logger.warning("Customer rank batch failed, retrying one by one", exc_info=True)
+        changed = 0
+        for pid in batch:
+            try:
+                with self.env.cr.savepoint():
+                    changed += self._update_ids([pid], cause)
+            except Exception:  # noqa: BLE001 - log the customer and go on
+                self.env.invalidate_all()
+                _logger.exception("Customer rank update failed for res.partner(%s)", pid)
+        return changed
+
+    @api.model
+    def _lock(self, acquire):
+        """Session-level advisory lock, so two workers never update ranks at once.
+
+        It survives the batch commits and is released at the end of the run, or
+        by PostgreSQL when a killed worker's connection closes. Called by
+        ``_update_all``.
+        """
+        if acquire:
+            query = SQL("SELECT pg_try_advisory_lock(%s)", CRON_LOCK_KEY)
+        else:
+            query = SQL("SELECT pg_advisory_unlock(%s)", CRON_LOCK_KEY)
+        return self.env.execute_query(query)[0][0]
+
+    @api.model
+    def _cron_daily(self):
+        """Daily: ranks move with time (contracted to dormant), then the referral
+        requests of constructions completed long enough ago are handed out, and
+        the after-care of completed jobs is planned and handed out when due.
+
+        Called by ``res.partner._cron_update_crm_rank`` (the scheduled action).
+        """
+        changed = self._update_all(cause="scheduled")
+        self.env["crm.lead"]._crm_referral_ask_schedule()
+        self.env["crm.rank.snapshot.month"]._close_months()
+        self.env["crm.aftercare.item"]._cron_sync()
+        self.env["crm.aftercare.item"]._cron_schedule_activities()
+        return changed
+
+    @api.model
+    def _apply_bulk(self, changes, cause, today, commercial_ids):
+        """Write a large change set set-based: one UPDATE of the partners, one
+        INSERT of their history, one UPDATE of their leads' ranks.
+
+        Used at install and when many customers change at once (a first run
+        after an import, a long pause of the scheduled action), where writing
+        customer by customer with chatter tracking would take minutes. The
+        rank history keeps every change; the chatter gets no tracking line.
+        The subscribers of rank changes (``_on_rank_changes``) are told as
+        on the customer-by-customer path. Called by ``_apply``.
+        """
+        self.env.flush_all()
+        ids, ranks, reasons, rank_changed = [], [], [], []
+        for pid, (old, (rank, reason)) in changes.items():
+            ids.append(pid)
+            ranks.append(rank or None)
+            reasons.append(reason or None)
+            rank_changed.append(old[0] != rank)
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_partner p
+                   SET crm_rank = v.rank,
+                       crm_rank_reason = v.reason,
+                       crm_rank_date = CASE WHEN NOT v.rank_changed THEN p.crm_rank_date
+                                            WHEN v.rank IS NOT NULL THEN %(today)s::date
+                                       END,
+                       write_uid = %(uid)s,
+                       write_date = %(now)s
+                  FROM unnest(%(ids)s::int[], %(ranks)s::varchar[], %(reasons)s::varchar[],
+                              %(rank_changed)s::bool[]) AS v(id, rank, reason, rank_changed)
+                 WHERE p.id = v.id
+                """,
+                today=today,
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+                ids=ids,
+                ranks=ranks,
+                reasons=reasons,
+                rank_changed=rank_changed,
+            )
+        )
+        self.env.invalidate_all()
+        self.env["crm.rank.history"]._create_set_based(
+            [
+                (pid, old[0], new[0], new[1])
+                for pid, (old, new) in changes.items()
+                if pid in commercial_ids and old[0] != new[0]
+            ],
+            cause,
+        )
+        self.env["crm.lead"]._crm_rank_sync(ids)
+        self._on_rank_changes({pid: change for pid, change in changes.items() if pid in commercial_ids}, cause)
+
+    @api.model
+    def _on_rank_changes(self, changes, cause):
+        """Side effects of rank changes, called by ``_create_history`` and
+        ``_apply_bulk`` after writing them.
+
+        Subscribers react to rank changes and never decide ranks.
+
+        :param changes: ``{commercial partner id: ((old rank, old reason), (rank, reason))}``
+        :param cause: what caused the update (``crm.rank.history`` causes)
+        """
+        self.env["crm.rank.reactivation"]._on_rank_changes(changes, cause)
+        self.env["crm.rank.quiet.reason"]._on_rank_changes(changes, cause)
+        self.env["crm.aftercare.item"]._on_rank_changes(changes, cause)
+        self.env["crm.rank.stale.activity"]._on_rank_changes(changes, cause)
