@@ -171,7 +171,7 @@ print("STATE " + json.dumps(state, default=str))
 """
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "faults")
 class TestFaults(BaseCase):
     """The daily update survives kills and a second worker; upgrade and uninstall are clean."""
 
