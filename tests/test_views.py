@@ -4,24 +4,19 @@ from pathlib import Path
 from odoo.tests import TransactionCase, tagged
 
 ADDON = "crm_customer_rank"
-# 19.0.1.2.0 merged these into res_partner_view_form, _list and _kanban
-MERGED_VIEWS = (
-    "res_partner_view_form_defection",
-    "res_partner_view_form_followup",
-    "res_partner_view_form_reactivation",
-    "res_partner_view_form_quiet_reason",
-    "res_partner_view_form_guidance",
-    "res_partner_view_list_guidance",
-    "res_partner_view_kanban_guidance",
-)
 
 
 def _pre_migrate_1_2():
+    """The 19.0.1.2.0 migration, which deletes the views merged into the customer's."""
     path = Path(__file__).resolve().parents[1] / "migrations" / "19.0.1.2.0" / "pre-migrate.py"
     spec = importlib.util.spec_from_file_location("crm_customer_rank_pre_migrate_1_2", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+MIGRATION = _pre_migrate_1_2()
+MERGED_VIEWS = MIGRATION.MERGED_VIEWS
 
 
 @tagged("post_install", "-at_install")
@@ -81,12 +76,11 @@ class TestViews(TransactionCase):
             ]
         )
         kept = self._addon_views() - views
-        migration = _pre_migrate_1_2()
 
-        migration.migrate(self.env.cr, False)  # a new install: nothing to do
+        MIGRATION.migrate(self.env.cr, False)  # a new install: nothing to do
         self.assertEqual(len(views.exists()), len(MERGED_VIEWS))
 
-        migration.migrate(self.env.cr, "19.0.1.1.0")
+        MIGRATION.migrate(self.env.cr, "19.0.1.1.0")
         self.assertFalse(views.exists())
         self.assertFalse(
             self.env["ir.model.data"].search([("module", "=", ADDON), ("name", "in", MERGED_VIEWS)])
