@@ -17,6 +17,7 @@ from . import test_lost_playbook
 from . import test_referral_links
 from . import test_construction
 from . import test_translation_ja
+from . import test_views
 from . import test_faults
 from . import test_guidance_playbook
 from . import test_referral_ask

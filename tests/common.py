@@ -99,6 +99,20 @@ class CrmRankCase(TransactionCase):
     def _update_all(self):
         return self.env["res.partner"]._crm_rank_update_all()
 
+    def _count_queries(self, function, *args, **kwargs):
+        """Run ``function(*args, **kwargs)`` on an empty cache and flush what it changed;
+        return its result and the number of SQL queries both took.
+
+        The query-count tests compare a few records with many: a query per record
+        shows as a difference. What came before is flushed first and not counted.
+        """
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        result = function(*args, **kwargs)
+        self.env.flush_all()
+        return result, self.env.cr.sql_log_count - before
+
     def _history(self, partner):
         return self.env["crm.rank.history"].search(
             [("partner_id", "=", partner.commercial_partner_id.id)], order="id"

@@ -1,5 +1,6 @@
 """Guidance per rank, shown where staff meet the customer."""
 
+from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
 
 from .common import CrmRankCase
@@ -61,5 +62,5 @@ class TestRankGuidance(CrmRankCase):
         guidance = self.env.ref("crm_customer_rank.guidance_dormant")
         guidance.with_user(self.sales_manager).hint = "Call in spring"
         self.assertEqual(guidance.with_user(self.salesman).hint, "Call in spring")
-        with self.assertRaises(Exception):  # noqa: B017 - AccessError
+        with self.assertRaises(AccessError):
             guidance.with_user(self.salesman).hint = "No"

@@ -58,10 +58,8 @@ class TestGuidancePlaybook(CrmRankCase):
             self._lost(customer, reason=self.budget)
         counts = []
         for batch in (customers[:3], customers[3:]):
-            self.env.invalidate_all()
-            before = self.env.cr.sql_log_count
-            texts = batch.mapped("crm_rank_guidance")
-            counts.append(self.env.cr.sql_log_count - before)
+            texts, count = self._count_queries(batch.mapped, "crm_rank_guidance")
+            counts.append(count)
             self.assertTrue(all("spring discount" in text for text in texts))
         self.assertEqual(counts[0], counts[1], f"queries for 3 and 9 customers: {counts}")
 

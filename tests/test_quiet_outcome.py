@@ -190,8 +190,11 @@ class TestQuietOutcome(ReactivationCase):
         self._deal(active)
         other = active.activity_schedule("mail.mail_activity_data_todo")
         self.assertFalse(other.crm_outcome_kind)
-        self.assertTrue(other.with_context(crm_outcome_prompt=True).action_done() is not None)
-        self.assertFalse(other.active, "done at once")
+        message_id = other.with_context(crm_outcome_prompt=True).action_done()
+        self.assertFalse(other.active, "done at once, no outcome wizard")
+        done = self.env["mail.message"].browse(message_id)
+        self.assertEqual((done.model, done.res_id), ("res.partner", active.id), "Odoo's own done message")
+        self.assertEqual(done.mail_activity_type_id, self.env.ref("mail.mail_activity_data_todo"))
         with self._at(370):
             self._record(todo, "unreachable", user=self.assistant)
         reason = self._reasons(customer)

@@ -1,4 +1,5 @@
-"""The pure rank rules, without the ORM: one test per row of ranks.md."""
+"""The pure rank rules of ``engine/rules.py``, without the ORM: each rule, and which
+one wins when several apply (the README's "The rank rules")."""
 
 import datetime
 import unittest

@@ -278,12 +278,8 @@ class TestReactivationActivities(ReactivationCase):
             Reactivation = self.env["crm.rank.reactivation"]
             counts = []
             for batch in (customers[:3], customers[3:]):
-                self.env.flush_all()
-                self.env.invalidate_all()
-                before = self.env.cr.sql_log_count
-                activities = Reactivation._schedule(batch.ids)
-                self.env.flush_all()
-                counts.append(self.env.cr.sql_log_count - before)
+                activities, count = self._count_queries(Reactivation._schedule, batch.ids)
+                counts.append(count)
                 self.assertEqual(len(activities), len(batch))
         self.assertEqual(counts[0], counts[1], f"queries for 3 and 9 customers: {counts}")
 

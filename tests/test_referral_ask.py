@@ -203,12 +203,8 @@ class TestReferralAsk(CrmRankCase):
             for deal in deals[start:stop]:
                 deal.referral_ask_date = False
             with self._at(30):
-                self.env.flush_all()
-                self.env.invalidate_all()
-                before = self.env.cr.sql_log_count
-                created = self.env["crm.lead"]._crm_referral_ask_schedule()
-                self.env.flush_all()
-                counts.append(self.env.cr.sql_log_count - before)
+                created, count = self._count_queries(self.env["crm.lead"]._crm_referral_ask_schedule)
+            counts.append(count)
             self.assertEqual(len(created), stop - start)
             created.unlink()
         self.assertEqual(counts[1], counts[2], f"queries for 1, 3 and 9 deals: {counts}")

@@ -54,13 +54,14 @@ class TestJapanese(CrmRankCase):
     def test_guidance_in_both_languages(self):
         customer = self._customer("ガイダンス")
         self._deal(customer)
-        for rank_key in ("prospect",):
-            record = self.env.ref(f"crm_customer_rank.guidance_{rank_key}")
-            english = customer.with_context(lang="en_US").crm_rank_guidance
-            japanese = customer.with_env(self.env_ja).crm_rank_guidance
-            self.assertEqual(english, record.with_context(lang="en_US").guidance)
-            self.assertNotEqual(japanese, english)
-            self.assertRegex(japanese, "[ぁ-んァ-ン一-龥]")
+        self.assertRank(customer, "prospect")
+        record = self.env.ref("crm_customer_rank.guidance_prospect")
+        english = customer.with_context(lang="en_US").crm_rank_guidance
+        japanese = customer.with_env(self.env_ja).crm_rank_guidance
+        self.assertEqual(english, record.with_context(lang="en_US").guidance)
+        self.assertEqual(japanese, record.with_env(self.env_ja).guidance)
+        self.assertNotEqual(japanese, english)
+        self.assertRegex(japanese, "[ぁ-んァ-ン一-龥]")
 
     def test_every_rank_guidance_translated(self):
         shipped = self.env["crm.rank.guidance"].search([("company_id", "=", False)])

@@ -8,10 +8,9 @@ counted again.
 Run through Odoo's shell, which provides ``env``::
 
     odoo-bin shell -c .local/odoo.conf -d crm_rank_demo --no-http < tools/summary.py
-
-Until the models exist (field ``res.partner.crm_rank``, method
-``_cron_update_crm_rank``), it prints a note instead of failing.
 """
+
+from odoo.tools.safe_eval import safe_eval
 
 env = globals().get("env")  # injected by `odoo-bin shell -d DB`
 if env is None:
@@ -19,37 +18,29 @@ if env is None:
 
 Partner = env["res.partner"]
 
-if hasattr(Partner, "_cron_update_crm_rank"):
-    Partner._cron_update_crm_rank()
-    env.cr.commit()  # the shell rolls back at exit; keep the ranks for the UI
-else:
-    print("NOTE: res.partner._cron_update_crm_rank() does not exist yet; ranks not recomputed.")
+Partner._cron_update_crm_rank()
+env.cr.commit()  # the shell rolls back at exit; keep the ranks for the UI
 
-if "crm_rank" not in Partner._fields:
-    print("NOTE: field res.partner.crm_rank does not exist yet; no summary to print.")
-else:
-    en = Partner.with_context(lang="en_US")
-    selection = en.fields_get(["crm_rank"], ["selection"])["crm_rank"]["selection"]
-    labels_ja = {}
-    if env["res.lang"]._lang_get("ja_JP"):
-        ja = Partner.with_context(lang="ja_JP").fields_get(["crm_rank"], ["selection"])
-        labels_ja = dict(ja["crm_rank"]["selection"])
-    from odoo.tools.safe_eval import safe_eval
+en = Partner.with_context(lang="en_US")
+selection = en.fields_get(["crm_rank"], ["selection"])["crm_rank"]["selection"]
+labels_ja = {}
+if env["res.lang"]._lang_get("ja_JP"):
+    ja = Partner.with_context(lang="ja_JP").fields_get(["crm_rank"], ["selection"])
+    labels_ja = dict(ja["crm_rank"]["selection"])
 
-    action = env.ref("crm_customer_rank.res_partner_action_crm_rank", raise_if_not_found=False)
-    domain = safe_eval(action.domain) if action else [("crm_rank", "!=", False), ("parent_id", "=", False)]
-    counts = dict(Partner._read_group(domain, ["crm_rank"], ["__count"]))
-    ranked_people = Partner.search_count([("crm_rank", "!=", False)])
+domain = safe_eval(env.ref("crm_customer_rank.res_partner_action_crm_rank").domain)
+counts = dict(Partner._read_group(domain, ["crm_rank"], ["__count"]))
+ranked_people = Partner.search_count([("crm_rank", "!=", False)])
 
-    rows = [(code, label, labels_ja.get(code, ""), counts.get(code, 0)) for code, label in selection]
-    width_code = max(len("code"), *(len(r[0]) for r in rows))
-    width_label = max(len("rank"), *(len(r[1]) for r in rows))
-    print()
-    print("Customers per rank (companies and individuals, as in CRM > Sales > Customers by Rank)")
-    print(f"{'code':<{width_code}}  {'rank':<{width_label}}  {'count':>5}  ja_JP")
-    print(f"{'-' * width_code}  {'-' * width_label}  -----  -----")
-    for code, label, label_ja, count in rows:
-        print(f"{code:<{width_code}}  {label:<{width_label}}  {count:>5}  {label_ja}")
-    total = sum(r[3] for r in rows)
-    print(f"{'':<{width_code}}  {'total':<{width_label}}  {total:>5}")
-    print(f"({ranked_people - total} contact persons of these companies share their company's rank)")
+rows = [(code, label, labels_ja.get(code, ""), counts.get(code, 0)) for code, label in selection]
+width_code = max(len("code"), *(len(r[0]) for r in rows))
+width_label = max(len("rank"), *(len(r[1]) for r in rows))
+print()
+print("Customers per rank (companies and individuals, as in CRM > Sales > Customers by Rank)")
+print(f"{'code':<{width_code}}  {'rank':<{width_label}}  {'count':>5}  ja_JP")
+print(f"{'-' * width_code}  {'-' * width_label}  -----  -----")
+for code, label, label_ja, count in rows:
+    print(f"{code:<{width_code}}  {label:<{width_label}}  {count:>5}  {label_ja}")
+total = sum(r[3] for r in rows)
+print(f"{'':<{width_code}}  {'total':<{width_label}}  {total:>5}")
+print(f"({ranked_people - total} contact persons of these companies share their company's rank)")

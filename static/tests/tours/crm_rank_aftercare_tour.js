@@ -1,7 +1,7 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
 
-// An after-care user opens the due list, records an inspection with "repair
+// The customer's card tells the next reason to call; an after-care user opens the due list, records an inspection with "repair
 // needed": a repair opportunity opens, and the customer becomes a prospect.
 registry.category("web_tour.tours").add("crm_rank_aftercare_tour", {
     url: "/odoo",
@@ -11,6 +11,20 @@ registry.category("web_tour.tours").add("crm_rank_aftercare_tour", {
             trigger: ".o_app[data-menu-xmlid='crm.crm_menu_root']",
             content: "Open CRM",
             run: "click",
+        },
+        {
+            trigger: ".o_main_navbar button:contains('Sales')",
+            content: "Open the sales menu",
+            run: "click",
+        },
+        {
+            trigger: ".dropdown-item:contains('Customers by Rank')",
+            content: "Open the customers by rank",
+            run: "click",
+        },
+        {
+            trigger: ".o_kanban_record:contains('Tour Aftercare Sato') .o_crm_next_aftercare:contains('1-month inspection')",
+            content: "The customer's card says the next reason to call",
         },
         {
             trigger: ".o_main_navbar button:contains('After-care')",
