@@ -8,6 +8,7 @@ from odoo.exceptions import UserError
 
 from ..engine import aftercare, outreach, rules
 from ..engine import facts as rank_facts
+from .crm_rank_reactivation import SCHEDULE_CHUNK
 from .crm_rank_tools import check_selection_values
 from .period_labels import localized_period_formatter
 
@@ -360,19 +361,27 @@ class CrmAftercareItem(models.Model):
             [("crm_aftercare_notice_days", ">=", 0)], ["crm_aftercare_notice_days"]
         )
         notice = {company.id: company.crm_aftercare_notice_days for company in companies_sudo}
-        horizon = today + relativedelta(days=max(notice.values() or [30]))
+        longest = max(notice.values() or [30])
+        horizon = today + relativedelta(days=longest)
         items_sudo = self.sudo().search(
             [
                 ("state", "=", "planned"),
                 ("activity_id", "=", False),
                 ("due_date", "<=", horizon),
+                ("due_date", ">=", today - relativedelta(days=longest)),
                 ("partner_id.crm_rank", "!=", "defected"),
             ]
         )
+        # Coming due within the notice, or overdue by less than it: an item due long
+        # ago (a job completed years before the addon was installed, imported history)
+        # stays on the Overdue list without burying its salesperson under activities.
         items_sudo = items_sudo.filtered(
-            lambda item: (item.due_date - today).days <= notice.get(item.company_id.id, 30)
+            lambda item: abs((item.due_date - today).days) <= notice.get(item.company_id.id, 30)
         )
-        return items_sudo._schedule_activities(activity_type)
+        activities = self.env["mail.activity"]
+        for start in range(0, len(items_sudo), SCHEDULE_CHUNK):
+            activities |= items_sudo[start : start + SCHEDULE_CHUNK]._schedule_activities(activity_type)
+        return activities
 
     def _schedule_activities(self, activity_type):
         """One activity per item, on its deal, in its salesperson's language, with the channel."""
@@ -380,12 +389,14 @@ class CrmAftercareItem(models.Model):
             return self.env["mail.activity"]
         contacts = rank_facts.contact_channel_facts(self.env, self.partner_id.ids)
         model_id = self.env["ir.model"]._get_id("crm.lead")
-        by_lang = defaultdict(lambda: self.browse())
+        by_lang = defaultdict(list)
         for item in self:
-            by_lang[item.user_id.lang or self.env.lang or "en_US"] |= item
+            by_lang[item.user_id.lang or self.env.lang or "en_US"].append(item.id)
         vals_list = []
-        for lang, items in by_lang.items():
-            items_lang = items.with_context(lang=lang)
+        ordered_ids = []  # the items in the order of vals_list
+        for lang, item_ids in by_lang.items():
+            ordered_ids += item_ids
+            items_lang = self.browse(item_ids).with_context(lang=lang)
             channels = dict(
                 self.env["res.partner"]._fields["crm_contact_channel"]._description_selection(items_lang.env)
             )
@@ -418,7 +429,7 @@ class CrmAftercareItem(models.Model):
                     }
                 )
         activities = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)
-        for item, activity in zip(self.sudo(), activities, strict=True):
+        for item, activity in zip(self.sudo().browse(ordered_ids), activities, strict=True):
             item.activity_id = activity
         return activities
 

@@ -227,6 +227,33 @@ class TestAftercare(CrmRankCase):
         action = self.Item.action_open_at_risk()
         self.assertEqual(action["domain"], [("id", "in", ids)])
 
+    def test_items_due_long_ago_get_no_activity(self):
+        """A job completed years ago (history entered late): its old inspections stay on the
+        Overdue list; only what is due within the notice, or overdue by less, gets an activity."""
+        customer = self._customer("Completed long ago")
+        deal = self._won(customer, completion=-3 * 365)  # 1m, 6m, 1y: all long overdue
+        recent = self._won(self._customer("Completed last month"), completion=-40)  # 1m: 10 days late
+        activities = self.Item._cron_schedule_activities()
+        self.assertFalse(self._items(deal).activity_id)
+        self.assertFalse(activities.filtered(lambda a: a.res_id == deal.id))
+        self.assertEqual(len(self._items(deal)), 3, "still planned, on the Overdue list")
+        self.assertEqual(self._items(recent)[0].activity_id.res_id, recent.id)
+
+    def test_activities_in_each_salespersons_language_go_to_their_items(self):
+        """Items of salespeople with different languages each get their own activity."""
+        japanese = self.env["res.users"].create(
+            {"name": "Ja Sales", "login": "rank_ja_sales", "lang": "ja_JP",
+             "group_ids": [(4, self.env.ref("sales_team.group_sale_salesman").id)]}
+        )
+        english_deal = self._won(self._customer("English side"), completion=0)
+        japanese_deal = self._won(self._customer("Japanese side"), completion=0, user_id=japanese.id)
+        english_deal_2 = self._won(self._customer("English again"), completion=0)
+        self.Item._cron_schedule_activities()
+        for deal in (english_deal, japanese_deal, english_deal_2):
+            item = self._items(deal)[0]
+            self.assertEqual(item.activity_id.res_id, deal.id, deal.name)
+        self.assertIn("点検", self._items(japanese_deal)[0].activity_id.summary)
+
     def test_campaign_picks_customers_by_due_item(self):
         """The campaign wizard takes the customers with an after-care item coming due."""
         roof = self.env["crm.tag"].create({"name": "Roof", "crm_inspection_plan": "1y"})
