@@ -86,6 +86,9 @@ def parse_args(argv=None):
         default=10000,
         help="above this size the catch-up runs the scheduled action without its after-care steps",
     )
+    parser.add_argument(
+        "--gate-max-size", type=int, default=10000, help="measure the send gate up to this size only"
+    )
     parser.add_argument("--output", help="also write the report (markdown) to this file")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     parser.add_argument("--reuse", action="store_true", help="reuse databases built by an earlier --keep run")
@@ -1296,7 +1299,7 @@ def bench_size(args, size):
     result["screens"] = run_worker(args, dbname, "screens")
     log(f"{dbname}: mailing recipient counts")
     result["mailing"] = run_worker(args, dbname, "mailing")
-    if size <= 10000:
+    if size <= args.gate_max_size:
         log(f"{dbname}: queue processing of 10,000 mailing e-mails, with and without the send gate")
         result["mail_gate"] = run_worker(args, dbname, "mail_gate", "--mails", "10000")
         log(
