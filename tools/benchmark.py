@@ -27,8 +27,8 @@ measures, each in a fresh Odoo process:
   views' group-bys and measures, as the administrator (record rules apply);
   each once to warm up, then median of 3 with the cache invalidated before
   each call (target 300 ms);
-- at 10,000 and below, the queue processing of 10,000 mailing e-mails with and
-  without the defection send gate.
+- up to ``--gate-max-size`` (10,000), the queue processing of 10,000 mailing
+  e-mails with and without the defection send gate.
 
 It prints a markdown table. The databases are named ``<prefix>_<size>`` and
 dropped at the end unless ``--keep`` is given.
@@ -970,7 +970,8 @@ def arch_groupby(arch, kind):
 
 
 def screen_calls(env):
-    """``[(key, label, call)]``: each call is one RPC of the web client."""
+    """``[(key, label, call[, note])]``: each call is one RPC of the web client;
+    the note says what this database gives it (e.g. the size of a column)."""
     calls = []
 
     # Pipeline by Rank: kanban grouped by the customer's rank
@@ -993,9 +994,9 @@ def screen_calls(env):
         ),
         (
             "pipeline_cards",
-            f"*Pipeline by Rank*: first 80 cards of the largest column ({biggest['__count']:,} deals, "
-            "`web_search_read`)",
+            "*Pipeline by Rank*: first 80 cards of the largest column (`web_search_read`)",
             lambda: leads.web_search_read(column, spec, limit=80, order=order),
+            f"column of {biggest['__count']:,} deals",
         ),
         (
             "pipeline_open",
@@ -1034,9 +1035,9 @@ def screen_calls(env):
         ),
         (
             "customers_cards",
-            f"*Customers by Rank*: first 80 cards of the largest column ({pbiggest['__count']:,} customers, "
-            "`web_search_read`)",
+            "*Customers by Rank*: first 80 cards of the largest column (`web_search_read`)",
             lambda: partners.web_search_read(pcolumn, pspec, limit=80, order=parch.get("default_order") or None),
+            f"column of {pbiggest['__count']:,} customers",
         ),
     ]
 
@@ -1124,7 +1125,7 @@ def task_screens(args, registry):
     result = {}
     with registry.cursor() as cr:
         env = screen_env(odoo_env(cr))
-        for key, label, call in screen_calls(env):
+        for key, label, call, *note in screen_calls(env):
             call()
             times = []
             for _run in range(SCREEN_RUNS):
@@ -1132,7 +1133,7 @@ def task_screens(args, registry):
                 start = time.perf_counter()
                 call()
                 times.append(time.perf_counter() - start)
-            result[key] = {"label": label, "seconds": times, "median": statistics.median(times)}
+            result[key] = {"label": label, "seconds": times, "median": statistics.median(times), "note": note}
         cr.rollback()
     return result
 
@@ -1404,7 +1405,7 @@ def report(args, results, load):
     )
     row("peak memory, full update: RSS high-water mark (increase)", lambda r: memory(r["updates"]))
     row(
-        "peak memory, catch-up update: RSS high-water mark (increase)",
+        "peak memory, catch-up (scheduled action): RSS high-water mark (increase)",
         lambda r: memory([r["catch_up"]]) if r.get("catch_up") else "-",
     )
     row(
@@ -1471,7 +1472,9 @@ def screen_cell(screen):
         return "-"
     median = screen["median"]
     mark = "" if median <= SCREEN_TARGET else " **missed**"
-    return f"{fmt_seconds(median)}{mark} ({', '.join(fmt_seconds(value) for value in screen['seconds'])})"
+    runs = ", ".join(fmt_seconds(value) for value in screen["seconds"])
+    note = "; ".join(screen.get("note") or ())
+    return f"{fmt_seconds(median)}{mark} ({runs}{'; ' + note if note else ''})"
 
 
 def mail_gate_cell(gate):
