@@ -16,7 +16,19 @@ measures, each in a fresh Odoo process:
   the ORM (on a sample, extrapolated);
 - one deal changing stage (queries counted with ``cr.sql_log_count``, time);
 - the recipient count of mailings to every contact, every ranked customer and
-  every lead, with and without the defected exclusion.
+  every lead, with and without the defected exclusion;
+- the catch-up after years of use as the scheduled action runs it
+  (``ir.cron.method_direct_trigger`` of *Update customer ranks*: batches
+  committed, reactivation activities in chunks), each of its steps timed;
+  above ``--aftercare-max-size`` its after-care steps are skipped;
+- the screens: the ORM calls the web client makes when a user opens *Pipeline
+  by Rank*, *Customers by Rank*, *Inquiries and Contracts*, *Customers per
+  Rank* and *Reactivation Rate*, with the actions' domains and contexts, the
+  views' group-bys and measures, as the administrator (record rules apply);
+  each once to warm up, then median of 3 with the cache invalidated before
+  each call (target 300 ms);
+- up to ``--gate-max-size`` (10,000), the queue processing of 10,000 mailing
+  e-mails with and without the defection send gate.
 
 It prints a markdown table. The databases are named ``<prefix>_<size>`` and
 dropped at the end unless ``--keep`` is given.
@@ -68,6 +80,15 @@ def parse_args(argv=None):
     parser.add_argument(
         "--naive-max-size", type=int, default=10000, help="run the naive baseline up to this size only"
     )
+    parser.add_argument(
+        "--aftercare-max-size",
+        type=int,
+        default=10000,
+        help="above this size the catch-up runs the scheduled action without its after-care steps",
+    )
+    parser.add_argument(
+        "--gate-max-size", type=int, default=10000, help="measure the send gate up to this size only"
+    )
     parser.add_argument("--output", help="also write the report (markdown) to this file")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     parser.add_argument("--reuse", action="store_true", help="reuse databases built by an earlier --keep run")
@@ -78,6 +99,8 @@ def parse_args(argv=None):
     worker.add_argument("--sample", type=int, default=500)
     worker.add_argument("--cause", default="scheduled")
     worker.add_argument("--mails", type=int, default=10000)
+    worker.add_argument("--gate-order", default="without,with", help="mail_gate: the variants, in order")
+    worker.add_argument("--skip-aftercare", action="store_true", help="cron: the after-care steps do nothing")
     args = parser.parse_args(argv)
     if not args.conf and not args.worker:
         parser.error("--conf is required")
@@ -737,7 +760,9 @@ def task_mail_gate(args, registry):
     address) are sent in batches of 1,000 as the mail queue does
     (``mail.mail.send``), SMTP mocked out the way Odoo's tests do (no connection,
     ``send_email`` returns a message id). Without the gate, its method is
-    patched to let everything through. Each variant is rolled back.
+    patched to let everything through. Each variant is rolled back; with
+    ``--gate-order`` they run several times (e.g. ``without,with,with,without``)
+    and each is the median of its runs.
     """
     from unittest.mock import patch  # noqa: PLC0415
 
@@ -793,7 +818,8 @@ def task_mail_gate(args, registry):
             env.invalidate_all()
             return mails.ids, len(defected)
 
-        for variant in ("without", "with"):
+        runs = []
+        for variant in args.gate_order.split(","):
             mail_ids, defected = prepare()
             patches = [
                 patch.object(IrMailServer, "_connect__", lambda *a, **kw: FakeSmtp()),
@@ -817,11 +843,358 @@ def task_mail_gate(args, registry):
                 "SELECT state, count(*) FROM mail_mail WHERE id = ANY(%s) GROUP BY state",
                 (mail_ids,),
             )
-            result[variant] = {"seconds": seconds, "states": dict(cr.fetchall()), "defected_addresses": defected}
+            states = dict(cr.fetchall())
+            runs.append({"variant": variant, "seconds": seconds, "states": states, "defected_addresses": defected})
             cr.rollback()
             env.invalidate_all()
+    # each variant: the median of its runs (alternate them, e.g. without,with,with,without,
+    # so that a machine getting busier or warmer does not favour one)
+    for variant in {run["variant"] for run in runs}:
+        mine = [run for run in runs if run["variant"] == variant]
+        result[variant] = {**mine[0], "seconds": statistics.median(run["seconds"] for run in mine)}
+    result["runs"] = runs
     return result
 
+
+# ---------------------------------------------------------------------------
+# Screens: the ORM calls the web client makes when a user opens them
+# ---------------------------------------------------------------------------
+
+SCREEN_RUNS = 3
+SCREEN_TARGET = 0.3  # seconds, per call (issue #17)
+KANBAN_LIMIT = 40  # cards per column the kanban view loads (web: kanban_controller.js)
+
+
+def screen_env(registry_env):
+    """The administrator as the web client calls: not superuser, with its
+    language, time zone and company, so record rules apply."""
+    from odoo import api  # noqa: PLC0415
+
+    admin = registry_env.ref("base.user_admin")
+    context = {
+        "lang": admin.lang or "en_US",
+        "tz": admin.tz or "Asia/Tokyo",
+        "uid": admin.id,
+        "allowed_company_ids": [admin.company_id.id],
+    }
+    return api.Environment(registry_env.cr, admin.id, context)
+
+
+def action_domain_context(env, xmlid):
+    """The domain and context of a window action, evaluated as the web client does."""
+    from odoo.tools.safe_eval import safe_eval  # noqa: PLC0415
+
+    action = env.ref(xmlid).sudo()
+    eval_context = {"uid": env.uid, "context": env.context, "allowed_company_ids": env.context["allowed_company_ids"]}
+    domain = safe_eval(action.domain or "[]", eval_context)
+    context = safe_eval(action.context or "{}", eval_context)
+    return action, domain, context
+
+
+def this_year_domain(env, field_name):
+    """The search view's ``<filter date=... default_period="year">``: the
+    current year in the user's time zone, as UTC datetimes."""
+    import pytz  # noqa: PLC0415
+
+    tz = pytz.timezone(env.context["tz"])
+    now = datetime.datetime.now(tz)
+    start = tz.localize(datetime.datetime(now.year, 1, 1)).astimezone(pytz.utc).replace(tzinfo=None)
+    end = tz.localize(datetime.datetime(now.year + 1, 1, 1)).astimezone(pytz.utc).replace(tzinfo=None)
+    end -= datetime.timedelta(seconds=1)
+    return [
+        "&",
+        (field_name, ">=", start.strftime("%Y-%m-%d %H:%M:%S")),
+        (field_name, "<=", end.strftime("%Y-%m-%d %H:%M:%S")),
+    ]
+
+
+def view_of(env, action, view_type):
+    """(arch, fields) of the action's view of ``view_type`` (its own, else the default)."""
+    from lxml import etree  # noqa: PLC0415
+
+    view_id = False
+    for view in action.view_ids:
+        if view.view_mode == view_type:
+            view_id = view.view_id.id
+    model = env[action.res_model]
+    views = model.get_views([(view_id, view_type)])
+    arch = etree.fromstring(views["views"][view_type]["arch"])
+    return arch, views["models"][action.res_model]["fields"]
+
+
+def read_spec(fields):
+    """The ``web_search_read`` specification of a view's fields (relations read their name)."""
+    spec = {}
+    for name, field in fields.items():
+        if field["type"] in ("many2one", "one2many", "many2many"):
+            spec[name] = {"fields": {"display_name": {}}}
+        else:
+            spec[name] = {}
+    return spec
+
+
+def measure_specs(arch, fields):
+    """``field:aggregator`` of the view's measures, ``__count`` added (pivot_model.js)."""
+    specs = []
+    for node in arch.iter("field"):
+        if node.get("type") == "measure":
+            name = node.get("name")
+            specs.append(f"{name}:{fields[name].get('aggregator') or 'sum'}")
+    return [*specs, "__count"]
+
+
+def grouping_sets(rows, cols):
+    """The grouping sets of a pivot opened with ``rows`` x ``cols`` (every
+    prefix of the rows with every prefix of the columns, as pivot_model.js asks)."""
+    sets = []
+    for i in range(len(rows) + 1):
+        for j in range(len(cols) + 1):
+            groupby = [*rows[:i], *cols[:j]]
+            if sorted(groupby) not in [sorted(s) for s in sets]:
+                sets.append(groupby)
+    return sets
+
+
+def without_search_defaults(context):
+    """The action's context without the search view defaults (applied as domains here)."""
+    return {key: value for key, value in context.items() if not key.startswith("search_default")}
+
+
+def arch_groupby(arch, kind):
+    """``field[:interval]`` of a pivot arch's row or col fields."""
+    return [
+        f"{node.get('name')}:{node.get('interval')}" if node.get("interval") else node.get("name")
+        for node in arch.iter("field")
+        if node.get("type") == kind
+    ]
+
+
+def screen_calls(env):
+    """``[(key, label, call[, note])]``: each call is one RPC of the web client;
+    the note says what this database gives it (e.g. the size of a column)."""
+    calls = []
+
+    # Pipeline by Rank: kanban grouped by the customer's rank
+    action, domain, context = action_domain_context(env, "crm_customer_rank.crm_lead_action_rank")
+    leads = env["crm.lead"].with_context(**context)
+    arch, fields = view_of(env, action, "kanban")
+    spec = read_spec(fields)
+    order = arch.get("default_order") or None
+    groupby = [arch.get("default_group_by")]
+    progress = next(arch.iter("progressbar"))
+    progress_bar = {"field": progress.get("field"), "colors": json.loads(progress.get("colors"))}
+    groups = leads.formatted_read_group(domain, groupby, ["__count"])
+    biggest = max(groups, key=lambda group: group["__count"])
+    column = [*domain, (groupby[0], "=", biggest[groupby[0]])]
+    calls += [
+        (
+            "pipeline_group",
+            "*Pipeline by Rank* kanban: grouping (`crm.lead.formatted_read_group` by `crm_rank`)",
+            lambda: leads.formatted_read_group(domain, groupby, ["__count"]),
+        ),
+        (
+            "pipeline_cards",
+            "*Pipeline by Rank*: first 80 cards of the largest column (`web_search_read`)",
+            lambda: leads.web_search_read(column, spec, limit=80, order=order),
+            f"column of {biggest['__count']:,} deals",
+        ),
+        (
+            "pipeline_open",
+            f"*Pipeline by Rank*: whole open (`web_read_group`, every column unfolded, {KANBAN_LIMIT} cards each)",
+            lambda: leads.with_context(read_group_expand=True).web_read_group(
+                domain,
+                groupby,
+                ["__count"],
+                order=order,
+                auto_unfold=True,
+                unfold_read_specification=spec,
+                unfold_read_default_limit=KANBAN_LIMIT,
+            ),
+        ),
+        (
+            "pipeline_progress",
+            "*Pipeline by Rank*: column progress bars (`read_progress_bar` on `activity_state`)",
+            lambda: leads.read_progress_bar(domain, groupby[0], progress_bar),
+        ),
+    ]
+
+    # Customers by Rank: kanban of customers grouped by rank
+    action, pdomain, pcontext = action_domain_context(env, "crm_customer_rank.res_partner_action_crm_rank")
+    partners = env["res.partner"].with_context(**pcontext)
+    parch, pfields = view_of(env, action, "kanban")
+    pspec = read_spec(pfields)
+    pgroupby = [parch.get("default_group_by")]
+    pgroups = partners.formatted_read_group(pdomain, pgroupby, ["__count"])
+    pbiggest = max(pgroups, key=lambda group: group["__count"])
+    pcolumn = [*pdomain, (pgroupby[0], "=", pbiggest[pgroupby[0]])]
+    calls += [
+        (
+            "customers_group",
+            "*Customers by Rank* kanban: grouping (`res.partner.formatted_read_group` by `crm_rank`)",
+            lambda: partners.formatted_read_group(pdomain, pgroupby, ["__count"]),
+        ),
+        (
+            "customers_cards",
+            "*Customers by Rank*: first 80 cards of the largest column (`web_search_read`)",
+            lambda: partners.web_search_read(pcolumn, pspec, limit=80, order=parch.get("default_order") or None),
+            f"column of {pbiggest['__count']:,} customers",
+        ),
+    ]
+
+    # Inquiries and Contracts: pivot (default filter: inquiry date this year)
+    action, rdomain, rcontext = action_domain_context(env, "crm_customer_rank.crm_rank_report_action")
+    report_model = env[action.res_model].with_context(**without_search_defaults(rcontext))
+    rarch, rfields = view_of(env, action, "pivot")
+    rmeasures = measure_specs(rarch, rfields)
+    this_year = [*rdomain, *this_year_domain(env, "date")]
+    for key, label, rows, cols, rdom in (
+        ("inquiries_month", "by month, this year (the default filter)", ["date:month"], [], this_year),
+        ("inquiries_month_all", "by month, whole history (filter removed)", ["date:month"], [], rdomain),
+        (
+            "inquiries_user_lost",
+            "by salesperson x lost category, this year",
+            ["user_id"],
+            ["lost_reason_category"],
+            this_year,
+        ),
+        (
+            "inquiries_user_lost_all",
+            "by salesperson x lost category, whole history",
+            ["user_id"],
+            ["lost_reason_category"],
+            rdomain,
+        ),
+    ):
+        sets = grouping_sets(rows, cols)
+        calls.append(
+            (
+                key,
+                f"*Inquiries and Contracts* pivot {label} (`{action.res_model}.formatted_read_grouping_sets`)",
+                lambda rdom=rdom, sets=sets: report_model.formatted_read_grouping_sets(rdom, sets, rmeasures),
+            )
+        )
+
+    # Customers per Rank: graph by month and rank (the action opens on the graph)
+    action, sdomain, scontext = action_domain_context(env, "crm_customer_rank.crm_rank_snapshot_action")
+    snapshots = env[action.res_model].with_context(**scontext)
+    sarch, sfields = view_of(env, action, "graph")
+    sgroupby = [
+        f"{node.get('name')}:{node.get('interval')}" if node.get("interval") else node.get("name")
+        for node in sarch.iter("field")
+        if node.get("type") != "measure"
+    ]
+    smeasures = [
+        f"{node.get('name')}:{sfields[node.get('name')].get('aggregator') or 'sum'}"
+        for node in sarch.iter("field")
+        if node.get("type") == "measure"
+    ]
+    calls.append(
+        (
+            "snapshot_month",
+            f"*Customers per Rank* graph by month and rank (`{action.res_model}.formatted_read_group`)",
+            lambda: snapshots.with_context(fill_temporal=True).formatted_read_group(sdomain, sgroupby, smeasures),
+        )
+    )
+
+    # Reactivation Rate: pivot (default filter: became dormant this year) and the record count
+    action, adomain, acontext = action_domain_context(env, "crm_customer_rank.crm_rank_reactivation_report_action")
+    reactivations = env[action.res_model].with_context(**without_search_defaults(acontext))
+    aarch, afields = view_of(env, action, "pivot")
+    arows = arch_groupby(aarch, "row")
+    acols = arch_groupby(aarch, "col")
+    ameasures = measure_specs(aarch, afields)
+    athis_year = [*adomain, *this_year_domain(env, "date")]
+    calls += [
+        (
+            "reactivation_count",
+            f"*Reactivation Rate*: record count (`{action.res_model}.search_count`, whole history)",
+            lambda: reactivations.search_count(adomain),
+        ),
+        (
+            "reactivation_pivot",
+            f"*Reactivation Rate* pivot {' x '.join(arows + acols)}, this year (`formatted_read_grouping_sets`)",
+            lambda: reactivations.formatted_read_grouping_sets(athis_year, grouping_sets(arows, acols), ameasures),
+        ),
+    ]
+    return calls
+
+
+def task_screens(args, registry):
+    """Each screen call: once to warm up, then ``SCREEN_RUNS`` times with the
+    cache invalidated before each; rolled back."""
+    result = {}
+    with registry.cursor() as cr:
+        env = screen_env(odoo_env(cr))
+        for key, label, call, *note in screen_calls(env):
+            call()
+            times = []
+            for _run in range(SCREEN_RUNS):
+                env.invalidate_all()
+                start = time.perf_counter()
+                call()
+                times.append(time.perf_counter() - start)
+            result[key] = {"label": label, "seconds": times, "median": statistics.median(times), "note": note}
+        cr.rollback()
+    return result
+
+
+# The steps of the scheduled action, timed one by one: (model, method)
+CRON_STEPS = (
+    ("res.partner", "_crm_rank_update_all"),
+    ("crm.lead", "_crm_referral_ask_schedule"),
+    ("crm.rank.snapshot.month", "_close_months"),
+    ("crm.aftercare.item", "_cron_sync"),
+    ("crm.aftercare.item", "_cron_schedule_activities"),
+)
+AFTERCARE_STEPS = ("_cron_sync", "_cron_schedule_activities")
+
+
+def task_cron(args, registry):
+    """The scheduled action *Update customer ranks* as the scheduler runs it
+    (``ir.cron.method_direct_trigger``: its own progress record, batches
+    committed, reactivation activities created in chunks); time, peak memory
+    and the time of each step. With ``--skip-aftercare`` the after-care steps
+    do nothing (they are then measured on their own at a smaller size)."""
+    from unittest.mock import patch  # noqa: PLC0415
+
+    steps = {}
+
+    def timed(method, name, skip):
+        def wrapper(self, *a, **kw):
+            start = time.perf_counter()
+            result = None if skip else method(self, *a, **kw)
+            steps[name] = steps.get(name, 0) + time.perf_counter() - start
+            return self.env["mail.activity"] if skip and name == "_cron_schedule_activities" else result
+
+        return wrapper
+
+    with registry.cursor() as cr:
+        env = odoo_env(cr)
+        patches = []
+        for model_name, method_name in CRON_STEPS:
+            cls = type(env[model_name])
+            skip = args.skip_aftercare and method_name in AFTERCARE_STEPS
+            patches.append(patch.object(cls, method_name, timed(getattr(cls, method_name), method_name, skip)))
+        cron = env.ref(f"{ADDON}.ir_cron_update_crm_rank")
+        env["res.partner"].search([], limit=1)
+        rss_before = rss_mb()
+        for active in patches:
+            active.start()
+        try:
+            start = time.perf_counter()
+            cron.method_direct_trigger()
+            cr.commit()
+            seconds = time.perf_counter() - start
+        finally:
+            for active in patches:
+                active.stop()
+    return {
+        "seconds": seconds,
+        "rss_before_mb": rss_before,
+        "peak_rss_mb": max_rss_mb(),
+        "steps": steps,
+        "skip_aftercare": bool(args.skip_aftercare),
+    }
 
 TASKS = {
     "update": task_update,
@@ -829,6 +1202,8 @@ TASKS = {
     "mailing": task_mailing,
     "naive": task_naive,
     "mail_gate": task_mail_gate,
+    "screens": task_screens,
+    "cron": task_cron,
 }
 
 
@@ -905,8 +1280,11 @@ def bench_size(args, size):
         log(f"{dbname}: installed in {result['install_seconds']:.0f} s")
         result["ranks_after_install"] = rank_counts(args, dbname)
         add_usage_data(args, dbname)
-        log(f"{dbname}: catch-up update (completion dates, referrals, defections added)")
-        result["catch_up"] = run_worker(args, dbname, "update")
+        log(f"{dbname}: catch-up: the scheduled action after adding years of use")
+        before = catch_up_state(args, dbname)
+        skip = ["--skip-aftercare"] if size > args.aftercare_max_size else []
+        result["catch_up"] = run_worker(args, dbname, "cron", *skip)
+        result["catch_up"].update(catch_up_changes(args, dbname, before))
     result["counts"] = table_counts(args, dbname)
     # floor and update alternate, so that each ratio compares runs made under
     # the same load of the machine
@@ -918,9 +1296,11 @@ def bench_size(args, size):
     result["ranks"] = rank_counts(args, dbname)
     log(f"{dbname}: one deal changing stage")
     result["stage"] = run_worker(args, dbname, "stage")
+    log(f"{dbname}: screens (the web client's calls, median of {SCREEN_RUNS})")
+    result["screens"] = run_worker(args, dbname, "screens")
     log(f"{dbname}: mailing recipient counts")
     result["mailing"] = run_worker(args, dbname, "mailing")
-    if size <= 10000:
+    if size <= args.gate_max_size:
         log(f"{dbname}: queue processing of 10,000 mailing e-mails, with and without the send gate")
         result["mail_gate"] = run_worker(args, dbname, "mail_gate", "--mails", "10000")
         log(
@@ -931,6 +1311,34 @@ def bench_size(args, size):
         log(f"{dbname}: naive baseline on {args.naive_sample} customers")
         result["naive"] = run_worker(args, dbname, "naive", "--sample", str(args.naive_sample))
     return result
+
+
+def catch_up_state(args, dbname):
+    """Ranks and activity count before the catch-up (the ranks kept in a table)."""
+    conn = connect(args, dbname)
+    with conn, conn.cursor() as cr:
+        cr.execute("DROP TABLE IF EXISTS crm_rank_benchmark_before")
+        cr.execute("CREATE TABLE crm_rank_benchmark_before AS SELECT id, crm_rank FROM res_partner")
+        cr.execute("SELECT COUNT(*) FROM mail_activity")
+        activities = cr.fetchone()[0]
+    conn.close()
+    return {"activities": activities}
+
+
+def catch_up_changes(args, dbname, before):
+    """Ranks changed and activities created by the catch-up."""
+    conn = connect(args, dbname)
+    with conn, conn.cursor() as cr:
+        cr.execute(
+            """SELECT COUNT(*) FROM res_partner p JOIN crm_rank_benchmark_before b ON b.id = p.id
+                WHERE p.crm_rank IS DISTINCT FROM b.crm_rank"""
+        )
+        changed = cr.fetchone()[0]
+        cr.execute("SELECT COUNT(*) FROM mail_activity")
+        activities = cr.fetchone()[0] - before["activities"]
+        cr.execute("DROP TABLE crm_rank_benchmark_before")
+    conn.close()
+    return {"changed": changed, "activities": activities}
 
 
 def drop_database(args, dbname):
@@ -970,10 +1378,15 @@ def report(args, results, load):
     row("build the data (set-based SQL, before install)", lambda r: fmt_seconds(r.get("build_seconds")))
     row("install the addon (`odoo-bin -i`, wall time)", lambda r: fmt_seconds(r.get("install_seconds")))
     row(
-        "catch-up update after adding years of use: time (ranks changed)",
-        lambda r: f"{fmt_seconds(r['catch_up']['seconds'])} ({r['catch_up']['changed']:,})"
+        "catch-up: the scheduled action after adding years of use: time (ranks changed, activities created)",
+        lambda r: f"{fmt_seconds(r['catch_up']['seconds'])} ({r['catch_up']['changed']:,}, "
+        f"{r['catch_up'].get('activities', 0):,})"
         if r.get("catch_up")
         else "-",
+    )
+    row(
+        "catch-up: time of each step of the scheduled action",
+        lambda r: catch_up_steps(r["catch_up"]) if r.get("catch_up", {}).get("steps") else "-",
     )
     row(f"**full rank update**, median of {args.runs}", lambda r: f"**{fmt_seconds(median_update(r))}**")
     row("full rank update, each run", lambda r: seconds_list(u["seconds"] for u in r["updates"]))
@@ -992,7 +1405,7 @@ def report(args, results, load):
     )
     row("peak memory, full update: RSS high-water mark (increase)", lambda r: memory(r["updates"]))
     row(
-        "peak memory, catch-up update: RSS high-water mark (increase)",
+        "peak memory, catch-up (scheduled action): RSS high-water mark (increase)",
         lambda r: memory([r["catch_up"]]) if r.get("catch_up") else "-",
     )
     row(
@@ -1002,6 +1415,17 @@ def report(args, results, load):
     row(
         "one deal moved to a won stage: time, median",
         lambda r: fmt_seconds(statistics.median(r["stage"]["seconds"])),
+    )
+    if any(r.get("screens") for r in results):
+        keys = next(r["screens"] for r in results if r.get("screens"))
+        for key, screen in keys.items():
+            row(
+                f"{screen['label']}: median of {SCREEN_RUNS} (target {SCREEN_TARGET * 1000:.0f} ms)",
+                lambda r, k=key: screen_cell(r["screens"].get(k)) if r.get("screens") else "-",
+            )
+    row(
+        "queue processing of 10,000 mailing e-mails without / with the send gate",
+        lambda r: mail_gate_cell(r["mail_gate"]) if r.get("mail_gate") else "-",
     )
     for label, model_name, _domain in MAILINGS:
         row(
@@ -1033,6 +1457,32 @@ def median_update(result):
 
 def floor_ratio(result):
     return statistics.median(u["seconds"] / floor for u, floor in zip(result["updates"], result["floor"], strict=True))
+
+
+def catch_up_steps(catch_up):
+    skipped = AFTERCARE_STEPS if catch_up.get("skip_aftercare") else ()
+    return ", ".join(
+        f"`{name}` " + ("skipped" if name in skipped else fmt_seconds(seconds))
+        for name, seconds in catch_up["steps"].items()
+    )
+
+
+def screen_cell(screen):
+    if not screen:
+        return "-"
+    median = screen["median"]
+    mark = "" if median <= SCREEN_TARGET else " **missed**"
+    runs = ", ".join(fmt_seconds(value) for value in screen["seconds"])
+    note = "; ".join(screen.get("note") or ())
+    return f"{fmt_seconds(median)}{mark} ({runs}{'; ' + note if note else ''})"
+
+
+def mail_gate_cell(gate):
+    without, with_ = gate["without"]["seconds"], gate["with"]["seconds"]
+    return (
+        f"{fmt_seconds(without)} / {fmt_seconds(with_)} ({(with_ / without - 1) * 100:+.0f}%; "
+        f"sent {gate['with']['states'].get('sent', 0):,}, cancelled {gate['with']['states'].get('cancel', 0):,})"
+    )
 
 
 def memory(runs):
