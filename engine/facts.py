@@ -14,6 +14,29 @@ from odoo.tools import SQL
 
 from . import rules
 
+# The fields whose change can move a customer's rank at once, per model: what
+# the facts below read. The models' write() overrides mark the customers when
+# one of them is written (res.partner, crm.lead, project.project); everything
+# else a rank depends on moves with time and is the daily update's.
+RANK_TRIGGERS = {
+    "res.partner": frozenset({"parent_id", "is_company", "referrer_partner_id", "is_defected"}),
+    "crm.lead": frozenset(
+        {
+            "partner_id",
+            "stage_id",
+            "active",
+            "probability",
+            "type",
+            "lost_reason_id",
+            "completion_date",
+            "date_closed",
+            "referrer_partner_id",
+            "project_id",
+        }
+    ),
+    # what can complete (or reopen) a construction
+    "project.project": frozenset({"stage_id", "last_update_id", "last_update_status", "date", "active"}),
+}
 # Outcomes of an activity on a dormant customer after which the customer stays
 # dormant: that activity's message is no contact (crm.rank.quiet.reason).
 QUIET_OUTCOMES = ("not_now", "unreachable", "competitor", "dissatisfied")

@@ -16,21 +16,8 @@ from .period_labels import localized_period_formatter
 from .phone_search import phone_search_domain
 from .res_partner import CRM_RANKS
 
-# Lead fields whose change can move the customer's rank at once.
-RANK_TRIGGER_FIELDS = frozenset(
-    {
-        "partner_id",
-        "stage_id",
-        "active",
-        "probability",
-        "type",
-        "lost_reason_id",
-        "completion_date",
-        "date_closed",
-        "referrer_partner_id",
-        "project_id",
-    }
-)
+# Lead fields whose change can move the customer's rank at once (declared with the facts).
+RANK_TRIGGER_FIELDS = rank_facts.RANK_TRIGGERS["crm.lead"]
 # The rank a lead ``l`` gets from its own state: the set-based twin of
 # ``_crm_rank_own`` (test_rank_bulk checks that both agree).
 # Lead fields whose change can make a deal lost for a reason (playbook follow-up).

@@ -7,7 +7,22 @@ A service model: ``res.partner`` keeps the defection fields and the guards
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import plaintext2html
+
+DEFECTION_REASONS = [
+    ("complaint", "Complaint"),
+    ("competitor", "Went to a competitor"),
+    ("moved", "Moved away"),
+    ("no_contact", "Asked not to be contacted"),
+    ("other", "Other"),
+]
+DEFECTION_ORIGINS = [
+    ("manual", "Marked by a sales manager"),
+    ("import", "Imported"),
+    ("lost_deal", "Deal lost for a defection reason"),
+    ("left_customer", "Left a defected customer"),
+]
 
 # Fields only a sales manager (or the server itself) may set or clear.
 DEFECTION_FIELDS = frozenset(
@@ -28,6 +43,40 @@ class CrmRankDefection(models.AbstractModel):
 
     _name = "crm.rank.defection"
     _description = "Customer Defection"
+
+    @api.model
+    def _check_write(self, vals_list):
+        """Only sales managers set or clear a defection, whatever the client sends.
+
+        The superuser passes too: the engine, data files and tests. Called by
+        ``res.partner.create`` and ``write`` before writing.
+        """
+        if not any(not DEFECTION_FIELDS.isdisjoint(vals) for vals in vals_list):
+            return
+        if self.env.su or self.env.user.has_group("sales_team.group_sale_manager"):
+            return
+        raise AccessError(
+            self.env._("Only sales managers can mark a customer defected or reinstate a defected customer.")
+        )
+
+    @api.model
+    def _block_addresses(self, partners):
+        """Keep the e-mail and phone numbers of deleted defected customers out of marketing:
+        they go to Odoo's blacklists, which every mailing respects.
+
+        Called by ``res.partner.unlink`` before deleting.
+        """
+        # the blacklists are written whoever deletes (a manager with contact rights)
+        partners_sudo = partners.sudo().with_context(active_test=False)
+        defected_sudo = partners_sudo.filtered(lambda p: p.is_defected or p.crm_rank == "defected")
+        if not defected_sudo:
+            return
+        message = self.env._("Defected customer deleted: kept out of marketing.")
+        for email in set(filter(None, defected_sudo.mapped("email_normalized"))):
+            self.env["mail.blacklist"].sudo()._add(email, message=message)
+        numbers = set(filter(None, defected_sudo.mapped("phone_sanitized")))
+        if numbers:
+            self.env["phone.blacklist"].sudo()._add(list(numbers), message=message)
 
     @api.model
     def _defaults(self, vals):

@@ -5,7 +5,14 @@
 the full update's lock, batches and resume, the customer-by-customer (ORM) and
 the set-based (SQL) write paths side by side, the history and the subscribers
 of rank changes. The facts come from ``engine/facts.py``, the decision from
-``engine/rules.py`` through ``_decide_rank``, which another addon may extend.
+``engine/rules.py`` through ``_rank_rules``, which another addon may extend.
+
+The engine runs inside the ORM's compute of the rank (``res.partner._compute_crm_rank``),
+so it only stores ranks there; what a rank change causes (the history row, the
+activities and closing reviews of the subscribers, the chatter line of a
+defection) is queued and done by ``_flush_changes`` just before the transaction
+commits, as ``mail.thread`` does with its tracking: reading or searching a rank
+never creates anything.
 """
 
 import logging
@@ -14,6 +21,7 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..engine import facts as rank_facts
@@ -31,6 +39,9 @@ CRON_RESUME_PARAM = "crm_customer_rank.cron_resume"
 BULK_MIN_CHANGES = 500
 # cr.precommit.data key: {partner id: cause} of the refreshes not applied yet
 PENDING_KEY = "crm_customer_rank.pending"
+# cr.precommit.data key: {customer id: (first old, last new, cause)} of the rank
+# changes whose history and subscribers run before commit (_flush_changes)
+CHANGES_KEY = "crm_customer_rank.changes"
 # Defection reason of a customer made defected by a loss, per lost category.
 DEFECTION_REASON_OF_CATEGORY = {"complaint": "complaint", "competitor": "competitor"}
 
@@ -68,6 +79,55 @@ class CrmRankEngine(models.AbstractModel):
             return dormancy_days, referral_threshold
 
         return thresholds
+
+    @api.model
+    def _check_write(self, vals_list):
+        """Refuse a rank written by anyone but the engine.
+
+        Called by ``res.partner.create`` and ``write`` before writing. The
+        context key alone could come from a client: the engine also runs as superuser.
+        """
+        if self._is_engine_write():
+            return
+        if any(not ENGINE_FIELDS.isdisjoint(vals) for vals in vals_list):
+            raise UserError(
+                self.env._(
+                    "The customer rank is computed from the customer's deals, "
+                    "constructions, referrals and contacts and cannot be set by hand. "
+                    "To stop all contact with a customer, mark them defected."
+                )
+            )
+
+    @api.model
+    def _is_engine_write(self):
+        """Whether the current write is the engine's own (superuser and the engine's context key)."""
+        return bool(self.env.su and self.env.context.get("crm_rank_engine"))
+
+    @api.model
+    def _form_facts(self, partners):
+        """``{partner id: field values}``: the facts the rank is decided from, for the customer form.
+
+        From the deals of the reader's companies, in one batch. Called by
+        ``res.partner._compute_crm_rank_facts``.
+        """
+        commercial_ids = [pid for pid in partners.commercial_partner_id.ids if pid]
+        today = fields.Date.context_today(self)
+        facts = (
+            rank_facts.gather(self.env, commercial_ids, today, self._thresholds(), self.env.companies.ids)
+            if commercial_ids
+            else {}
+        )
+        values = {}
+        for partner in partners:
+            fact = facts.get(partner.commercial_partner_id.id) or rules.CustomerFacts()
+            values[partner.id] = {
+                "crm_open_deal_count": fact.open_leads + fact.open_opportunities,
+                "crm_won_deal_count": fact.won_count,
+                "crm_last_completion_date": fact.last_completion,
+                "crm_last_contact_date": fact.last_contact,
+                "crm_referral_count": fact.referral_count,
+            }
+        return values
 
     # ------------------------------------------------------------
     # PENDING MARKS (a customer's change, applied at the latest at flush)
@@ -223,7 +283,8 @@ class CrmRankEngine(models.AbstractModel):
                 deal=deal,
                 reason=lost_reason,
             )
-        engine_sudo.browse(new_ids)._message_log_batch(bodies=bodies)
+        # the chatter line is a side effect: logged before commit, not while a rank is read
+        self.env.cr.precommit.add(lambda: engine_sudo.browse(new_ids)._message_log_batch(bodies=bodies))
         stored = dict.fromkeys(new_ids)
         return {
             pid: fact._replace(defected_manual=True, defection_origin="lost_deal") if pid in stored else fact
@@ -259,30 +320,61 @@ class CrmRankEngine(models.AbstractModel):
             if not is_commercial:
                 target = target.with_context(tracking_disable=True)
             target.write(vals)
-        self._create_history(changes, commercial_ids, cause)
+        self._queue_changes(changes, cause, commercial_ids)
+
+    # ------------------------------------------------------------
+    # WHAT A RANK CHANGE CAUSES (before commit)
+    # ------------------------------------------------------------
 
     @api.model
-    def _create_history(self, changes, commercial_ids, cause):
+    def _queue_changes(self, changes, cause, commercial_ids):
+        """Queue the customers' changes for ``_flush_changes``, before commit.
+
+        Called by ``_apply`` and ``_apply_bulk`` once the ranks are written. A
+        customer changed twice in one transaction keeps its first old and last
+        new value (as the chatter's tracking does); a change undone in the same
+        transaction leaves nothing.
+        """
+        data = self.env.cr.precommit.data
+        if CHANGES_KEY not in data:
+            data[CHANGES_KEY] = {}
+            self.env.cr.precommit.add(self._flush_changes)
+        queued = data[CHANGES_KEY]
+        for pid, (old, new) in changes.items():
+            if pid in commercial_ids:
+                first = queued.get(pid)
+                queued[pid] = (first[0] if first else old, new, cause)
+
+    @api.model
+    def _flush_changes(self):
         """History rows of the customers whose rank changed, then the subscribers.
 
-        Called by ``_apply`` (the customer-by-customer path).
+        Run by the cursor before the transaction commits (``cr.precommit``;
+        the scheduled action commits after each batch, tests call
+        ``cr.flush()``), once for all the changes ``_queue_changes`` queued.
+        From ``BULK_MIN_CHANGES`` history rows on, they are inserted
+        set-based (``crm.rank.history._create_set_based``).
         """
-        now = fields.Datetime.now()
-        self.env["crm.rank.history"].sudo().create(
-            [
-                {
-                    "partner_id": pid,
-                    "old_rank": old[0],
-                    "new_rank": new[0],
-                    "reason": new[1],
-                    "cause": cause,
-                    "date": now,
-                }
-                for pid, (old, new) in changes.items()
-                if pid in commercial_ids and old[0] != new[0]
-            ]
-        )
-        self._on_rank_changes({pid: change for pid, change in changes.items() if pid in commercial_ids}, cause)
+        queued = self.env.cr.precommit.data.pop(CHANGES_KEY, {})
+        by_cause = defaultdict(dict)
+        for pid, (old, new, cause) in queued.items():
+            if old != new:
+                by_cause[cause][pid] = (old, new)
+        history = self.env["crm.rank.history"].sudo()
+        for cause, changes in by_cause.items():
+            rows = [(pid, old[0], new[0], new[1]) for pid, (old, new) in changes.items() if old[0] != new[0]]
+            if cause == "install" or len(rows) >= BULK_MIN_CHANGES:
+                history._create_set_based(rows, cause)
+            else:
+                history.create(
+                    [
+                        {"partner_id": pid, "old_rank": old, "new_rank": new, "reason": reason, "cause": cause}
+                        for pid, old, new, reason in rows
+                    ]
+                )
+            self._on_rank_changes(changes, cause)
+        # what the subscribers changed is computed now, while the cursor's pending marks exist
+        self.env.flush_all()
 
     # ------------------------------------------------------------
     # FULL UPDATE (install, scheduled action): lock, batches, resume
@@ -383,7 +475,11 @@ class CrmRankEngine(models.AbstractModel):
 
     @api.model
     def _update_batch(self, batch, cause):
-        """One batch of ``_update_all`` in a savepoint, retried customer by customer on failure."""
+        """One batch of ``_update_all`` in a savepoint, retried customer by customer on failure.
+
+        The savepoint runs the queued consequences of the changes (``_flush_changes``)
+        when it is released, and drops them with the changes when it is rolled back.
+        """
         try:
             with self.env.cr.savepoint():
                 return self._update_ids(batch, cause)
@@ -432,7 +528,8 @@ class CrmRankEngine(models.AbstractModel):
     @api.model
     def _apply_bulk(self, changes, cause, today, commercial_ids):
         """Write a large change set set-based: one UPDATE of the partners, one
-        INSERT of their history, one UPDATE of their leads' ranks.
+        UPDATE of their leads' ranks; the history is inserted set-based too
+        (``_flush_changes``).
 
         Used at install and when many customers change at once (a first run
         after an import, a long pause of the scheduled action), where writing
@@ -473,21 +570,12 @@ class CrmRankEngine(models.AbstractModel):
             )
         )
         self.env.invalidate_all()
-        self.env["crm.rank.history"]._create_set_based(
-            [
-                (pid, old[0], new[0], new[1])
-                for pid, (old, new) in changes.items()
-                if pid in commercial_ids and old[0] != new[0]
-            ],
-            cause,
-        )
         self.env["crm.lead"]._crm_rank_sync(ids)
-        self._on_rank_changes({pid: change for pid, change in changes.items() if pid in commercial_ids}, cause)
+        self._queue_changes(changes, cause, commercial_ids)
 
     @api.model
     def _on_rank_changes(self, changes, cause):
-        """Side effects of rank changes, called by ``_create_history`` and
-        ``_apply_bulk`` after writing them.
+        """Side effects of rank changes, called by ``_flush_changes`` before commit.
 
         Subscribers react to rank changes and never decide ranks.
 

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import format_date
 
 from .crm_rank_tools import check_selection_values
 from .res_partner import CRM_RANKS
@@ -72,4 +73,31 @@ class CrmRankGuidance(models.Model):
             result[partner.id] = (
                 by_key.get((rank, company_id)) or by_key.get((rank, False)) or self.browse()
             )
+        return result
+
+    @api.model
+    def _partner_texts(self, partners):
+        """Return ``{partner id: (hint, guidance)}`` for the customers' forms and cards.
+
+        The guidance of the rank, then the follow-up playbook of a lost
+        customer's last lost reason, then the next after-care reason to call.
+        Called by ``res.partner._compute_crm_rank_guidance``.
+        """
+        guidance = self.sudo()._for_partners(partners)  # shared texts
+        lost = partners.filtered(lambda partner: partner.crm_rank == "lost").commercial_partner_id
+        playbooks = self.env["crm.lost.reason"]._crm_rank_playbooks(lost.ids)
+        result = {}
+        for partner in partners:
+            record = guidance.get(partner.id)
+            texts = [
+                record.guidance if record else False,
+                playbooks.get(partner.commercial_partner_id.id),
+                partner.crm_next_aftercare_name
+                and self.env._(
+                    "Next reason to call: %(item)s (%(date)s)",
+                    item=partner.crm_next_aftercare_name,
+                    date=format_date(self.env, partner.crm_next_aftercare_date),
+                ),
+            ]
+            result[partner.id] = (record.hint if record else False, "\n\n".join(filter(None, texts)) or False)
         return result

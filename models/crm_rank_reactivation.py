@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.tools import format_amount, format_date
 
 from ..engine import facts as rank_facts
@@ -33,6 +33,35 @@ class CrmRankReactivation(models.AbstractModel):
 
     _name = "crm.rank.reactivation"
     _description = "Dormant Customer Reactivation"
+
+    @api.model
+    def _partner_facts(self, partners):
+        """``{partner id: field values}``: the facts to judge why each customer went quiet.
+
+        Read in one batch for the customers of ``partners``, from the deals of the
+        reader's companies. Called by ``res.partner._compute_crm_reactivation_facts``.
+        """
+        commercial_ids = [pid for pid in partners.commercial_partner_id.ids if pid]
+        today = fields.Date.context_today(self)
+        facts = (
+            rank_facts.reactivation_facts(self.env, commercial_ids, today, self.env.companies.ids)
+            if commercial_ids
+            else {}
+        )
+        values = {}
+        for partner in partners:
+            fact = facts.get(partner.commercial_partner_id.id) or {}
+            values[partner.id] = {
+                "crm_days_since_contact": fact.get("days_since_contact") or 0,
+                "crm_last_contract_date": fact.get("last_contract"),
+                "crm_days_since_contract": fact.get("days_since_contract") or 0,
+                "crm_won_amount": fact.get("won_amount") or 0.0,
+                "crm_currency_id": self.env.company.currency_id,
+                "crm_first_source_id": fact.get("first_source_id"),
+                "crm_first_medium_id": fact.get("first_medium_id"),
+                "crm_last_work_tag_ids": [Command.set(fact.get("last_deal_tag_ids") or [])],
+            }
+        return values
 
     @api.model
     def _on_rank_changes(self, changes, cause):

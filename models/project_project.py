@@ -2,10 +2,10 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 
-# Project fields whose change can complete (or reopen) a construction.
-CONSTRUCTION_TRIGGER_FIELDS = frozenset(
-    {"stage_id", "last_update_id", "last_update_status", "date", "active"}
-)
+from ..engine import facts as rank_facts
+
+# Project fields whose change can complete (or reopen) a construction (declared with the facts).
+CONSTRUCTION_TRIGGER_FIELDS = rank_facts.RANK_TRIGGERS["project.project"]
 
 
 class ProjectProject(models.Model):

@@ -79,25 +79,38 @@ class CrmRankCase(TransactionCase):
         deal.action_set_lost(lost_reason_id=(reason or cls.lost_reason).id)
         return deal
 
+    def setUp(self):
+        # The class's records as committed, once, before the test's savepoint:
+        # their ranks decided, their history and activities created.
+        self._flush()
+        super().setUp()
+
     @contextmanager
     def _frozen(self, moment):
         """Run the block at ``moment``, as one request of that day.
 
         What came before is flushed first, and what the block changed is
-        flushed (the ranks decided, see ``_crm_rank_refresh``) before the
-        clock moves on.
+        flushed (the ranks decided, see ``_crm_rank_refresh``, and what their
+        changes cause, which waits for the commit) before the clock moves on.
         """
-        self.env.flush_all()
+        self._flush()
         with freeze_time(moment):
             yield
-            self.env.flush_all()
+            self._flush()
+
+    def _flush(self):
+        """Flush as a commit would: the ORM, then the cursor's pre-commit work
+        (the rank history, the subscribers' activities, the chatter's tracking)."""
+        self.env.cr.flush()
 
     def _at(self, days):
         """Noon, ``days`` from today (see ``_frozen``)."""
         return self._frozen(datetime.datetime.combine(self.today, datetime.time(12)) + datetime.timedelta(days=days))
 
     def _update_all(self):
-        return self.env["res.partner"]._crm_rank_update_all()
+        changed = self.env["res.partner"]._crm_rank_update_all()
+        self._flush()
+        return changed
 
     def _count_queries(self, function, *args, **kwargs):
         """Run ``function(*args, **kwargs)`` on an empty cache and flush what it changed;
@@ -106,14 +119,15 @@ class CrmRankCase(TransactionCase):
         The query-count tests compare a few records with many: a query per record
         shows as a difference. What came before is flushed first and not counted.
         """
-        self.env.flush_all()
+        self._flush()
         self.env.invalidate_all()
         before = self.env.cr.sql_log_count
         result = function(*args, **kwargs)
-        self.env.flush_all()
+        self._flush()
         return result, self.env.cr.sql_log_count - before
 
     def _history(self, partner):
+        self._flush()
         return self.env["crm.rank.history"].search(
             [("partner_id", "=", partner.commercial_partner_id.id)], order="id"
         )

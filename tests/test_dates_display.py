@@ -46,7 +46,7 @@ class TestDatesDisplay(CrmRankCase):
         won = self._deal(self.customer, name="Signed one")
         won.action_set_won()
         deals |= won
-        self.env.flush_all()
+        self._flush()
         self.env.execute_query(
             SQL(
                 "UPDATE crm_lead SET create_date = '2026-01-15 03:00:00', date_open = '2026-01-15 03:00:00'"

@@ -37,7 +37,7 @@ class TestDefectionSticky(CrmRankCase):
         self._won(customer, completion=0)
         deal = self._deal(customer, name="Second job", user_id=self.own_salesman.id)
         deal.with_user(self.own_salesman).action_set_lost(lost_reason_id=self.complaint_reason.id)
-        self.env.flush_all()
+        self._flush()
         self.assertRank(customer, "defected", "defected_lost")
         return customer, deal
 
@@ -45,6 +45,7 @@ class TestDefectionSticky(CrmRankCase):
 
     def test_loss_stores_the_defection(self):
         customer, _deal = self._complaint_loss()
+        self._flush()  # the chatter line is logged at commit
         self.assertTrue(customer.is_defected)
         self.assertEqual(customer.defection_origin, "lost_deal")
         self.assertEqual(customer.defection_reason, "other")
@@ -54,7 +55,7 @@ class TestDefectionSticky(CrmRankCase):
     def test_restore_by_the_salesperson_keeps_it(self):
         customer, deal = self._complaint_loss()
         deal.with_user(self.own_salesman).action_restore()
-        self.env.flush_all()
+        self._flush()
         self.assertEqual(deal.won_status, "pending")
         self.assertRank(customer, "defected", "defected_lost")
         self.assertNotIn(customer, self._mailing_recipients())
@@ -62,7 +63,7 @@ class TestDefectionSticky(CrmRankCase):
     def test_other_lost_reason_keeps_it(self):
         customer, deal = self._complaint_loss()
         deal.with_user(self.own_salesman).write({"lost_reason_id": self.lost_reason.id})
-        self.env.flush_all()
+        self._flush()
         self.assertRank(customer, "defected")
         self.assertNotIn(customer, self._mailing_recipients())
 
@@ -70,14 +71,14 @@ class TestDefectionSticky(CrmRankCase):
         customer, deal = self._complaint_loss()
         # before the first win: the loss would no longer be "a past customer's"
         deal.with_user(self.own_salesman).write({"date_closed": "2001-01-01 00:00:00"})
-        self.env.flush_all()
+        self._flush()
         self.assertRank(customer, "defected")
         self.assertNotIn(customer, self._mailing_recipients())
 
     def test_only_a_reinstatement_ends_it(self):
         customer, deal = self._complaint_loss()
         customer.with_user(self.sales_manager)._crm_rank_reinstate("Talked it over")
-        self.env.flush_all()
+        self._flush()
         self.assertFalse(customer.is_defected)
         self.assertFalse(customer.defection_origin)
         self.assertRank(customer, "lost")
@@ -87,14 +88,14 @@ class TestDefectionSticky(CrmRankCase):
         customer = self._customer("Past customer")
         self._won(customer, completion=0)
         self._lost(customer, reason=self.lost_reason)
-        self.env.flush_all()
+        self._flush()
         self.assertRank(customer, "lost")
         self.lost_reason.with_user(self.sales_manager).marks_defected = True
-        self.env.flush_all()
+        self._flush()
         self.assertRank(customer, "defected", "defected_lost")
         # unticking does not end a defection already made
         self.lost_reason.marks_defected = False
-        self.env.flush_all()
+        self._flush()
         self.assertRank(customer, "defected")
 
     # -- people who move ------------------------------------------------------
@@ -106,7 +107,7 @@ class TestDefectionSticky(CrmRankCase):
         company = self._customer("Other Koumuten", is_company=True)
         self._won(company, completion=0)
         person.with_user(self.own_salesman).write({"parent_id": company.id})
-        self.env.flush_all()
+        self._flush()
         self.assertTrue(person.is_defected)
         self.assertRank(person, "defected")
         self.assertRank(company, "contracted")
@@ -118,17 +119,17 @@ class TestDefectionSticky(CrmRankCase):
         contact = self._customer("Contact", parent_id=company.id, email="contact@example.jp")
         self._won(company, completion=0)
         company._crm_rank_mark_defected("competitor")
-        self.env.flush_all()
+        self._flush()
         self.assertRank(contact, "defected")
         contact.with_user(self.own_salesman).write({"parent_id": False})
-        self.env.flush_all()
+        self._flush()
         self.assertTrue(contact.is_defected)
         self.assertEqual(contact.defection_origin, "left_customer")
         self.assertEqual(contact.defection_reason, "competitor")
         self.assertRank(contact, "defected")
         self.assertNotIn(contact, self._mailing_recipients())
         contact.with_user(self.sales_manager)._crm_rank_reinstate()
-        self.env.flush_all()
+        self._flush()
         self.assertFalse(contact.is_defected)
 
     def test_contact_moved_to_another_company_stays_defected(self):
@@ -139,7 +140,7 @@ class TestDefectionSticky(CrmRankCase):
         other = self._customer("Friendly Koumuten", is_company=True)
         self._won(other, completion=0)
         contact.with_user(self.own_salesman).write({"parent_id": other.id})
-        self.env.flush_all()
+        self._flush()
         self.assertRank(contact, "defected")
         self.assertRank(other, "contracted")
         self.assertNotIn(contact, self._mailing_recipients())
@@ -150,10 +151,10 @@ class TestDefectionSticky(CrmRankCase):
         contact = self._customer("Contact", parent_id=company.id)
         self._won(company, completion=0)
         contact.with_user(self.sales_manager).write({"is_defected": True})
-        self.env.flush_all()
+        self._flush()
         self.assertTrue(company.is_defected)
         company.with_user(self.sales_manager)._crm_rank_reinstate()
-        self.env.flush_all()
+        self._flush()
         self.assertFalse(contact.is_defected)
         self.assertRank(contact, "contracted")
 
@@ -167,7 +168,7 @@ class TestDefectionSticky(CrmRankCase):
         Partner = self.env["res.partner"].with_user(self.sales_manager).with_context(import_file=True)
         result = Partner.load(["id", "is_defected"], [[xmlid, "1"]])
         self.assertFalse([m for m in result["messages"] if m["type"] == "error"], result["messages"])
-        self.env.flush_all()
+        self._flush()
         self.assertTrue(company.is_defected)
         self.assertEqual(company.defection_origin, "import")
         self.assertEqual(company.defection_user_id, self.sales_manager)
@@ -181,7 +182,7 @@ class TestDefectionSticky(CrmRankCase):
         Partner = self.env["res.partner"].with_user(self.sales_manager).with_context(import_file=True)
         result = Partner.load(["name", "parent_id/.id", "is_defected"], [["New Contact", str(company.id), "1"]])
         self.assertEqual(len(result["ids"]), 1, result["messages"])
-        self.env.flush_all()
+        self._flush()
         self.assertTrue(company.is_defected)
         self.assertRank(company, "defected")
 
@@ -191,7 +192,7 @@ class TestDefectionSticky(CrmRankCase):
         customer = self._customer("Gone", email="Gone@Example.jp", phone="+81 90-3333-0001")
         self._won(customer, completion=0)
         customer._crm_rank_mark_defected("no_contact")
-        self.env.flush_all()
+        self._flush()
         number = customer.phone_sanitized
         customer.unlink()
         blacklist = self.env["mail.blacklist"].search([("email", "=", "gone@example.jp")])
@@ -208,7 +209,7 @@ class TestDefectionSticky(CrmRankCase):
         parent.referrer_partner_id = referred
         with self.assertRaises(ValidationError):
             branch.is_company = False
-            self.env.flush_all()
+            self._flush()
         self.assertEqual(branch.commercial_partner_id, branch)
 
 
@@ -230,7 +231,7 @@ class TestSharedPartnerFacts(CrmRankCase):
         self._won(
             shared, completion=0, expected_revenue=5_000_000, company_id=company_b.id, team_id=False, user_id=False
         )
-        self.env.flush_all()
+        self._flush()
         seen_by_a = shared.with_user(user_a)
         self.assertEqual(seen_by_a.crm_won_amount, 1_000_000)
         self.assertEqual(seen_by_a.crm_won_deal_count, 1)

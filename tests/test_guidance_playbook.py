@@ -68,7 +68,7 @@ class TestGuidancePlaybook(CrmRankCase):
         must not have to retry with a read/write cursor)."""
         customer = self._customer("Read only")
         self._lost(customer, reason=self.budget)
-        self.env.flush_all()
+        self._flush()
         self.env.invalidate_all()
         customer.read(
             ["crm_rank_guidance", "crm_last_lost_reason_id", "crm_days_since_contact", "crm_last_work_tag_ids"]

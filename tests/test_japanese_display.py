@@ -37,7 +37,7 @@ class TestJapaneseDisplay(CrmRankCase):
         self.company.currency_id = yen
         customer = self._customer("Kitchen")
         self._won(customer, expected_revenue=1_800_000)
-        self.env.flush_all()
+        self._flush()
         Report = self.env["crm.rank.report"]
         self.assertEqual(Report._fields["won_amount"].type, "monetary")
         row = Report.search([("partner_id", "=", customer.id), ("won_count", "=", 1)])

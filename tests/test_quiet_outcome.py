@@ -154,6 +154,7 @@ class TestQuietOutcome(ReactivationCase):
             self.assertIn("nephew", form.note)
         form.record.action_confirm()
         self.assertRank(customer, "defected")
+        self._flush()  # the commit: what the change causes
         self.assertFalse(review.active, "the review is done once the customer is defected")
         customer.invalidate_recordset()
         self.assertFalse(customer.with_user(leader).crm_defection_proposal_id)
@@ -252,7 +253,7 @@ class TestQuietOutcome(ReactivationCase):
                 _customer, activity = self._dormant(f"{outcome} {i}")
                 with self._at(370):
                     self._record(activity, outcome)
-        self.env.flush_all()
+        self._flush()
         groups = self.env["crm.rank.quiet.reason"]._read_group(
             [("tag_ids", "in", self.kitchen.ids)], ["tag_ids", "salesperson_id", "outcome"], ["count:sum"]
         )

@@ -72,7 +72,7 @@ class TestRankBulk(CrmRankCase):
 
     def _forget_ranks(self):
         """As on a database where the addon was just installed."""
-        self.env.flush_all()
+        self._flush()
         self.env.execute_query(
             SQL(
                 "UPDATE res_partner SET crm_rank = NULL, crm_rank_reason = NULL, crm_rank_date = NULL"

@@ -147,17 +147,17 @@ class TestRankEngine(CrmRankCase):
         old = self._lost(customer)
         self.assertEqual(old.crm_rank, "lost")
         self._deal(customer, name="Kitchen")
-        self.env.flush_all()  # the customer's other deals follow at the latest at the flush
+        self._flush()  # the customer's other deals follow at the latest at the flush
         self.assertEqual(old.crm_rank, "prospect")
 
     def test_history_records_each_change_once(self):
         customer = self._customer("History")
         deal = self._deal(customer)
-        self.env.flush_all()  # each step as a request of its own
+        self._flush()  # each step as a request of its own
         deal.write({"stage_id": self.stage_quote.id})
-        self.env.flush_all()
+        self._flush()
         deal.action_set_won()
-        self.env.flush_all()
+        self._flush()
         deal.completion_date = self.today
         history = self._history(customer)
         self.assertEqual(
@@ -181,6 +181,27 @@ class TestRankEngine(CrmRankCase):
         self.assertEqual(
             [(h.old_rank, h.new_rank) for h in self._history(customer)], [(False, "contracted")]
         )
+
+    def test_reading_a_rank_creates_nothing(self):
+        """A read or a search decides the rank; what the change causes waits for the commit."""
+        customer = self._customer("Read only")
+        deal = self._deal(customer)
+        self._flush()
+        deal.action_set_lost(lost_reason_id=self.lost_reason.id)
+        history_count = self.env["crm.rank.history"].search_count([])
+        activity_count = self.env["mail.activity"].search_count([])
+        message_count = self.env["mail.message"].search_count([])
+        Partner = self.env["res.partner"]
+        self.assertEqual(Partner.search([("id", "=", customer.id), ("crm_rank", "=", "lost")]), customer)
+        self.assertRank(customer, "lost")
+        self.assertEqual(self.env["crm.rank.history"].search_count([]), history_count)
+        self.assertEqual(self.env["mail.activity"].search_count([]), activity_count)
+        self.assertEqual(self.env["mail.message"].search_count([]), message_count)
+        self._flush()  # the commit
+        self.assertEqual(
+            [(h.old_rank, h.new_rank) for h in self._history(customer)], [(False, "prospect"), ("prospect", "lost")]
+        )
+        self.assertGreater(self.env["mail.message"].search_count([]), message_count)  # the tracking line
 
     def test_rank_change_tracked_in_chatter(self):
         customer = self._customer("Tracked")
@@ -254,11 +275,11 @@ class TestRankEngine(CrmRankCase):
         customer = self._customer("Query count")
         deal = self._deal(customer)
         self._won(customer, completion=0, name="Earlier work")
-        self.env.flush_all()
+        self._flush()
         self.env.invalidate_all()
         # 42 measured: crm's own won-stage work (scoring frequencies, tracking) and one
         # engine run (facts, family, writes, history, the customer's tracking line)
         with self.assertQueryCount(__system__=46):
             deal.write({"stage_id": self.stage_won.id})
-            self.env.flush_all()
+            self._flush()
         self.assertRank(customer, "contracted", "construction")

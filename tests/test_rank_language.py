@@ -31,7 +31,7 @@ class TestRankLanguage(CrmRankCase):
     def test_history_labels_in_japanese(self):
         customer = self._customer("履歴の顧客")
         self._deal(customer)
-        self.env.flush_all()
+        self._flush()
         history = self._history(customer).with_env(self.env_ja)
         fields = history.fields_get(["old_rank", "new_rank", "reason"])
         self.assertEqual(dict(fields["new_rank"]["selection"])["prospect"], "見込み顧客")

@@ -305,7 +305,7 @@ class TestReactivationActivities(ReactivationCase):
         self.assertRank(only_called, "contracted", "after_care")
         self.assertTrue(self._history(came_back)[-1].is_reactivation)
         self.assertFalse(self._history(only_called)[-1].is_reactivation, "a call is not a reactivation")
-        self.env.flush_all()
+        self._flush()
         Report = self.env["crm.rank.reactivation.report"]
         [(user, dormant_count, reactivated, rate)] = Report._read_group(
             [("partner_id", "in", (came_back | stayed | only_called).ids)],

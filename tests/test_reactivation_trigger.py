@@ -20,7 +20,7 @@ class TestReactivationTrigger(ReactivationCase):
         return customer, deal
 
     def _trigger(self, customer):
-        self.env.flush_all()
+        self._flush()
         row = self.env["crm.rank.reactivation.report"].search([("partner_id", "=", customer.id)])
         self.assertEqual(len(row), 1)
         return row.trigger

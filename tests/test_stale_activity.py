@@ -76,7 +76,7 @@ class TestStaleActivity(CrmRankCase):
         deal = self._won(customer, completion=0)
         ask = deal.activity_schedule(REFERRAL_ASK, user_id=self.salesman.id)
         customer._crm_rank_mark_defected("competitor")
-        self.env.flush_all()
+        self._flush()
         self.assertFalse(ask.exists())
         self.assertCancelled(deal, "Defected")
 
@@ -86,6 +86,7 @@ class TestStaleActivity(CrmRankCase):
         ask = deal.activity_schedule(REFERRAL_ASK, user_id=self.salesman.id)
         self._lost(customer, name="Garden")
         self.assertRank(customer, "lost")
+        self._flush()  # the commit: what the change causes
         self.assertFalse(ask.exists())
         self.assertCancelled(deal, "Lost")
 
@@ -95,7 +96,7 @@ class TestStaleActivity(CrmRankCase):
         followup = self._activities(deal).filtered("crm_lost_reason_id")
         self.assertTrue(followup)
         customer._crm_rank_mark_defected("moved")
-        self.env.flush_all()
+        self._flush()
         self.assertFalse(followup.exists())
         self.assertCancelled(deal, "Defected")
 

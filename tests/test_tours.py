@@ -34,6 +34,7 @@ class TestRankTours(HttpCase):
             }
         )
         cls.won_deal.write({"stage_id": won_stage.id})
+        cls.env.cr.flush()  # as the setup's commit would: what the ranks' changes cause
 
     def test_pipeline_by_rank(self):
         self.start_tour("/odoo", "crm_rank_pipeline_tour", login="rank_tour_manager")

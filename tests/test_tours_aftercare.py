@@ -23,6 +23,7 @@ class TestAftercareTour(HttpCase):
         )
         cls.deal.action_set_won()
         cls.deal.completion_date = cls.deal.date_closed.date()
+        cls.env.cr.flush()  # as the setup's commit would: what the ranks' changes cause
 
     def test_repair_needed_opens_an_opportunity(self):
         item = self.env["crm.aftercare.item"].search([("lead_id", "=", self.deal.id), ("key", "=", 1)])

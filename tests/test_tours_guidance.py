@@ -42,6 +42,7 @@ class TestGuidanceTours(HttpCase):
                 }
             )
             deal.action_set_lost(lost_reason_id=reason.id)
+        cls.env.cr.flush()  # as the setup's commit would: what the ranks' changes cause
 
     def test_receptionist_finds_the_caller_by_phone(self):
         self.assertEqual(self.caller.crm_rank, "lost")
@@ -55,7 +56,7 @@ class TestGuidanceTours(HttpCase):
         )
         deal.action_set_won()
         # a construction completed long ago, and nothing since
-        self.env.flush_all()
+        self.env.cr.flush()  # as a commit would
         now = fields.Datetime.now()
         self.env.execute_query(
             SQL(
@@ -69,7 +70,8 @@ class TestGuidanceTours(HttpCase):
         self.env.invalidate_all()
         customer._crm_rank_refresh("scheduled")
         self.assertEqual(customer.crm_rank, "dormant")
-        activity = customer.activity_ids  # handed out by the rank change
+        self.env.cr.flush()  # the commit: the rank change hands out the activity
+        activity = customer.activity_ids
         self.assertEqual(activity.user_id, self.salesman)
         self.start_tour(f"/odoo/res.partner/{customer.id}", "crm_rank_outcome_tour", login="rank_tour_seller")
         reason = self.env["crm.rank.quiet.reason"].search([("partner_id", "=", customer.id)])

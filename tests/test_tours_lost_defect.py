@@ -38,6 +38,7 @@ class TestLostDefectTours(HttpCase):
                 "user_id": cls.manager.id,
             }
         ).action_set_won()
+        cls.env.cr.flush()  # as the setup's commit would: what the ranks' changes cause
 
     def test_lost_over_budget_plans_the_followup(self):
         self.assertEqual(self.prospect.crm_rank, "prospect")

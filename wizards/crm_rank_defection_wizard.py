@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from ..models.res_partner import DEFECTION_REASONS
+from ..models.crm_rank_defection import DEFECTION_REASONS
 
 
 class CrmRankDefectionWizard(models.TransientModel):
