@@ -20,7 +20,6 @@ from . import crm_rank_reactivation
 from . import mail_activity
 from . import project_project
 from . import project_project_stage
-from . import project_task
 from . import project_update
 from . import crm_rank_quiet_reason
 from . import crm_aftercare_equipment

@@ -162,9 +162,13 @@ class TestConstruction(CrmRankCase):
         self.assertEqual(other.completion_date, self.today + datetime.timedelta(days=20))
         self.assertEqual(other.construction_state, "in_progress")
 
-    def test_task_closing_refreshes_rank(self):
+    def test_task_closing_shows_progress_without_a_rank_run(self):
+        """No rank fact reads tasks: closing one moves the deal's progress, not the engine."""
         project, _action = self._create_project()
-        task = self.env["project.task"].create({"name": "Tiles", "project_id": project.id})
+        tasks = self.env["project.task"].create(
+            [{"name": "Tiles", "project_id": project.id}, {"name": "Paint", "project_id": project.id}]
+        )
+        self._flush()
         causes = []
         original = ResPartner._crm_rank_refresh
 
@@ -173,8 +177,13 @@ class TestConstruction(CrmRankCase):
             return original(partners, cause)
 
         with patch.object(ResPartner, "_crm_rank_refresh", spy):
-            task.state = "1_done"
-        self.assertIn((self.customer, "construction"), causes)
+            tasks[0].state = "1_done"
+            self._flush()
+        self.assertEqual(causes, [])
+        self.env.invalidate_all()
+        self.assertEqual(self.deal.construction_state, "in_progress")
+        self.assertEqual(self.deal.construction_progress, 50.0)
+        self.assertRank(self.customer, "contracted", "construction")
 
     def test_project_user_moves_stage(self):
         project, _action = self._create_project()
