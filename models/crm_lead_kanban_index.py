@@ -14,4 +14,6 @@ class CrmLead(models.Model):
 
     _inherit = "crm.lead"
 
-    _crm_rank_kanban_idx = models.Index("(crm_rank, priority DESC, id DESC) WHERE active IS TRUE OR won_status = 'lost'")
+    _crm_rank_kanban_idx = models.Index(
+        "(crm_rank, priority DESC, id DESC) WHERE active IS TRUE OR won_status = 'lost'"
+    )

@@ -158,9 +158,7 @@ class CrmRankHistory(models.Model):
         if partner_ids is not None and not partner_ids:
             return
         self.env.flush_all()
-        only_partners = (
-            SQL("TRUE") if partner_ids is None else SQL("partner_id = ANY(%s)", sorted(partner_ids))
-        )
+        only_partners = SQL("TRUE") if partner_ids is None else SQL("partner_id = ANY(%s)", sorted(partner_ids))
         self.env.execute_query(
             SQL(
                 """
