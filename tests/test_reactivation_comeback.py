@@ -3,6 +3,8 @@
 sub-query per row), whichever path wrote the history."""
 
 import datetime
+import importlib.util
+import pathlib
 
 from odoo.tests import tagged
 from odoo.tools import SQL
@@ -211,6 +213,10 @@ class TestStoredComeback(CrmRankCase):
         expected = self._stored(twice | late)
         self.env.execute_query(SQL("UPDATE crm_rank_history SET reactivation_id = NULL, reactivation_date = NULL"))
         self.History.invalidate_model(["reactivation_id", "reactivation_date"])
-        self.History._store_comebacks()
+        path = pathlib.Path(__file__).parent.parent / "migrations" / "19.0.1.3.0" / "post-migrate.py"
+        spec = importlib.util.spec_from_file_location("crm_customer_rank_post_migrate_19_0_1_3_0", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "19.0.1.2.0")
         self.assertEqual(self._stored(twice | late), expected)
         self.assertEqual(expected, self._reference(twice | late))
