@@ -72,6 +72,25 @@ class CrmRankHistory(models.Model):
         for entry in self:
             entry.became_dormant = entry.new_rank == "dormant" and entry.old_rank != "dormant"
 
+    # Stored on the row of a customer becoming dormant, so that the
+    # *Reactivation Rate* report reads it instead of searching each dormant
+    # event's comeback (a sub-query per row, seconds at 100,000 customers).
+    # Written by ``_store_comebacks`` from every path that adds or changes rows.
+    reactivation_id = fields.Many2one(
+        "crm.rank.history",
+        string="Came Back With",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="For a customer who became dormant: the change with which they came back (a new inquiry, "
+        "opportunity or contract) before becoming dormant again.",
+    )
+    reactivation_date = fields.Datetime(
+        string="Came Back On",
+        readonly=True,
+        help="Date of the change with which the customer came back.",
+    )
+
     @api.model_create_multi
     def create(self, vals_list):
         """Remember who followed the customer at the time (one query per batch)."""
@@ -95,7 +114,91 @@ class CrmRankHistory(models.Model):
                 }
                 for vals in vals_list
             ]
-        return super().create(vals_list)
+        entries = super().create(vals_list)
+        entries._store_comebacks_of_events()
+        return entries
+
+    def write(self, vals):
+        """Keep the stored comebacks right when an entry's ranks, reason, date or customer change."""
+        concerned = {"partner_id", "old_rank", "new_rank", "reason", "date"}.intersection(vals)
+        old_partner_ids = set(self.partner_id.ids) if concerned else set()
+        result = super().write(vals)
+        if concerned:
+            self._store_comebacks(old_partner_ids | set(self.partner_id.ids), clear_stale=True)
+        return result
+
+    def unlink(self):
+        """Removing a comeback or a dormant event changes the comebacks of its customer."""
+        partner_ids = set(self.partner_id.ids)
+        result = super().unlink()
+        self._store_comebacks(partner_ids)
+        return result
+
+    def _store_comebacks_of_events(self):
+        """``_store_comebacks`` for the customers of the entries that are dormant events or comebacks."""
+        events = self.filtered(lambda entry: entry.became_dormant or entry.is_reactivation)
+        if events:
+            self._store_comebacks(set(events.partner_id.ids))
+
+    @api.model
+    def _store_comebacks(self, partner_ids=None, clear_stale=False):
+        """Store on each entry of a customer becoming dormant the entry with which
+        they came back (``reactivation_id``, ``reactivation_date``), in one query.
+
+        The comeback of a dormant event is the customer's first reactivation after
+        it (``date``, then ``id``) unless they became dormant again before: the
+        next event among the dormant events and the reactivations, if it is a
+        reactivation.
+
+        :param partner_ids: the customers to update; ``None``: every customer
+            (the migration to 19.0.1.3.0)
+        :param clear_stale: also clear the comeback of the entries that are no
+            longer dormant events (after a ``write``)
+        """
+        if partner_ids is not None and not partner_ids:
+            return
+        self.env.flush_all()
+        only_partners = SQL("TRUE") if partner_ids is None else SQL("partner_id = ANY(%s)", sorted(partner_ids))
+        self.env.execute_query(
+            SQL(
+                """
+                WITH events AS (
+                    SELECT id, became_dormant,
+                           LEAD(id) OVER next_event AS next_id,
+                           LEAD(date) OVER next_event AS next_date,
+                           LEAD(is_reactivation) OVER next_event AS next_is_reactivation
+                      FROM crm_rank_history
+                     WHERE (became_dormant OR is_reactivation) AND %(only_partners)s
+                    WINDOW next_event AS (PARTITION BY partner_id ORDER BY date, id)
+                ), comebacks AS (
+                    SELECT id,
+                           CASE WHEN next_is_reactivation THEN next_id END AS back_id,
+                           CASE WHEN next_is_reactivation THEN next_date END AS back_date
+                      FROM events
+                     WHERE became_dormant
+                )
+                UPDATE crm_rank_history h
+                   SET reactivation_id = c.back_id, reactivation_date = c.back_date
+                  FROM comebacks c
+                 WHERE h.id = c.id
+                   AND (h.reactivation_id IS DISTINCT FROM c.back_id
+                        OR h.reactivation_date IS DISTINCT FROM c.back_date)
+                """,
+                only_partners=only_partners,
+            )
+        )
+        if clear_stale:
+            self.env.execute_query(
+                SQL(
+                    """
+                    UPDATE crm_rank_history
+                       SET reactivation_id = NULL, reactivation_date = NULL
+                     WHERE NOT became_dormant AND reactivation_id IS NOT NULL AND %s
+                    """,
+                    only_partners,
+                )
+            )
+        self.invalidate_model(["reactivation_id", "reactivation_date"])
 
     @api.model
     def _create_set_based(self, rows, cause):
@@ -150,6 +253,14 @@ class CrmRankHistory(models.Model):
                 reasons=[reason or None for reason in reasons],
                 salesperson_ids=salesperson_ids,
             )
+        )
+        self._store_comebacks(
+            {
+                partner_id
+                for partner_id, old_rank, new_rank, reason in rows
+                if (new_rank == "dormant" and old_rank != "dormant")
+                or (old_rank == "dormant" and reason in REACTIVATION_REASONS)
+            }
         )
 
     def _web_read_group_groupby_formatter(self, groupby_spec, values):

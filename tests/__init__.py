@@ -12,6 +12,7 @@ from . import test_defection_marketing
 from . import test_outreach
 from . import test_reactivation
 from . import test_reactivation_trigger
+from . import test_reactivation_comeback
 from . import test_reactivation_campaign
 from . import test_lost_playbook
 from . import test_referral_links

@@ -1140,7 +1140,7 @@ def task_screens(args, registry):
 
 # The steps of the scheduled action, timed one by one: (model, method)
 CRON_STEPS = (
-    ("res.partner", "_crm_rank_update_all"),
+    ("crm.rank.engine", "_update_all"),
     ("crm.lead", "_crm_referral_ask_schedule"),
     ("crm.rank.snapshot.month", "_close_months"),
     ("crm.aftercare.item", "_cron_sync"),
