@@ -7,7 +7,6 @@ from . import crm_rank_defection
 from . import crm_rank_referral
 from . import res_partner
 from . import crm_lead
-from . import crm_lead_kanban_index
 from . import mailing_mailing
 from . import mailing_contact
 from . import mailing_trace

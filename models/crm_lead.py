@@ -53,6 +53,15 @@ class CrmLead(models.Model):
     # counting the active leads that are not defected is an index-only scan,
     # like counting the active leads is (crm_lead_default_order_idx).
     _crm_rank_active_idx = models.Index("(crm_rank) WHERE active IS TRUE")
+    # *Pipeline by Rank* asks each rank column for its first deals in the deals'
+    # order (priority desc, id desc) within the action's domain (open deals and
+    # lost ones): with this index each column is an index range read of its
+    # first rows, not a walk of the priority index filtered on the rank (hundreds
+    # of milliseconds for a large column at 100,000 customers). With the company
+    # (INCLUDE, for the multi-company rule) counting the columns is index-only.
+    _crm_rank_kanban_idx = models.Index(
+        "(crm_rank, priority DESC, id DESC) INCLUDE (company_id) WHERE active IS TRUE OR won_status = 'lost'"
+    )
 
     crm_rank = fields.Selection(
         CRM_RANKS,

@@ -65,14 +65,14 @@ class TestStoredComeback(CrmRankCase):
         cls.start = datetime.datetime.combine(cls.today, datetime.time(9)) - datetime.timedelta(days=400)
 
     def _stored(self, partners):
-        self.env.flush_all()
+        self._flush()
         return {
             entry.id: (entry.reactivation_id.id or None, entry.reactivation_date or None)
             for entry in self.History.search([("partner_id", "in", partners.ids), ("became_dormant", "=", True)])
         }
 
     def _reference(self, partners):
-        self.env.flush_all()
+        self._flush()
         rows = self.env.execute_query(SQL(REFERENCE, partners.ids))
         return {entry_id: (back_id, back_date) for entry_id, back_id, back_date in rows}
 
@@ -147,7 +147,7 @@ class TestStoredComeback(CrmRankCase):
         late = self._customer("Back late")
         self._events_set_based(twice, TWICE)
         self._events_created(late, LATE)
-        self.env.flush_all()
+        self._flush()
         rows = self.Report.search([("partner_id", "in", (twice | late).ids)])
         self.assertEqual(len(rows), 5)
         reference = self._reference(twice | late)
@@ -209,7 +209,7 @@ class TestStoredComeback(CrmRankCase):
         late = self._customer("Back late")
         self._events_set_based(twice, TWICE)
         self._events_created(late, LATE)
-        self.env.flush_all()
+        self._flush()
         expected = self._stored(twice | late)
         self.env.execute_query(SQL("UPDATE crm_rank_history SET reactivation_id = NULL, reactivation_date = NULL"))
         self.History.invalidate_model(["reactivation_id", "reactivation_date"])
