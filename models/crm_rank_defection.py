@@ -225,7 +225,10 @@ class CrmRankDefection(models.AbstractModel):
 
     @api.model
     def _log(self, partners, body, note=False):
-        """Log on the chatter of ``partners``; a log is not a contact with the customer (facts.py)."""
+        """Log on the chatter of ``partners``; a log is not a contact with the customer (facts.py).
+
+        Called by ``_mark_defected`` and ``_reinstate``.
+        """
         if note:
             body += plaintext2html(note)
         partners._message_log_batch(bodies=dict.fromkeys(partners.ids, body))

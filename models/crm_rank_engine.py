@@ -100,7 +100,10 @@ class CrmRankEngine(models.AbstractModel):
 
     @api.model
     def _is_engine_write(self):
-        """Whether the current write is the engine's own (superuser and the engine's context key)."""
+        """Whether the current write is the engine's own (superuser and the engine's context key).
+
+        Called by ``_check_write`` and ``res.partner.write`` / ``_fields_sync``.
+        """
         return bool(self.env.su and self.env.context.get("crm_rank_engine"))
 
     @api.model
@@ -451,7 +454,10 @@ class CrmRankEngine(models.AbstractModel):
 
     @api.model
     def _update_all_locked(self, cause, batch_size, in_cron):
-        """The batches of ``_update_all``, the lock held; resumes today's stopped cron run."""
+        """The batches of ``_update_all``, the lock held; resumes today's stopped cron run.
+
+        Called by ``_update_all`` only.
+        """
         today = fields.Date.context_today(self)
         params = self.env["ir.config_parameter"].sudo()
         after_id = 0
@@ -479,6 +485,7 @@ class CrmRankEngine(models.AbstractModel):
 
         The savepoint runs the queued consequences of the changes (``_flush_changes``)
         when it is released, and drops them with the changes when it is rolled back.
+        Called by ``_update_all_locked`` for each batch.
         """
         try:
             with self.env.cr.savepoint():
