@@ -256,13 +256,16 @@ class CrmAftercareItem(models.Model):
         if not leads_sudo:
             return
         items_sudo = self.sudo().search([("lead_id", "in", leads_sudo.ids)])
-        existing = {(item.lead_id.id, item.kind, item.key): item for item in items_sudo}
+        existing = defaultdict(dict)  # {lead id: {(kind, key): item}}: linear in the items
+        for item in items_sudo:
+            existing[item.lead_id.id][item.kind, item.key] = item
         wanted = self._wanted_items(leads_sudo)
-        to_create, to_cancel = [], self.sudo()
+        to_create, cancel_ids = [], []
         for lead in leads_sudo:
             lead_wanted = wanted.get(lead.id, {})
+            lead_items = existing.get(lead.id, {})
             for (kind, key), due in lead_wanted.items():
-                item = existing.get((lead.id, kind, key))
+                item = lead_items.get((kind, key))
                 if not item:
                     to_create.append(
                         {
@@ -277,12 +280,13 @@ class CrmAftercareItem(models.Model):
                     item.write({"state": "planned", "due_date": due})
                     if item.activity_id:
                         item.activity_id.date_deadline = due
-            for (lead_id, kind, key), item in existing.items():
-                if lead_id == lead.id and (kind, key) not in lead_wanted and item.state == "planned":
-                    to_cancel |= item
+            cancel_ids += [
+                item.id for wanted_key, item in lead_items.items()
+                if wanted_key not in lead_wanted and item.state == "planned"
+            ]
         if to_create:
             self.sudo().create(to_create)
-        to_cancel._cancel()
+        self.sudo().browse(cancel_ids)._cancel()
 
     @api.model
     def _wanted_items(self, leads_sudo):
