@@ -4,6 +4,7 @@ import datetime
 
 from odoo import Command, fields
 from odoo.tests import Form, tagged
+from odoo.tools import SQL
 
 from .test_reactivation import ReactivationCase
 
@@ -85,3 +86,33 @@ class TestReactivationTrigger(ReactivationCase):
         if candidate < start:
             candidate = candidate.replace(year=start.year + 1)
         return datetime.datetime.combine(candidate, datetime.time(12))
+
+    def test_mailing_sent_before_the_comeback(self):
+        """A mailing that reached the customer while dormant brought them back;
+        one that bounced or was cancelled did not."""
+        mailed, _deal = self._dormant("Read the autumn newsletter")
+        bounced, _deal = self._dormant("Newsletter bounced")
+        mailing = self.env["mailing.mailing"].create(
+            {"subject": "Autumn renovation fair", "mailing_model_id": self.env.ref("base.model_res_partner").id}
+        )
+        sent_on = fields.Datetime.now() + datetime.timedelta(days=370)
+        traces = self.env["mailing.trace"]
+        for customer, status in ((mailed, "sent"), (bounced, "bounce")):
+            traces += self.env["mailing.trace"].create(
+                {
+                    "mass_mailing_id": mailing.id,
+                    "model": "res.partner",
+                    "res_id": customer.id,
+                    "email": customer.email or "customer@example.com",
+                    "trace_status": status,
+                }
+            )
+        # the ORM stamps create_date with the transaction's time: the mailing went out on day 370
+        self.env.cr.execute(SQL("UPDATE mailing_trace SET create_date = %s WHERE id IN %s", sent_on, tuple(traces.ids)))
+        with self._at(380):
+            self._deal(mailed, name="Asked for a quote after the newsletter")
+            self._deal(bounced, name="Called us about the roof")
+        with self._at(381):
+            self._cron()
+        self.assertEqual(self._trigger(mailed), "campaign")
+        self.assertEqual(self._trigger(bounced), "own", "a bounced mailing did not reach them")
