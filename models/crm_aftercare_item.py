@@ -5,6 +5,8 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
+from odoo.tools import split_every
 
 from ..engine import aftercare, outreach, rules
 from ..engine import facts as rank_facts
@@ -14,6 +16,10 @@ from .period_labels import localized_period_formatter
 
 # Customers whose dormancy date falls within this many days are "at risk".
 AT_RISK_DAYS = 60
+# Days of notice of a company that set none.
+DEFAULT_NOTICE_DAYS = 30
+# Deals planned at a time by the scheduled action (a catch-up plans years of jobs).
+SYNC_CHUNK = 1000
 AFTERCARE_KINDS = [
     ("inspection", "Inspection"),
     ("warranty", "Warranty End"),
@@ -66,13 +72,15 @@ class CrmAftercareItem(models.Model):
     key = fields.Integer(
         required=True, default=0, help="Months after completion of an inspection; the equipment of a replacement."
     )
-    equipment_id = fields.Many2one("crm.aftercare.equipment", ondelete="cascade")
     due_date = fields.Date(required=True, index=True)
     state = fields.Selection(AFTERCARE_STATES, required=True, default="planned", index=True)
     outcome = fields.Selection(AFTERCARE_OUTCOMES, readonly=True)
     done_date = fields.Date(readonly=True)
-    activity_id = fields.Many2one("mail.activity", readonly=True, ondelete="set null")
-    repair_lead_id = fields.Many2one("crm.lead", string="Repair Opportunity", readonly=True)
+    # indexed: deleting an equipment, an activity (marking it done) or a deal makes
+    # PostgreSQL look for the items that point to it (a scan of every item without)
+    equipment_id = fields.Many2one("crm.aftercare.equipment", ondelete="cascade", index="btree_not_null")
+    activity_id = fields.Many2one("mail.activity", readonly=True, ondelete="set null", index="btree_not_null")
+    repair_lead_id = fields.Many2one("crm.lead", string="Repair Opportunity", readonly=True, index="btree_not_null")
 
     _crm_aftercare_item_unique = models.Constraint(
         "UNIQUE(lead_id, kind, key)",
@@ -281,7 +289,8 @@ class CrmAftercareItem(models.Model):
                     if item.activity_id:
                         item.activity_id.date_deadline = due
             cancel_ids += [
-                item.id for wanted_key, item in lead_items.items()
+                item.id
+                for wanted_key, item in lead_items.items()
                 if wanted_key not in lead_wanted and item.state == "planned"
             ]
         if to_create:
@@ -351,7 +360,11 @@ class CrmAftercareItem(models.Model):
                 today=today,
             )
         )
-        self._sync_leads(self.env["crm.lead"].browse([row[0] for row in rows]))
+        # a catch-up (years of completed jobs at once) plans in chunks, the cache
+        # emptied between them: memory bounded by a chunk, not by the database
+        for lead_ids in split_every(SYNC_CHUNK, [row[0] for row in rows]):
+            self._sync_leads(self.env["crm.lead"].browse(lead_ids))
+            self._release_cache()
 
     @api.model
     def _cron_schedule_activities(self):
@@ -361,31 +374,44 @@ class CrmAftercareItem(models.Model):
         if not activity_type:
             return self.env["mail.activity"]
         # the notice of every company, whoever runs the update
-        companies_sudo = self.env["res.company"].sudo().search_fetch(
-            [("crm_aftercare_notice_days", ">=", 0)], ["crm_aftercare_notice_days"]
+        companies_sudo = (
+            self.env["res.company"]
+            .sudo()
+            .search_fetch([("crm_aftercare_notice_days", ">=", 0)], ["crm_aftercare_notice_days"])
         )
         notice = {company.id: company.crm_aftercare_notice_days for company in companies_sudo}
-        longest = max(notice.values() or [30])
-        horizon = today + relativedelta(days=longest)
-        items_sudo = self.sudo().search(
-            [
-                ("state", "=", "planned"),
-                ("activity_id", "=", False),
-                ("due_date", "<=", horizon),
-                ("due_date", ">=", today - relativedelta(days=longest)),
-                ("partner_id.crm_rank", "!=", "defected"),
-            ]
-        )
+
         # Coming due within the notice, or overdue by less than it: an item due long
         # ago (a job completed years before the addon was installed, imported history)
         # stays on the Overdue list without burying its salesperson under activities.
-        items_sudo = items_sudo.filtered(
-            lambda item: abs((item.due_date - today).days) <= notice.get(item.company_id.id, 30)
+        def window(days):
+            return Domain("due_date", ">=", today - relativedelta(days=days)) & Domain(
+                "due_date", "<=", today + relativedelta(days=days)
+            )
+
+        due = Domain.OR(Domain("company_id", "=", company_id) & window(days) for company_id, days in notice.items())
+        due |= Domain("company_id", "not in", list(notice)) & window(DEFAULT_NOTICE_DAYS)
+        item_ids = (
+            self.sudo()
+            .search(
+                Domain("state", "=", "planned")
+                & Domain("activity_id", "=", False)
+                & Domain("partner_id.crm_rank", "!=", "defected")
+                & due
+            )
+            .ids
         )
-        activities = self.env["mail.activity"]
-        for start in range(0, len(items_sudo), SCHEDULE_CHUNK):
-            activities |= items_sudo[start : start + SCHEDULE_CHUNK]._schedule_activities(activity_type)
-        return activities
+        # a catch-up hands out thousands at once: in chunks, the cache emptied between them
+        activity_ids = []
+        for chunk in split_every(SCHEDULE_CHUNK, item_ids):
+            activity_ids += self.sudo().browse(chunk)._schedule_activities(activity_type).ids
+            self._release_cache()
+        return self.env["mail.activity"].browse(activity_ids)
+
+    def _release_cache(self):
+        """Between two chunks of a scheduled action: write what is pending, empty the cache."""
+        self.env.flush_all()
+        self.env.invalidate_all()
 
     def _schedule_activities(self, activity_type):
         """One activity per item, on its deal, in its salesperson's language, with the channel."""
