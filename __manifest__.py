@@ -61,6 +61,7 @@
             "crm_customer_rank/static/tests/tours/**/*",
         ],
     },
+    "pre_init_hook": "pre_init_hook",
     "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",
     "installable": True,

@@ -1,7 +1,36 @@
+from odoo.tools import sql
+
+# The stored computed fields the addon adds to the tables of every customer and
+# every deal. Created before Odoo creates them: Odoo computes a new stored field
+# for every existing row through the ORM, all rows at once (out of memory at a
+# million customers); the columns of an addon's pre_init_hook are left to it.
+# post_init_hook fills them set-based; empty is their value until then (no
+# rank yet, no project so no completion date nor warranty end, no warranty).
+PREFILLED_COLUMNS = {
+    "res_partner": {"crm_rank": "varchar", "crm_rank_reason": "varchar", "crm_rank_date": "date"},
+    "crm_lead": {
+        "crm_rank": "varchar",
+        "lost_reason_category": "varchar",
+        "completion_date": "date",
+        "warranty_years": "int4",
+        "warranty_end_date": "date",
+    },
+}
+
+
+def pre_init_hook(env):
+    """Create the columns of ``PREFILLED_COLUMNS`` empty (see above)."""
+    for table, columns in PREFILLED_COLUMNS.items():
+        for name, column_type in columns.items():
+            if not sql.column_exists(env.cr, table, name):
+                sql.create_column(env.cr, table, name, column_type)
+
+
 def post_init_hook(env):
     """Give every existing customer their rank once, set-based, at install."""
     env["res.partner"]._crm_rank_update_all(cause="install")
     env["crm.lead"]._crm_rank_sync()
+    env["crm.lead"]._crm_lost_category_sync()
     env["crm.rank.snapshot.month"]._rebuild()
 
 

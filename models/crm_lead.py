@@ -201,6 +201,22 @@ class CrmLead(models.Model):
             )
         self.invalidate_model(["crm_rank"])
 
+    @api.model
+    def _crm_lost_category_sync(self):
+        """Set every lost deal's category from its lost reason with SQL (at install,
+        ``hooks.post_init_hook``). Same result as the related field."""
+        self.env.flush_all()
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE crm_lead l SET lost_reason_category = r.category
+                  FROM crm_lost_reason r
+                 WHERE r.id = l.lost_reason_id AND l.lost_reason_category IS DISTINCT FROM r.category
+                """
+            )
+        )
+        self.invalidate_model(["lost_reason_category"])
+
     # ------------------------------------------------------------
     # GUIDANCE
     # ------------------------------------------------------------
