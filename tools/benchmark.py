@@ -51,11 +51,13 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 import psycopg2
 
 ADDON = "crm_customer_rank"
+GNU_TIME = "/usr/bin/time"
 RESULT_TAG = "BENCH_RESULT "
 COMPLAINT = "Complaint about our work (benchmark)"
 
@@ -77,21 +79,20 @@ def parse_args(argv=None):
     parser.add_argument("--sizes", default="10000,100000", help="commercial customers, comma separated")
     parser.add_argument("--runs", type=int, default=3, help="runs of the full update and the floor")
     parser.add_argument("--naive-sample", type=int, default=500, help="customers timed by the naive baseline")
-    parser.add_argument(
-        "--naive-max-size", type=int, default=10000, help="run the naive baseline up to this size only"
-    )
+    parser.add_argument("--naive-max-size", type=int, default=10000, help="run the naive baseline up to this size only")
     parser.add_argument(
         "--aftercare-max-size",
         type=int,
         default=10000,
         help="above this size the catch-up runs the scheduled action without its after-care steps",
     )
-    parser.add_argument(
-        "--gate-max-size", type=int, default=10000, help="measure the send gate up to this size only"
-    )
+    parser.add_argument("--gate-max-size", type=int, default=10000, help="measure the send gate up to this size only")
     parser.add_argument("--output", help="also write the report (markdown) to this file")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     parser.add_argument("--reuse", action="store_true", help="reuse databases built by an earlier --keep run")
+    parser.add_argument(
+        "--built", action="store_true", help="the databases are built but the addon not installed: install and go on"
+    )
     sub = parser.add_subparsers(dest="worker")
     worker = sub.add_parser("worker", help="internal: one measurement inside Odoo")
     worker.add_argument("task")
@@ -705,9 +706,11 @@ def naive_facts(env, partner, today, thresholds):
         ]
     )
     contacts = messages.filtered(
-        lambda m: m.message_type in ("email", "comment")
-        or (m.message_type == "sms" and not m.is_internal)
-        or (m.message_type == "notification" and m.mail_activity_type_id)
+        lambda m: (
+            m.message_type in ("email", "comment")
+            or (m.message_type == "sms" and not m.is_internal)
+            or (m.message_type == "notification" and m.mail_activity_type_id)
+        )
     )
     last_contact = max((m.date.date() for m in contacts), default=None)
     last_created = max((lead.create_date.date() for lead in leads), default=None)
@@ -1196,6 +1199,7 @@ def task_cron(args, registry):
         "skip_aftercare": bool(args.skip_aftercare),
     }
 
+
 TASKS = {
     "update": task_update,
     "stage": task_stage_change,
@@ -1249,13 +1253,18 @@ def install_addon(args, dbname):
         "--log-level=warn",
         *odoo_db_options(args),
     ]
-    start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - start
+    # GNU time gives the install's peak memory (maximum resident set size, KB)
+    with tempfile.NamedTemporaryFile(mode="r", suffix=".rss") as rss:
+        if os.path.exists(GNU_TIME):
+            command = [GNU_TIME, "-f", "%M", "-o", rss.name, *command]
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        seconds = time.perf_counter() - start
+        peak_kb = rss.read().strip().splitlines()[-1:] or [None]
     if done.returncode or "Traceback" in done.stderr:
         sys.stderr.write(done.stderr[-5000:])
         raise RuntimeError(f"installing {ADDON} on {dbname} failed")
-    return seconds
+    return seconds, int(peak_kb[0]) / 1024 if peak_kb[0] and peak_kb[0].isdigit() else None
 
 
 # ---------------------------------------------------------------------------
@@ -1271,12 +1280,14 @@ def bench_size(args, size):
     dbname = f"{args.prefix}_{size}"
     result = {"size": size, "db": dbname}
     if not args.reuse:
-        log(f"{dbname}: building {size} customers")
-        start = time.perf_counter()
-        build_database(args, dbname, size)
-        result["build_seconds"] = time.perf_counter() - start
-        log(f"{dbname}: built in {result['build_seconds']:.0f} s, installing {ADDON}")
-        result["install_seconds"] = install_addon(args, dbname)
+        if not args.built:
+            log(f"{dbname}: building {size} customers")
+            start = time.perf_counter()
+            build_database(args, dbname, size)
+            result["build_seconds"] = time.perf_counter() - start
+            log(f"{dbname}: built in {result['build_seconds']:.0f} s")
+        log(f"{dbname}: installing {ADDON}")
+        result["install_seconds"], result["install_peak_rss_mb"] = install_addon(args, dbname)
         log(f"{dbname}: installed in {result['install_seconds']:.0f} s")
         result["ranks_after_install"] = rank_counts(args, dbname)
         add_usage_data(args, dbname)
@@ -1378,11 +1389,17 @@ def report(args, results, load):
     row("build the data (set-based SQL, before install)", lambda r: fmt_seconds(r.get("build_seconds")))
     row("install the addon (`odoo-bin -i`, wall time)", lambda r: fmt_seconds(r.get("install_seconds")))
     row(
+        "install the addon: peak memory (RSS high-water mark)",
+        lambda r: f"{r['install_peak_rss_mb']:.0f} MB" if r.get("install_peak_rss_mb") else "-",
+    )
+    row(
         "catch-up: the scheduled action after adding years of use: time (ranks changed, activities created)",
-        lambda r: f"{fmt_seconds(r['catch_up']['seconds'])} ({r['catch_up']['changed']:,}, "
-        f"{r['catch_up'].get('activities', 0):,})"
-        if r.get("catch_up")
-        else "-",
+        lambda r: (
+            f"{fmt_seconds(r['catch_up']['seconds'])} ({r['catch_up']['changed']:,}, "
+            f"{r['catch_up'].get('activities', 0):,})"
+            if r.get("catch_up")
+            else "-"
+        ),
     )
     row(
         "catch-up: time of each step of the scheduled action",
@@ -1394,10 +1411,12 @@ def report(args, results, load):
     row("**update / floor**, median of the runs' ratios", lambda r: f"**{floor_ratio(r):.1f}x**")
     row(
         "naive baseline: one customer at a time through the ORM",
-        lambda r: f"{fmt_seconds(r['naive']['extrapolated'])} extrapolated from {r['naive']['sample']:,} customers "
-        f"({fmt_seconds(r['naive']['seconds'])}), {r['naive']['mismatches']} rank differences"
-        if r.get("naive")
-        else "-",
+        lambda r: (
+            f"{fmt_seconds(r['naive']['extrapolated'])} extrapolated from {r['naive']['sample']:,} customers "
+            f"({fmt_seconds(r['naive']['seconds'])}), {r['naive']['mismatches']} rank differences"
+            if r.get("naive")
+            else "-"
+        ),
     )
     row(
         "**naive / update**",
