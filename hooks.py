@@ -26,11 +26,24 @@ def pre_init_hook(env):
                 sql.create_column(env.cr, table, name, column_type)
 
 
+# The fields post_init_hook fills for every row set-based. What the addon's data
+# files changed before (the category of Odoo's own lost reasons: every deal lost
+# for them) is then not also computed by the ORM, row by row, at the first flush.
+SET_BASED_FIELDS = {
+    "res.partner": ["crm_rank", "crm_rank_reason", "crm_rank_date"],
+    "crm.lead": ["crm_rank", "lost_reason_category"],
+}
+
+
 def post_init_hook(env):
     """Give every existing customer their rank once, set-based, at install."""
+    for model_name, fnames in SET_BASED_FIELDS.items():
+        for fname in fnames:
+            field = env[model_name]._fields[fname]
+            env.remove_to_compute(field, env.records_to_compute(field))
+    env["crm.lead"]._crm_lost_category_sync()
     env["res.partner"]._crm_rank_update_all(cause="install")
     env["crm.lead"]._crm_rank_sync()
-    env["crm.lead"]._crm_lost_category_sync()
     env["crm.rank.snapshot.month"]._rebuild()
 
 
