@@ -61,10 +61,11 @@ class CrmAftercareItem(models.Model):
         related="lead_id.partner_id.commercial_partner_id",
         store=True,
         index=True,
+        precompute=True,
     )
-    user_id = fields.Many2one("res.users", string="Salesperson", related="lead_id.user_id", store=True)
-    team_id = fields.Many2one("crm.team", string="Sales Team", related="lead_id.team_id", store=True)
-    company_id = fields.Many2one("res.company", related="lead_id.company_id", store=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", related="lead_id.user_id", store=True, precompute=True)
+    team_id = fields.Many2one("crm.team", string="Sales Team", related="lead_id.team_id", store=True, precompute=True)
+    company_id = fields.Many2one("res.company", related="lead_id.company_id", store=True, precompute=True)
     # depends on the customer only: a rank change does not search the after-care
     # lists of the customer's deals (the engine moves ranks on every deal change)
     crm_rank = fields.Selection(related="partner_id.crm_rank", string="Customer Rank", depends=["partner_id"])
@@ -252,18 +253,21 @@ class CrmAftercareItem(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _sync_leads(self, leads):
+    def _sync_leads(self, leads, has_items=True):
         """Plan, re-plan or cancel the after-care items of ``leads`` (idempotent).
 
         A completed won job of a customer who is not defected gets the items of
         its plan; every other deal's planned items are cancelled. Items already
         done are never touched, and no item is planned twice.
+
+        :param has_items: ``False`` when the caller knows these deals have no
+            item yet (``_cron_sync``): they are not looked up.
         """
         # after-care follows the job, whoever changed it
         leads_sudo = leads.sudo().with_context(active_test=False)
         if not leads_sudo:
             return
-        items_sudo = self.sudo().search([("lead_id", "in", leads_sudo.ids)])
+        items_sudo = self.sudo().search([("lead_id", "in", leads_sudo.ids)]) if has_items else self.sudo()
         existing = defaultdict(dict)  # {lead id: {(kind, key): item}}: linear in the items
         for item in items_sudo:
             existing[item.lead_id.id][item.kind, item.key] = item
@@ -348,11 +352,11 @@ class CrmAftercareItem(models.Model):
         rows = self.env.execute_query(
             rank_facts.SQL(
                 """
-                SELECT l.id FROM crm_lead l
+                SELECT l.id, FALSE FROM crm_lead l
                  WHERE l.won_status = 'won' AND l.active AND l.completion_date <= %(today)s
                    AND NOT EXISTS (SELECT 1 FROM crm_aftercare_item i WHERE i.lead_id = l.id)
                  UNION
-                SELECT i.lead_id FROM crm_aftercare_item i JOIN crm_lead l ON l.id = i.lead_id
+                SELECT i.lead_id, TRUE FROM crm_aftercare_item i JOIN crm_lead l ON l.id = i.lead_id
                  WHERE i.state = 'planned'
                    AND (l.won_status != 'won' OR NOT l.active OR l.completion_date IS NULL
                         OR l.completion_date > %(today)s)
@@ -360,11 +364,16 @@ class CrmAftercareItem(models.Model):
                 today=today,
             )
         )
-        # a catch-up (years of completed jobs at once) plans in chunks, the cache
-        # emptied between them: memory bounded by a chunk, not by the database
-        for lead_ids in split_every(SYNC_CHUNK, [row[0] for row in rows]):
-            self._sync_leads(self.env["crm.lead"].browse(lead_ids))
-            self._release_cache()
+        # A catch-up (years of completed jobs at once) plans in chunks, the cache
+        # emptied between them: memory bounded by a chunk, not by the database.
+        # The jobs found without items are planned without looking their items
+        # up: in the catch-up after install the table has no statistics yet, and
+        # each look-up scanned every item inserted so far.
+        for has_items in (False, True):
+            lead_ids = [lead_id for lead_id, with_items in rows if with_items is has_items]
+            for chunk in split_every(SYNC_CHUNK, lead_ids):
+                self._sync_leads(self.env["crm.lead"].browse(chunk), has_items=has_items)
+                self._release_cache()
 
     @api.model
     def _cron_schedule_activities(self):
