@@ -201,13 +201,20 @@ class CrmAftercareItem(models.Model):
         customer_ids = [pid for pid in customer_ids if pid]
         if not customer_ids:
             return {}
-        items_sudo = self.sudo().search(
-            [("partner_id", "in", customer_ids), ("state", "=", "planned")], order="due_date, id"
+        # only the first item of each customer is read (and its name computed):
+        # the customer cards and the deals' hints ask for it, not for every item
+        self.flush_model(["partner_id", "state", "due_date"])
+        rows = self.env.execute_query(
+            rank_facts.SQL(
+                """
+                SELECT DISTINCT ON (partner_id) id FROM crm_aftercare_item
+                 WHERE partner_id = ANY(%s) AND state = 'planned'
+              ORDER BY partner_id, due_date, id
+                """,
+                customer_ids,
+            )
         )
-        first = {}
-        for item in items_sudo:
-            first.setdefault(item.partner_id.id, item)
-        return first
+        return {item.partner_id.id: item for item in self.sudo().browse([row[0] for row in rows])}
 
     @api.model
     def _at_risk_partner_ids(self, days=AT_RISK_DAYS):
