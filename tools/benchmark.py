@@ -3,8 +3,8 @@
 
 Not a test: a tool that builds a database per size from a template that has
 crm, project and mass_mailing installed (``base_deps``), fills it set-based
-with customers, deals in every state and chatter, installs the addon (timed),
-adds what years of use add (completion dates, referrals, defections), then
+with customers, deals in every state and chatter, installs the addon (wall
+time and peak memory, through GNU time), adds what years of use add (completion dates, referrals, defections), then
 measures, each in a fresh Odoo process:
 
 - the full rank update (``_crm_rank_update_all``) and its peak memory (the
@@ -83,7 +83,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--aftercare-max-size",
         type=int,
-        default=10000,
+        default=100000,
         help="above this size the catch-up runs the scheduled action without its after-care steps",
     )
     parser.add_argument("--gate-max-size", type=int, default=10000, help="measure the send gate up to this size only")
