@@ -2,11 +2,13 @@
 
 import base64
 import datetime
+from unittest.mock import patch
 
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from ..engine import aftercare
+from ..models import crm_aftercare_item
 from .common import CrmRankCase
 
 
@@ -108,6 +110,28 @@ class TestAftercare(CrmRankCase):
         self.Item._cron_sync()  # the daily update cancels its planned items
         self.assertFalse(self._items(deal))
         self.assertEqual(len(self._items(deal, "cancel")), 3)
+
+    def test_catch_up_in_chunks(self):
+        """The first scheduled run after years of jobs the addon never planned (imported, or
+        completed before it was installed) plans and hands them out chunk by chunk, each job
+        once, and re-plans a job that has items in the same run."""
+        deals = [self._won(self._customer(f"Imported job {n}"), completion=-10) for n in range(5)]
+        reopened = self._won(self._customer("Reopened"), completion=0)
+        self.Item.search([("lead_id", "in", [deal.id for deal in deals])]).unlink()  # as before the addon
+        reopened.write({"stage_id": self.stage_quote.id, "probability": 50})
+        with (
+            patch.object(crm_aftercare_item, "SYNC_CHUNK", 2),
+            patch.object(crm_aftercare_item, "SCHEDULE_CHUNK", 2),
+        ):
+            self.Item._cron_sync()
+            activities = self.Item._cron_schedule_activities()
+        for deal in deals:
+            self.assertEqual(self._items(deal).mapped("key"), [1, 6, 12], deal.name)
+            # the 1-month inspection is due in 20 days, within the notice
+            self.assertEqual(len(self._items(deal).activity_id), 1, deal.name)
+        self.assertFalse(self._items(reopened))
+        self.assertEqual(len(self._items(reopened, "cancel")), 3)
+        self.assertEqual(sorted(activities.mapped("res_id")), sorted(deal.id for deal in deals))
 
     def test_defected_customer_gets_no_aftercare(self):
         customer = self._customer("Defected later")
