@@ -60,3 +60,15 @@ class TestCalendar(CrmRankCase):
             deal = self._won(self._customer("Leap day job"), completion=datetime.date(2028, 2, 29))
             items = self.env["crm.aftercare.item"].search([("lead_id", "=", deal.id)], order="due_date")
             self.assertEqual(items.mapped("due_date")[:2], [datetime.date(2028, 3, 29), datetime.date(2029, 2, 28)])
+
+    def test_the_daily_update_runs_on_the_companys_day(self):
+        """The scheduler runs as OdooBot, without a time zone: the update's "today" is the
+        company's (its address's time zone), not UTC's."""
+        self.company.partner_id.tz = "Asia/Tokyo"
+        customer = self._customer("Completed a year before new year")
+        with self._frozen(datetime.datetime(2026, 1, 1, 10)):
+            self._won(customer, completion=datetime.date(2026, 1, 1))
+        # 31 December 15:30 UTC: 1 January 2027, 0:30 in Tokyo, 365 days after completion
+        with self._frozen(datetime.datetime(2026, 12, 31, 15, 30)):
+            self.env["res.partner"].with_user(self.env.ref("base.user_root"))._cron_update_crm_rank()
+            self.assertRank(customer, "dormant")
