@@ -539,7 +539,8 @@ class CrmRankEngine(models.AbstractModel):
         hours'. The scheduler runs as OdooBot, who usually has none: its "today"
         would be UTC's, yesterday in Tokyo until 9:00."""
         company = self.env.company
-        return company.partner_id.tz or company.resource_calendar_id.tz or self.env.context.get("tz") or self.env.user.tz
+        company_tz = company.partner_id.tz or company.resource_calendar_id.tz
+        return company_tz or self.env.context.get("tz") or self.env.user.tz
 
     @api.model
     def _apply_bulk(self, changes, cause, today, commercial_ids):
