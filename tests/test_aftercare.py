@@ -4,6 +4,8 @@ import base64
 import datetime
 from unittest.mock import patch
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
@@ -96,7 +98,7 @@ class TestAftercare(CrmRankCase):
         deal.completion_date = self.today
         equipment = self.env["crm.aftercare.equipment"].create({"name": "Eco water heater", "lead_id": deal.id})
         self.assertEqual(equipment.life_years, 10)
-        self.assertEqual(equipment.replacement_date, self.today.replace(year=self.today.year + 10))
+        self.assertEqual(equipment.replacement_date, self.today + relativedelta(years=10))
         items = self._items(deal)
         self.assertEqual(
             sorted((item.kind, item.key) for item in items),
