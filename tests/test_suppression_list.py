@@ -21,6 +21,10 @@ class TestSuppressionList(CrmRankCase):
             cls.env, login="rank_admin", name="Rank Admin",
             groups="base.group_system,base.group_partner_manager,sales_team.group_sale_manager",
         )
+        cls.exporting_manager = new_test_user(
+            cls.env, login="rank_exporting_manager", name="Exporting Manager",
+            groups="sales_team.group_sale_manager,base.group_allow_export",
+        )
 
     def _suppressed(self, partner=None):
         """``{address: (customer, reason)}`` of the list (of ``partner``'s entries when given)."""
@@ -215,8 +219,9 @@ class TestSuppressionList(CrmRankCase):
         self.assertIn("forgiven@example.jp", self._suppressed(other))
         self.assertEqual(self._mail_to("forgiven-new@example.jp"), {"forgiven-new@example.jp"})
 
-    @users("rank_manager")
+    @users("rank_exporting_manager")
     def test_managers_read_and_export_only(self):
+        """A sales manager reads the list and, with Odoo's export right, exports it; nobody edits it."""
         self._defected("Listed", email="listed@example.jp")
         Suppression = self.env["crm.rank.suppression"]
         entries = Suppression.search([("address", "=", "listed@example.jp")])

@@ -788,11 +788,15 @@ def task_mail_gate(args, registry):
                       SET email = 'defected-' || id || '@example.jp',
                           email_normalized = 'defected-' || id || '@example.jp'
                     WHERE id IN (SELECT id FROM res_partner WHERE crm_rank = 'defected' ORDER BY id LIMIT %s)
-                RETURNING email_normalized""",
+                RETURNING id, email_normalized""",
                 (max(count // 20, 1),),
             )
-            defected = [row[0] for row in cr.fetchall()]
+            rows = cr.fetchall()
+            defected = [row[1] for row in rows]
             env.invalidate_all()
+            if "crm.rank.suppression" in env:
+                # the addresses were written in SQL: list them as a defected customer's change would
+                env["crm.rank.suppression"]._list([row[0] for row in rows])
             mailing = env["mailing.mailing"].create(
                 {
                     "subject": "Benchmark",
