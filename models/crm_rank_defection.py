@@ -67,14 +67,14 @@ class CrmRankDefection(models.AbstractModel):
         """
         if not partner_ids:
             return set()
-        self.env["res.partner"].flush_model(["is_defected", "commercial_partner_id"])
+        self.env["res.partner"].flush_model(["is_defected", "crm_rank", "commercial_partner_id"])
         rows = self.env.execute_query(
             SQL(
                 """
                 SELECT p.id
                   FROM res_partner p
                   JOIN res_partner c ON c.id = p.commercial_partner_id
-                 WHERE p.id = ANY(%s) AND (p.is_defected OR c.is_defected)
+                 WHERE p.id = ANY(%s) AND (p.is_defected OR c.is_defected OR c.crm_rank = 'defected')
                 """,
                 list(partner_ids),
             )

@@ -95,8 +95,10 @@ class CrmRankSuppression(models.Model):
         :param deleting: the partners are about to be deleted (or merged away):
             an address already on the list for any customer is not added again
         """
+        if not partner_ids:
+            return
         self.env["res.partner"].flush_model(
-            ["email", "phone_sanitized", "is_defected", "commercial_partner_id", "name", "defection_reason"]
+            ["email", "phone_sanitized", "is_defected", "crm_rank", "commercial_partner_id", "name", "defection_reason"]
         )
         rows = self.env.execute_query(
             SQL(
@@ -104,9 +106,10 @@ class CrmRankSuppression(models.Model):
                 SELECT p.email, p.phone_sanitized, h.id, h.name, h.defection_reason
                   FROM res_partner p
                   JOIN res_partner c ON c.id = p.commercial_partner_id
-                  JOIN res_partner h ON h.id = CASE WHEN c.is_defected THEN c.id ELSE p.id END
+                  JOIN res_partner h
+                    ON h.id = CASE WHEN c.is_defected OR c.crm_rank = 'defected' THEN c.id ELSE p.id END
                  WHERE (p.id = ANY(%(ids)s) OR p.commercial_partner_id = ANY(%(ids)s))
-                   AND (c.is_defected OR p.is_defected)
+                   AND (c.is_defected OR c.crm_rank = 'defected' OR p.is_defected)
                 """,
                 ids=list(partner_ids),
             )

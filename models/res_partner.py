@@ -382,9 +382,17 @@ class ResPartner(models.Model):
         if decide:
             partners_sudo.flush_recordset(["crm_rank"])
         pending = self.env.cr.precommit.data.get(SUPPRESSION_PENDING_KEY) or ()
-        return partners_sudo.filtered(
-            lambda p: p.is_defected or p.commercial_partner_id.is_defected or p.id in pending
-        ).sudo(False)
+
+        def defected(partner):
+            customer = partner.commercial_partner_id
+            return (
+                partner.is_defected
+                or customer.is_defected
+                or partner.id in pending
+                or (decide and customer.crm_rank == "defected")
+            )
+
+        return partners_sudo.filtered(defected).sudo(False)
 
     def _crm_rank_affected(self):
         """Commercial partners whose rank may depend on these partners."""

@@ -192,6 +192,19 @@ class TestSuppressionList(CrmRankCase):
         self.assertRank(customer, "defected")
         self.assertEqual(self._suppressed(customer), {"rpc@example.jp": (customer, "moved")})
 
+    def test_rpc_write_of_a_defection(self):
+        """A manager's script writes the defection on an existing customer (no wizard)."""
+        customer = self._customer("Written Defector", email="written@example.jp", phone="+81 90-8888-0001")
+        self._won(customer, completion=0)
+        self._flush()
+        customer.with_user(self.sales_manager).write({"is_defected": True, "defection_reason": "competitor"})
+        self._flush()
+        self.assertRank(customer, "defected")
+        self.assertEqual(
+            self._suppressed(customer),
+            {"written@example.jp": (customer, "competitor"), "+819088880001": (customer, "competitor")},
+        )
+
     def test_lost_reason_flag(self):
         """Ticking *Marks Defection* on a lost reason already used defects its past customers, listed at commit."""
         reason = self.env["crm.lost.reason"].create({"name": "Rude plasterer"})
