@@ -30,9 +30,10 @@ class ResConfigSettings(models.TransientModel):
         return res
 
     def set_values(self):
-        super().set_values()
+        res = super().set_values()
         exit_ = self.env["crm.rank.exit"]
         names = set(self.crm_rank_business_model_ids.mapped("model"))
         # unchanged: the default list stays the default (an app installed later joins it)
         if names != exit_._business_models():
             exit_._set_business_models(names)
+        return res
