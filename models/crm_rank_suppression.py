@@ -18,6 +18,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL, email_normalize_all
 
 from .crm_rank_defection import DEFECTION_REASONS
+from .crm_rank_engine import PENDING_KEY as RANK_PENDING_KEY
 
 ADDRESS_TYPES = [("email", "E-mail"), ("phone", "Phone")]
 # res.partner fields whose change may change what the list holds
@@ -25,6 +26,9 @@ PARTNER_ADDRESS_FIELDS = frozenset({"email", "phone"})
 PARTNER_FAMILY_FIELDS = frozenset({"is_defected", "parent_id", "is_company"})
 # cr.precommit.data key: ids of the partners whose addresses are listed before commit
 PENDING_KEY = "crm_customer_rank.suppression_pending"
+# cr.precommit.data key: {partner id: {(address, type)}} replaced in the request, listed
+# before commit with the partner's current ones if the partner is defected by then
+REPLACED_KEY = "crm_customer_rank.suppression_replaced"
 
 
 class CrmRankSuppression(models.Model):
@@ -68,11 +72,35 @@ class CrmRankSuppression(models.Model):
         data[PENDING_KEY].update(ids)
 
     @api.model
+    def _keep_replaced(self, partners):
+        """Keep the addresses of ``partners`` that a write is about to replace.
+
+        A defected customer's are listed at once. Those of a customer whose rank
+        waits to be decided (a loss for a reason that marks defection may make
+        them defected when it is) are kept until commit, then listed if the
+        customer is defected by then. Called by ``res.partner.write`` before it
+        writes an address; no query for the others.
+        """
+        if defected := partners._crm_rank_defected_family():
+            self._list(defected.ids)
+        waiting = self.env.cr.precommit.data.get(RANK_PENDING_KEY) or {}
+        undecided = (partners - defected).sudo().filtered(
+            lambda p: p.id in waiting or p.commercial_partner_id.id in waiting
+        )
+        if not undecided:
+            return
+        replaced = self.env.cr.precommit.data.setdefault(REPLACED_KEY, {})
+        for partner in undecided:
+            replaced.setdefault(partner.id, set()).update(self._addresses(partner.email, partner.phone_sanitized))
+        self._mark(undecided)
+
+    @api.model
     def _list_pending(self):
         """List the addresses of the partners ``_mark`` queued (those that still exist)."""
         pending = self.env.cr.precommit.data.pop(PENDING_KEY, None)
+        replaced = self.env.cr.precommit.data.pop(REPLACED_KEY, None)
         if pending:
-            self._list(pending)
+            self._list(pending, replaced=replaced)
 
     @api.model
     def _flush_pending(self):
@@ -84,7 +112,15 @@ class CrmRankSuppression(models.Model):
         self._list_pending()
 
     @api.model
-    def _list(self, partner_ids, deleting=False):
+    def _addresses(self, email, number):
+        """``[(address, type)]`` of a partner's e-mail field (each address, normalised) and sanitized number."""
+        addresses = [(address, "email") for address in email_normalize_all(email or "")]
+        if number:
+            addresses.append((number, "phone"))
+        return addresses
+
+    @api.model
+    def _list(self, partner_ids, deleting=False, replaced=None):
         """Add the missing rows for the addresses of the given partners and of
         their contact persons, for those that are or belong to a defected customer.
 
@@ -94,6 +130,8 @@ class CrmRankSuppression(models.Model):
 
         :param deleting: the partners are about to be deleted (or merged away):
             an address already on the list for any customer is not added again
+        :param replaced: ``{partner id: {(address, type)}}`` the partners had
+            earlier in the request, listed with their current ones
         """
         if not partner_ids:
             return
@@ -103,7 +141,7 @@ class CrmRankSuppression(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT p.email, p.phone_sanitized, h.id, h.name, h.defection_reason
+                SELECT p.id, p.email, p.phone_sanitized, h.id, h.name, h.defection_reason
                   FROM res_partner p
                   JOIN res_partner c ON c.id = p.commercial_partner_id
                   JOIN res_partner h
@@ -115,10 +153,8 @@ class CrmRankSuppression(models.Model):
             )
         )
         wanted = {}  # (address, customer id): values
-        for email, number, holder_id, name, reason in rows:
-            addresses = [(address, "email") for address in email_normalize_all(email or "")]
-            if number:
-                addresses.append((number, "phone"))
+        for pid, email, number, holder_id, name, reason in rows:
+            addresses = self._addresses(email, number) + sorted((replaced or {}).get(pid, ()))
             for address, address_type in addresses:
                 wanted.setdefault(
                     (address, holder_id),

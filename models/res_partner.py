@@ -268,7 +268,7 @@ class ResPartner(models.Model):
         defected = partners.filtered(lambda p: p.sudo().is_defected)
         defection._defect_customers(defected)
         defected._crm_rank_refresh("manual")  # a customer imported or created defected is defected at once
-        self.env["crm.rank.suppression"]._mark(partners._crm_rank_defected_family(decide=False))
+        self.env["crm.rank.suppression"]._mark(partners._crm_rank_defected_family())
         if any(vals.get("referrer_partner_id") for vals in vals_list):
             partners.referrer_partner_id._crm_rank_refresh("referral")
         # a contact person added to a ranked customer shares its rank, whoever adds it
@@ -287,14 +287,13 @@ class ResPartner(models.Model):
         leaving = defection._defected_customers(self) if trigger and {"parent_id", "is_company"} & set(vals) else {}
         suppression = self.env["crm.rank.suppression"]
         if not PARTNER_ADDRESS_FIELDS.isdisjoint(vals):
-            # the addresses about to be replaced stay on the list if the customer is defected
-            suppression._list(self._crm_rank_defected_family().ids)
+            suppression._keep_replaced(self)  # the addresses about to be replaced
         res = super().write(vals if by_engine else defection._defaults(vals))
         if vals.get("is_defected") and not by_engine:
             defection._defect_customers(self)
         if not (PARTNER_ADDRESS_FIELDS | PARTNER_FAMILY_FIELDS).isdisjoint(vals):
             # listed before commit: the engine stores a defection by loss inside the rank's compute
-            suppression._mark(self._crm_rank_defected_family(decide=False))
+            suppression._mark(self._crm_rank_defected_family())
         if leaving:
             defection._keep_defection(leaving)
         if trigger:
@@ -304,7 +303,8 @@ class ResPartner(models.Model):
 
     def unlink(self):
         """A deleted (or merged away) defected customer's addresses stay on the suppression list."""
-        if defected := self._crm_rank_defected_family():
+        # a defection waiting in a rank to decide (a loss) is stored first: deciding it now
+        if defected := self._crm_rank_defected_family(decide=True):
             self.env["crm.rank.suppression"]._list(defected.ids, deleting=True)
         return super().unlink()
 
@@ -371,12 +371,13 @@ class ResPartner(models.Model):
         """The daily scheduled action (``crm.rank.engine._cron_daily``)."""
         return self.env["crm.rank.engine"]._cron_daily()
 
-    def _crm_rank_defected_family(self, decide=True):
+    def _crm_rank_defected_family(self, decide=False):
         """The partners among ``self`` that are, or belong to, a defected customer.
 
         :param decide: decide their ranks waiting to be decided first: deciding
             one may store a defection (a past customer's loss for a reason that
-            marks defection); new partners have nothing to decide
+            marks defection). Not on the way of every write: the engine runs
+            once per transaction, at the latest before commit.
         """
         partners_sudo = self.sudo()  # defections are read whoever edits the partner
         if decide:

@@ -9,6 +9,7 @@ an RPC script would, and follows a message to the exit (``trap_exits``).
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged, users
 
+from ..models.crm_rank_suppression import PENDING_KEY as SUPPRESSION_PENDING_KEY
 from .common import CrmRankCase, trap_exits
 
 
@@ -94,6 +95,29 @@ class TestSuppressionList(CrmRankCase):
         customer.email = "second@example.jp"
         self._flush()
         self.assertTrue({"first@example.jp", "second@example.jp"} <= set(self._suppressed(customer)))
+
+    def test_lost_for_a_complaint_and_address_changed_in_one_request(self):
+        """A past customer loses a deal over a complaint (the defection is stored when the rank is
+        decided, at the latest before commit) and their e-mail is changed in the same request."""
+        customer = self._customer("Lost And Moved", email="before@example.jp")
+        self._won(customer, completion=0)
+        self._flush()
+        self._lost(customer, reason=self.complaint_reason)
+        customer.email = "after@example.jp"
+        self._flush()
+        self.assertRank(customer, "defected", "defected_lost")
+        self.assertTrue({"before@example.jp", "after@example.jp"} <= set(self._suppressed(customer)))
+
+    def test_other_customers_cost_the_list_nothing(self):
+        """Writing the address of a customer who is not defected queues nothing for the list."""
+        customer = self._customer("Ordinary", email="ordinary@example.jp")
+        self._won(customer, completion=0)
+        self._flush()
+        customer.write({"email": "ordinary-new@example.jp", "phone": "+81 90-9999-0001"})
+        self._customer("Ordinary Contact", parent_id=customer.id, email="contact@ordinary.jp")
+        self.assertNotIn(SUPPRESSION_PENDING_KEY, self.env.cr.precommit.data)
+        self._flush()
+        self.assertFalse(self._suppressed(customer))
 
     def test_contact_joining_a_defected_company(self):
         company = self._defected("Defected Koumuten", is_company=True, email="office@defected-co.jp")
