@@ -1,6 +1,6 @@
 {
     "name": "CRM Customer Rank",
-    "version": "19.0.1.3.0",
+    "version": "19.0.1.4.0",
     "category": "Sales/CRM",
     "summary": "Seven customer ranks for renovation companies, with reactivation of "
     "dormant customers, referral requests and lost-reason follow-ups",
@@ -12,6 +12,7 @@
         "project",
         "mass_mailing_crm",
         "mass_mailing_sms",
+        "portal",
     ],
     "data": [
         "security/crm_customer_rank_security.xml",
@@ -24,6 +25,7 @@
         "views/crm_rank_history_views.xml",
         "views/res_partner_views.xml",
         "views/crm_lead_views.xml",
+        "views/crm_rank_suppression_views.xml",
         "views/res_config_settings_views.xml",
         "report/crm_rank_report_views.xml",
         "views/mailing_mailing_views.xml",

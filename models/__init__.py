@@ -4,6 +4,8 @@ from . import crm_lost_reason
 from . import crm_rank_history
 from . import crm_rank_engine
 from . import crm_rank_defection
+from . import crm_rank_exit
+from . import crm_rank_suppression
 from . import crm_rank_referral
 from . import res_partner
 from . import crm_lead
@@ -14,6 +16,7 @@ from . import mail_mail
 from . import mail_notification
 from . import sms_sms
 from . import ir_actions_server
+from . import res_users
 from . import crm_rank_guidance
 from . import crm_tag
 from . import crm_rank_reactivation

@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import plaintext2html
+from odoo.tools import SQL, plaintext2html
 
 DEFECTION_REASONS = [
     ("complaint", "Complaint"),
@@ -60,23 +60,26 @@ class CrmRankDefection(models.AbstractModel):
         )
 
     @api.model
-    def _block_addresses(self, partners):
-        """Keep the e-mail and phone numbers of deleted defected customers out of marketing:
-        they go to Odoo's blacklists, which every mailing respects.
+    def _defected_partner_ids(self, partner_ids):
+        """The ids among ``partner_ids`` of partners that are, or belong to, a defected customer.
 
-        Called by ``res.partner.unlink`` before deleting.
+        Archived partners too, whatever the caller may read (one query).
         """
-        # the blacklists are written whoever deletes (a manager with contact rights)
-        partners_sudo = partners.sudo().with_context(active_test=False)
-        defected_sudo = partners_sudo.filtered(lambda p: p.is_defected or p.crm_rank == "defected")
-        if not defected_sudo:
-            return
-        message = self.env._("Defected customer deleted: kept out of marketing.")
-        for email in set(filter(None, defected_sudo.mapped("email_normalized"))):
-            self.env["mail.blacklist"].sudo()._add(email, message=message)
-        numbers = set(filter(None, defected_sudo.mapped("phone_sanitized")))
-        if numbers:
-            self.env["phone.blacklist"].sudo()._add(list(numbers), message=message)
+        if not partner_ids:
+            return set()
+        self.env["res.partner"].flush_model(["is_defected", "crm_rank", "commercial_partner_id"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT p.id
+                  FROM res_partner p
+                  JOIN res_partner c ON c.id = p.commercial_partner_id
+                 WHERE p.id = ANY(%s) AND (p.is_defected OR c.is_defected OR c.crm_rank = 'defected')
+                """,
+                list(partner_ids),
+            )
+        )
+        return {row[0] for row in rows}
 
     @api.model
     def _defaults(self, vals):
@@ -221,6 +224,7 @@ class CrmRankDefection(models.AbstractModel):
                 "crm_rank_reinstated_date": fields.Datetime.now(),
             }
         )  # moves the rank at once (cause "manual")
+        self.env["crm.rank.suppression"]._forget(partners | customers | persons)
         self._log(partners | customers, Markup("<p>%s</p>") % self.env._("Reinstated"), note)
 
     @api.model

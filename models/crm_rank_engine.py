@@ -286,8 +286,9 @@ class CrmRankEngine(models.AbstractModel):
                 deal=deal,
                 reason=lost_reason,
             )
-        # the chatter line is a side effect: logged before commit, not while a rank is read
-        self.env.cr.precommit.add(lambda: engine_sudo.browse(new_ids)._message_log_batch(bodies=bodies))
+        # the chatter line is a side effect: logged before commit, not while a rank is read (if
+        # the customer still exists then)
+        self.env.cr.precommit.add(lambda: engine_sudo.browse(new_ids).exists()._message_log_batch(bodies=bodies))
         stored = dict.fromkeys(new_ids)
         return {
             pid: fact._replace(defected_manual=True, defection_origin="lost_deal") if pid in stored else fact
@@ -359,9 +360,11 @@ class CrmRankEngine(models.AbstractModel):
         set-based (``crm.rank.history._create_set_based``).
         """
         queued = self.env.cr.precommit.data.pop(CHANGES_KEY, {})
+        # a customer whose rank changed and who was then deleted in the same request has no history
+        existing = set(self.env["res.partner"].browse(queued).exists().ids) if queued else set()
         by_cause = defaultdict(dict)
         for pid, (old, new, cause) in queued.items():
-            if old != new:
+            if old != new and pid in existing:
                 by_cause[cause][pid] = (old, new)
         history = self.env["crm.rank.history"].sudo()
         for cause, changes in by_cause.items():

@@ -1,10 +1,8 @@
 from odoo import api, fields, models, tools
+from odoo.exceptions import AccessError
 from odoo.fields import Domain
 
-# Set by the paths that produce messages for many records at once (composers in
-# mass mode or over several records, server and automated actions over several
-# records): the mail.mail and sms.sms they create are marked as bulk sends.
-BULK_CONTEXT_KEY = "crm_rank_bulk_send"
+from .crm_rank_exit import SEND_KINDS
 
 
 class MailMail(models.Model):
@@ -14,20 +12,44 @@ class MailMail(models.Model):
         selection_add=[("crm_defected", "Defected Customer")],
         ondelete={"crm_defected": "set null"},
     )
-    crm_rank_bulk = fields.Boolean(
-        string="Bulk Send",
+    crm_send_kind = fields.Selection(
+        SEND_KINDS,
+        string="Sent As",
         readonly=True,
         copy=False,
-        help="Produced for many records at once (composer, server or automated action): "
-        "like a mailing, it never reaches a defected customer.",
+        help="What the e-mail was born as, decided when it was created: a person writing on one record, "
+        "a business document, or one of Odoo's system messages. Any other e-mail (empty) never reaches "
+        "an address of the suppression list.",
     )
+
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
 
     @api.model_create_multi
     def create(self, vals_list):
-        if self.env.context.get(BULK_CONTEXT_KEY):
-            for vals in vals_list:
-                vals.setdefault("crm_rank_bulk", True)
+        """Stamp each e-mail with the kind it is born as (``crm.rank.exit._kind``), whatever the caller sends."""
+        exit_ = self.env["crm.rank.exit"]
+        message_ids = {vals["mail_message_id"] for vals in vals_list if vals.get("mail_message_id")}
+        # sudo: only the message's model is read (the message was just created by the same request)
+        messages_sudo = self.env["mail.message"].sudo().browse(message_ids)
+        for vals in vals_list:
+            model = vals.get("model") or (
+                vals.get("mail_message_id") and messages_sudo.browse(vals["mail_message_id"]).model
+            )
+            vals["crm_send_kind"] = exit_._kind(model, marketing=bool(vals.get("mailing_id")))
         return super().create(vals_list)
+
+    def write(self, vals):
+        if "crm_send_kind" in vals:
+            raise AccessError(
+                self.env._("What an e-mail was sent as is decided when it is created and cannot be changed.")
+            )
+        return super().write(vals)
+
+    # ------------------------------------------------------------
+    # THE EXIT
+    # ------------------------------------------------------------
 
     def _send(
         self,
@@ -38,11 +60,11 @@ class MailMail(models.Model):
         mail_server=False,
         post_send_callback=None,
     ):
-        """The last gate: marketing e-mails never reach a defected customer.
+        """The last gate, right before the SMTP session: deny by default.
 
         Whatever created them and whenever (a mail queued before the defection
-        included), mailing and bulk e-mails lose their defected recipients here,
-        right before the SMTP session; a mail left without recipients is cancelled.
+        included), e-mails of no allowed kind lose their recipients that are
+        suppressed; an e-mail left without recipients is cancelled.
         """
         sendable = self._crm_rank_defection_gate()
         if not sendable:
@@ -57,22 +79,19 @@ class MailMail(models.Model):
         )
 
     def _crm_rank_defection_gate(self):
-        """Strip defected recipients from this batch's marketing mails; return what may still go.
+        """Strip the suppressed recipients of this batch's e-mails of no allowed kind; return what may still go.
 
-        A recipient is defected when it is a defected customer's partner, or when
-        its normalised e-mail is a defected partner's (archived partners too): a
-        duplicate partner or a bare address is caught as well. Two queries for the
-        whole batch (the recipients, then the defected partners among them).
+        A recipient is suppressed when one of its addresses (every address of
+        ``email_to``, ``email_cc`` and of a recipient partner's e-mail field,
+        normalised) is on the suppression list, or when the recipient partner
+        is or belongs to a defected customer. Two queries for the whole batch,
+        none per e-mail.
         """
-        # sudo: the gate must see every recipient and every defected customer,
-        # whatever the user who triggers the send may read
-        mails_sudo = self.sudo().filtered(
-            lambda mail: mail.state == "outgoing" and (mail.mailing_id or mail.crm_rank_bulk)
-        )
+        # sudo: the gate must see every recipient, whatever the user who triggers the send may read
+        mails_sudo = self.sudo().filtered(lambda mail: mail.state == "outgoing" and not mail.crm_send_kind)
         if not mails_sudo:
             return self
-        partners_sudo = mails_sudo.recipient_ids
-        addresses = {}
+        addresses = {}  # mail id: {field: [(address as written, normalised)]}
         for mail in mails_sudo:
             addresses[mail.id] = {
                 fname: [
@@ -81,40 +100,28 @@ class MailMail(models.Model):
                 ]
                 for fname in ("email_to", "email_cc")
             }
-        emails = {
-            normalized
-            for per_field in addresses.values()
-            for pairs in per_field.values()
-            for _address, normalized in pairs
-            if normalized
-        }
-        emails.update(email for email in partners_sudo.mapped("email_normalized") if email)
-        if not partners_sudo and not emails:
+        partners_sudo = mails_sudo.recipient_ids
+        partner_emails = {partner.id: tools.email_normalize_all(partner.email or "") for partner in partners_sudo}
+        emails = {norm for per_field in addresses.values() for pairs in per_field.values() for _raw, norm in pairs}
+        emails.update(email for per_partner in partner_emails.values() for email in per_partner)
+        if not emails and not partners_sudo:
             return self
-        candidates = Domain("id", "in", partners_sudo.ids)
-        if emails:
-            candidates |= Domain("email_normalized", "in", list(emails))
-        defected_domain = self.env["mailing.mailing"]._crm_rank_defected_domain("res.partner")
-        defected = (
-            self.env["res.partner"]
-            .sudo()
-            .with_context(active_test=False)
-            .search_fetch(defected_domain & candidates, ["email_normalized"])
-        )
-        if not defected:
+        suppression = self.env["crm.rank.suppression"]
+        suppression._flush_pending()
+        suppressed = suppression._suppressed(emails)
+        defected_ids = self.env["crm.rank.defection"]._defected_partner_ids(partners_sudo.ids)
+        if not suppressed and not defected_ids:
             return self
-        defected_ids = set(defected.ids)
-        defected_emails = {email for email in defected.mapped("email_normalized") if email}
 
-        def is_defected(partner):
-            return partner.id in defected_ids or (partner.email_normalized or "") in defected_emails
+        def is_suppressed(partner):
+            return partner.id in defected_ids or not suppressed.isdisjoint(partner_emails[partner.id])
 
         to_cancel = self.env["mail.mail"].sudo()
         removed_by_mail = {}
         for mail in mails_sudo:
-            removed = mail.recipient_ids.filtered(is_defected)
+            removed = mail.recipient_ids.filtered(is_suppressed)
             kept = {
-                fname: [address for address, normalized in pairs if not normalized or normalized not in defected_emails]
+                fname: [address for address, normalized in pairs if normalized not in suppressed]
                 for fname, pairs in addresses[mail.id].items()
             }
             changed_fields = [fname for fname, pairs in addresses[mail.id].items() if len(kept[fname]) != len(pairs)]
@@ -130,7 +137,9 @@ class MailMail(models.Model):
             mail.write(vals)
         if not removed_by_mail:
             return self
-        reason = self.env._("Defected customer: marketing messages are never sent to them.")
+        reason = self.env._(
+            "Defected customer: only a person's message, a business document or a system message reaches them."
+        )
         if to_cancel:
             to_cancel.write({"state": "cancel", "failure_type": "crm_defected", "failure_reason": reason})
             to_cancel.mailing_trace_ids.write(

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
-from odoo.tools import SQL
+
+# A mailing-list contact's addresses the suppression list is matched on.
+ADDRESS_FIELDS = ("email_normalized", "phone_sanitized")
 
 
 class MailingContact(models.Model):
@@ -10,24 +12,17 @@ class MailingContact(models.Model):
         string="Defected Customer",
         compute="_compute_crm_is_defected",
         search="_search_crm_is_defected",
-        help="The e-mail address belongs to a defected customer (archived or not): this contact receives no mailing.",
+        help="The contact's e-mail address or mobile number is on the suppression list (a defected "
+        "customer's, deleted customers' included): this contact receives no mailing.",
     )
 
-    @api.depends("email_normalized")
+    @api.depends(*ADDRESS_FIELDS)
     def _compute_crm_is_defected(self):
-        emails = [email for email in self.mapped("email_normalized") if email]
-        # sudo: any mailing user must know who is defected, archived customers too
-        partners_sudo = self.env["res.partner"].sudo().with_context(active_test=False)
-        defected = set(
-            partners_sudo.search_fetch(
-                [("email_normalized", "in", emails), ("crm_rank", "=", "defected")],
-                ["email_normalized"],
-            ).mapped("email_normalized")
-            if emails
-            else []
-        )
+        suppression = self.env["crm.rank.suppression"]
+        suppression._flush_pending()
+        listed = suppression._suppressed({contact[fname] for contact in self for fname in ADDRESS_FIELDS})
         for contact in self:
-            contact.crm_is_defected = bool(contact.email_normalized) and contact.email_normalized in defected
+            contact.crm_is_defected = any(contact[fname] in listed for fname in ADDRESS_FIELDS if contact[fname])
 
     def _search_crm_is_defected(self, operator, value):
         if operator not in ("in", "not in"):
@@ -37,17 +32,7 @@ class MailingContact(models.Model):
             wanted = {True, False} - wanted
         if len(wanted) != 1:
             return Domain.TRUE if wanted else Domain.FALSE
-        self.env["res.partner"].flush_model(["crm_rank", "email_normalized"])
-
-        def defected_sql(model, alias, query):
-            # Never NULL, so its negation keeps the contacts without e-mail (SMS).
-            email = model._field_to_sql(alias, "email_normalized", query)
-            return SQL(
-                """(%(email)s IS NOT NULL AND %(email)s IN (
-                       SELECT email_normalized FROM res_partner
-                        WHERE crm_rank = 'defected' AND email_normalized IS NOT NULL))""",
-                email=email,
-            )
-
-        defected = Domain.custom(to_sql=defected_sql)
-        return defected if True in wanted else ~defected
+        suppression = self.env["crm.rank.suppression"]
+        suppression._flush_pending()
+        listed = suppression._domain(self, ADDRESS_FIELDS)
+        return listed if True in wanted else ~listed

@@ -1,11 +1,6 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
 
-# Composers in mass mode without a mailing leave defected customers out on these
-# models only: elsewhere a mass send is a business message (quotations, event
-# reminders), not marketing.
-MARKETING_MODELS = frozenset({"res.partner", "crm.lead", "mailing.contact"})
-
 
 class MailingMailing(models.Model):
     _inherit = "mailing.mailing"
@@ -51,8 +46,8 @@ class MailingMailing(models.Model):
         """Defected customers never receive a mailing, whatever its filter or lists.
 
         This domain feeds the recipient count, e-mail and SMS sending, the queue
-        and A/B tests; explicit recipients go through the composers instead
-        (see ``wizards/mail_compose_message.py`` and ``wizards/sms_composer.py``).
+        and A/B tests; explicit recipients (``action_send_mail(res_ids)``) are
+        stopped at the exit instead (``mail.mail._send``, ``sms.sms._send``).
         """
         domain = super()._get_recipients_domain()
         defected = self._crm_rank_defected_domain(self.mailing_model_real)
@@ -94,21 +89,23 @@ class MailingMailing(models.Model):
     def _crm_rank_defected_domain(self, model_name):
         """Domain of the ``model_name`` records that reach a defected customer.
 
-        It reads the stored rank only: contacts of a defected company carry the
-        company's rank. Partners are matched archived or not and whatever the
-        sender may read (``any!``), so a rule never lets a defected customer through.
+        By the stored rank (contacts of a defected company carry the company's
+        rank; a deal carries its customer's), and by address: a record whose
+        normalised e-mail or sanitized number is on the suppression list (a
+        duplicate, a mailing-list contact, the address of a deleted customer).
+        Partners are matched archived or not and whatever the sender may read
+        (``any!``), so a rule never lets a defected customer through.
         """
-        if model_name == "res.partner":
-            return Domain("crm_rank", "=", "defected")
-        if model_name == "mailing.contact":
-            return Domain("crm_is_defected", "=", True)
-        if model_name == "crm.lead":
+        model = self.env[model_name]
+        suppression = self.env["crm.rank.suppression"]
+        suppression._flush_pending()
+        listed = suppression._domain(model, ["email_normalized", "phone_sanitized"])
+        if model_name in ("res.partner", "crm.lead"):
             # a deal's stored rank is its customer's (partner_id, the lead's only
             # partner field): no join, so the exclusion costs next to nothing
-            return Domain("crm_rank", "=", "defected")
-        model = self.env[model_name]
+            return Domain("crm_rank", "=", "defected") | listed
         if not hasattr(model, "_mail_get_partner_fields"):
-            return Domain.FALSE
+            return listed
         partner_fields = [
             fname
             for fname in model._mail_get_partner_fields()
@@ -117,14 +114,6 @@ class MailingMailing(models.Model):
             and field.type == "many2one"
             and field.comodel_name == "res.partner"
         ]
-        return Domain.OR(Domain(fname, "any!", [("crm_rank", "=", "defected")]) for fname in partner_fields)
-
-    @api.model
-    def _crm_rank_defected_ids(self, model_name, res_ids):
-        """The ids among ``res_ids`` that reach a defected customer."""
-        defected = self._crm_rank_defected_domain(model_name)
-        if defected.is_false() or not res_ids:
-            return set()
-        # sudo: the exclusion must see every record, whatever the sender may read
-        records_sudo = self.env[model_name].sudo().with_context(active_test=False)
-        return set(records_sudo.search(Domain("id", "in", list(res_ids)) & defected).ids)
+        return Domain.OR(
+            [listed, *(Domain(fname, "any!", [("crm_rank", "=", "defected")]) for fname in partner_fields)]
+        )

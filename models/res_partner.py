@@ -14,6 +14,8 @@ from ..engine import rules
 from .crm_lost_reason import LOST_CATEGORIES
 from .crm_rank_defection import DEFECTION_ORIGINS, DEFECTION_REASONS
 from .crm_rank_engine import ENGINE_FIELDS
+from .crm_rank_suppression import PARTNER_ADDRESS_FIELDS, PARTNER_FAMILY_FIELDS
+from .crm_rank_suppression import PENDING_KEY as SUPPRESSION_PENDING_KEY
 from .crm_rank_tools import check_selection_values, track_in_partner_language
 from .phone_search import phone_search_domain, phone_search_patterns
 
@@ -263,7 +265,10 @@ class ResPartner(models.Model):
         defection = self.env["crm.rank.defection"]
         defection._check_write([{key: value for key, value in vals.items() if value} for vals in vals_list])
         partners = super().create([defection._defaults(vals) for vals in vals_list])
-        defection._defect_customers(partners.filtered(lambda p: p.sudo().is_defected))
+        defected = partners.filtered(lambda p: p.sudo().is_defected)
+        defection._defect_customers(defected)
+        defected._crm_rank_refresh("manual")  # a customer imported or created defected is defected at once
+        self.env["crm.rank.suppression"]._mark(partners._crm_rank_defected_family())
         if any(vals.get("referrer_partner_id") for vals in vals_list):
             partners.referrer_partner_id._crm_rank_refresh("referral")
         # a contact person added to a ranked customer shares its rank, whoever adds it
@@ -280,9 +285,15 @@ class ResPartner(models.Model):
         trigger = not by_engine and not RANK_TRIGGER_FIELDS.isdisjoint(vals)
         before = self._crm_rank_affected() if trigger else self.browse()
         leaving = defection._defected_customers(self) if trigger and {"parent_id", "is_company"} & set(vals) else {}
+        suppression = self.env["crm.rank.suppression"]
+        if not PARTNER_ADDRESS_FIELDS.isdisjoint(vals):
+            suppression._keep_replaced(self)  # the addresses about to be replaced
         res = super().write(vals if by_engine else defection._defaults(vals))
         if vals.get("is_defected") and not by_engine:
             defection._defect_customers(self)
+        if not (PARTNER_ADDRESS_FIELDS | PARTNER_FAMILY_FIELDS).isdisjoint(vals):
+            # listed before commit: the engine stores a defection by loss inside the rank's compute
+            suppression._mark(self._crm_rank_defected_family())
         if leaving:
             defection._keep_defection(leaving)
         if trigger:
@@ -291,7 +302,10 @@ class ResPartner(models.Model):
         return res
 
     def unlink(self):
-        self.env["crm.rank.defection"]._block_addresses(self)
+        """A deleted (or merged away) defected customer's addresses stay on the suppression list."""
+        # a defection waiting in a rank to decide (a loss) is stored first: deciding it now
+        if defected := self._crm_rank_defected_family(decide=True):
+            self.env["crm.rank.suppression"]._list(defected.ids, deleting=True)
         return super().unlink()
 
     def _fields_sync(self, values):
@@ -356,6 +370,30 @@ class ResPartner(models.Model):
     def _cron_update_crm_rank(self):
         """The daily scheduled action (``crm.rank.engine._cron_daily``)."""
         return self.env["crm.rank.engine"]._cron_daily()
+
+    def _crm_rank_defected_family(self, decide=False):
+        """The partners among ``self`` that are, or belong to, a defected customer.
+
+        :param decide: decide their ranks waiting to be decided first: deciding
+            one may store a defection (a past customer's loss for a reason that
+            marks defection). Not on the way of every write: the engine runs
+            once per transaction, at the latest before commit.
+        """
+        partners_sudo = self.sudo()  # defections are read whoever edits the partner
+        if decide:
+            partners_sudo.flush_recordset(["crm_rank"])
+        pending = self.env.cr.precommit.data.get(SUPPRESSION_PENDING_KEY) or ()
+
+        def defected(partner):
+            customer = partner.commercial_partner_id
+            return (
+                partner.is_defected
+                or customer.is_defected
+                or partner.id in pending
+                or (decide and customer.crm_rank == "defected")
+            )
+
+        return partners_sudo.filtered(defected).sudo(False)
 
     def _crm_rank_affected(self):
         """Commercial partners whose rank may depend on these partners."""

@@ -1,7 +1,11 @@
-from odoo import api, fields, models
-from odoo.fields import Domain
+import re
 
-from .mail_mail import BULK_CONTEXT_KEY
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+from .crm_rank_exit import SEND_KINDS
+
+E164 = re.compile(r"^\+\d{6,15}$")
 
 
 class SmsSms(models.Model):
@@ -11,23 +15,45 @@ class SmsSms(models.Model):
         selection_add=[("crm_defected", "Defected Customer")],
         ondelete={"crm_defected": "set null"},
     )
-    crm_rank_bulk = fields.Boolean(
-        string="Bulk Send",
+    crm_send_kind = fields.Selection(
+        SEND_KINDS,
+        string="Sent As",
         readonly=True,
         copy=False,
-        help="Produced for many records at once (composer, server or automated action): "
-        "like a mailing, it never reaches a defected customer.",
+        help="What the SMS was born as, decided when it was created: a person writing on one record, "
+        "a business document, or one of Odoo's system messages. Any other SMS (empty) never reaches "
+        "a number of the suppression list.",
     )
+
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
 
     @api.model_create_multi
     def create(self, vals_list):
-        if self.env.context.get(BULK_CONTEXT_KEY):
-            for vals in vals_list:
-                vals.setdefault("crm_rank_bulk", True)
+        """Stamp each SMS with the kind it is born as (``crm.rank.exit._kind``), whatever the caller sends."""
+        exit_ = self.env["crm.rank.exit"]
+        message_ids = {vals["mail_message_id"] for vals in vals_list if vals.get("mail_message_id")}
+        # sudo: only the message's model is read (the message was just created by the same request)
+        messages_sudo = self.env["mail.message"].sudo().browse(message_ids)
+        for vals in vals_list:
+            model = vals.get("mail_message_id") and messages_sudo.browse(vals["mail_message_id"]).model
+            vals["crm_send_kind"] = exit_._kind(model, marketing=bool(vals.get("mailing_id")))
         return super().create(vals_list)
 
+    def write(self, vals):
+        if "crm_send_kind" in vals:
+            raise AccessError(
+                self.env._("What an SMS was sent as is decided when it is created and cannot be changed.")
+            )
+        return super().write(vals)
+
+    # ------------------------------------------------------------
+    # THE EXIT
+    # ------------------------------------------------------------
+
     def _send(self, unlink_failed=False, unlink_sent=True, raise_exception=False):
-        """The last gate: marketing SMS never reach a defected customer (see ``mail.mail._send``)."""
+        """The last gate, right before the SMS provider call: deny by default (see ``mail.mail._send``)."""
         sendable = self._crm_rank_defection_gate()
         if not sendable:
             return None
@@ -36,39 +62,32 @@ class SmsSms(models.Model):
         )
 
     def _crm_rank_defection_gate(self):
-        """Cancel this batch's marketing SMS to a defected customer; return what may still go.
+        """Cancel this batch's SMS of no allowed kind to a suppressed recipient; return what may still go.
 
-        An SMS is cancelled when its partner is defected, or when its number is a
-        defected partner's sanitized phone number (archived partners too), so a
-        duplicate partner or a bare number is caught as well. One query per batch.
+        An SMS is cancelled when its number (in international format; a number
+        stored as typed is formatted with the partner's or the company's
+        country first) is on the suppression list, or when its partner is or
+        belongs to a defected customer. Two queries per batch.
         """
-        # sudo: the gate must see every defected customer, whatever the sender may read
-        sms_sudo = self.sudo().filtered(
-            lambda sms: sms.state == "outgoing" and (sms.mailing_id or sms.crm_rank_bulk)
-        )
+        # sudo: the gate must see every recipient, whatever the sender may read
+        sms_sudo = self.sudo().filtered(lambda sms: sms.state == "outgoing" and not sms.crm_send_kind)
         if not sms_sudo:
             return self
-        partner_ids = sms_sudo.partner_id.ids
-        numbers = list({sms.number for sms in sms_sudo if sms.number})
-        if not partner_ids and not numbers:
-            return self
-        candidates = Domain("id", "in", partner_ids)
-        if numbers:
-            candidates |= Domain("phone_sanitized", "in", numbers)
-        defected_domain = self.env["mailing.mailing"]._crm_rank_defected_domain("res.partner")
-        defected = (
-            self.env["res.partner"]
-            .sudo()
-            .with_context(active_test=False)
-            .search_fetch(defected_domain & candidates, ["phone_sanitized"])
-        )
-        if not defected:
-            return self
-        defected_ids = set(defected.ids)
-        defected_numbers = {number for number in defected.mapped("phone_sanitized") if number}
-        to_cancel = sms_sudo.filtered(
-            lambda sms: sms.partner_id.id in defected_ids or (sms.number and sms.number in defected_numbers)
-        )
+        numbers = {sms.id: sms._crm_rank_e164() for sms in sms_sudo}
+        suppression = self.env["crm.rank.suppression"]
+        suppression._flush_pending()
+        suppressed = suppression._suppressed(set(numbers.values()))
+        defected_ids = self.env["crm.rank.defection"]._defected_partner_ids(sms_sudo.partner_id.ids)
+        to_cancel = sms_sudo.filtered(lambda sms: numbers[sms.id] in suppressed or sms.partner_id.id in defected_ids)
         if to_cancel:
             to_cancel._update_sms_state_and_trackers("canceled", failure_type="crm_defected")
         return self - to_cancel
+
+    def _crm_rank_e164(self):
+        """This SMS's number in international format (as the suppression list holds numbers), or ``False``."""
+        self.ensure_one()
+        number = (self.number or "").strip()
+        if not number or E164.match(number):
+            return number or False
+        country = self.partner_id.country_id or self.env.company.country_id
+        return self._phone_format(number=number, country=country, force_format="E164") or number

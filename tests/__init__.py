@@ -39,3 +39,8 @@ from . import test_phone_search
 from . import test_dates_display
 from . import test_rank_extending
 from . import test_last_lost_reason
+from . import test_exit_mail
+from . import test_exit_sms
+from . import test_exit_allowed
+from . import test_exit_events
+from . import test_suppression_list

@@ -1,10 +1,15 @@
 import datetime
 import os
 from contextlib import contextmanager
+from email.utils import getaddresses
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.tests import TransactionCase, freeze_time, new_test_user
+from odoo.tests import HttpCase, TransactionCase, freeze_time, new_test_user
+from odoo.tools import email_normalize
+
+from odoo.addons.base.models.ir_mail_server import IrMail_Server
+from odoo.addons.sms.tools.sms_api import SmsApi
 
 # The day the tests run, whatever the calendar says: an ordinary weekday in the
 # middle of a 30-day month. ``tools/test_awkward_days.sh`` sets CRM_RANK_TEST_NOW
@@ -158,3 +163,140 @@ class CrmRankCase(TransactionCase):
         self.assertEqual(partner.crm_rank, rank, f"{partner.name}: {partner.crm_rank_reason}")
         if reason:
             self.assertEqual(partner.crm_rank_reason, reason)
+
+
+# -- what leaves Odoo -------------------------------------------------------
+
+
+class ExitTrap:
+    """What reached Odoo's lowest sending layers while ``trap_exits`` was active."""
+
+    def __init__(self):
+        self.emails = []  # one entry per SMTP call: {"to": {normalised addresses}, "subject": str}
+        self.sms = []  # one entry per number given to the SMS provider: {"number": str, "body": str}
+
+    @property
+    def addresses(self):
+        """Every normalised address an e-mail was handed to SMTP for (To, Cc, Bcc)."""
+        return {address for email in self.emails for address in email["to"]}
+
+    @property
+    def numbers(self):
+        """Every number handed to the SMS provider."""
+        return {sms["number"] for sms in self.sms}
+
+
+@contextmanager
+def trap_exits():
+    """Trap what leaves Odoo at its lowest layers: the SMTP call
+    (``ir.mail_server.send_email``) and the SMS provider's batch call
+    (``SmsApi._send_sms_batch``).
+
+    Nothing is sent anywhere: every e-mail that gets as far as SMTP and every
+    SMS that gets as far as the provider is recorded, whatever path created
+    it, and reported as delivered. Odoo's sending runs for real up to there
+    (tests normally skip it: ``_disable_send``).
+    """
+    trap = ExitTrap()
+
+    class FakeSmtpSession:
+        def quit(self):
+            return None
+
+    def send_email(server, message, *args, **kwargs):
+        headers = [message[name] for name in ("To", "Cc", "Bcc") if message[name]]
+        recipients = {email_normalize(address) for _name, address in getaddresses(headers)}
+        trap.emails.append({"to": recipients - {False}, "subject": message["Subject"]})
+        return message["Message-Id"] or "<trapped@example.jp>"
+
+    def send_sms_batch(api, messages, delivery_reports_url=False):
+        results = []
+        for message in messages:
+            for number in message["numbers"]:
+                trap.sms.append({"number": number["number"], "body": message["content"]})
+                results.append({"uuid": number["uuid"], "state": "success", "credit": 1})
+        return results
+
+    with (
+        patch.object(IrMail_Server, "_disable_send", classmethod(lambda cls: False)),
+        patch.object(IrMail_Server, "_connect__", lambda *args, **kwargs: FakeSmtpSession()),
+        patch.object(IrMail_Server, "send_email", send_email),
+        patch.object(SmsApi, "_send_sms_batch", send_sms_batch),
+    ):
+        yield trap
+
+
+class ExitCase(CrmRankCase, HttpCase):
+    """A defected customer and a happy one, each with an e-mail and a mobile, for the exit's tests.
+
+    An HttpCase, so that the scheduled actions (the mail and SMS queues, the
+    automation rules, the scheduled messages) run as the scheduler runs them
+    (their commits are savepoints in the registry's test mode) and routes can
+    be called as the web client calls them. Each test sends to both customers
+    through one path inside ``trap_exits`` and checks what reached the exit.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.country_id = cls.env.ref("base.jp")  # numbers typed the Japanese way are understood
+        cls.salesman.email = "salesman@example.jp"
+        cls.sales_manager.email = "manager@example.jp"
+        cls.defected = cls._customer("Defected Customer", email="Defected@Example.jp", phone="+81 90-1111-0001")
+        cls._won(cls.defected, completion=0)
+        cls.defected._crm_rank_mark_defected("no_contact")
+        cls.happy = cls._customer("Happy Customer", email="happy@example.jp", phone="+81 90-2222-0001")
+        cls._won(cls.happy, completion=0)
+        cls.customers = cls.defected | cls.happy
+        cls.defected_email, cls.happy_email = "defected@example.jp", "happy@example.jp"
+        cls.defected_number, cls.happy_number = "+819011110001", "+819022220001"
+
+    # -- builders ---------------------------------------------------------
+
+    @classmethod
+    def _mail_template(cls, model="res.partner", recipient="{{ object.id }}", **vals):
+        return cls.env["mail.template"].create(
+            {
+                "name": f"Campaign on {model}",
+                "model_id": cls.env["ir.model"]._get_id(model),
+                "subject": "Our spring renovation fair",
+                "body_html": "<p>Come to our spring renovation fair</p>",
+                "partner_to": recipient,
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _sms_template(cls, model="res.partner"):
+        return cls.env["sms.template"].create(
+            {"name": f"SMS campaign on {model}", "model_id": cls.env["ir.model"]._get_id(model), "body": "Spring fair!"}
+        )
+
+    def _run_queues(self):
+        """The mail and SMS queues, as the scheduler runs them."""
+        self.env.ref("mail.ir_cron_mail_scheduler_action").sudo().method_direct_trigger()
+        self.env.ref("sms.ir_cron_sms_scheduler_action").sudo().method_direct_trigger()
+
+    def _run_cron(self, xmlid):
+        self.env.ref(xmlid).sudo().method_direct_trigger()
+
+    def _defected_cancellations(self):
+        """E-mails, notifications and SMS cancelled so far as *Defected Customer*."""
+        domain = [("failure_type", "=", "crm_defected")]
+        return (
+            self.env["mail.mail"].sudo().search_count(domain)
+            + self.env["mail.notification"].sudo().search_count(domain)
+            + self.env["sms.sms"].sudo().search_count(domain)
+        )
+
+    # -- asserts ----------------------------------------------------------
+
+    def assertMailStopped(self, trap):
+        """No e-mail reached SMTP for the defected customer; the happy one's did (the path sends)."""
+        self.assertNotIn(self.defected_email, trap.addresses, "an e-mail left for the defected customer")
+        self.assertIn(self.happy_email, trap.addresses, "the path sent no e-mail at all")
+
+    def assertSmsStopped(self, trap):
+        """No SMS reached the provider for the defected customer; the happy one's did (the path sends)."""
+        self.assertNotIn(self.defected_number, trap.numbers, "an SMS left for the defected customer")
+        self.assertIn(self.happy_number, trap.numbers, "the path sent no SMS at all")

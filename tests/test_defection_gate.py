@@ -155,15 +155,13 @@ class TestDefectionGate(CrmRankCase, MassMailCase, MassSMSCase):
 
     @users("rank_salesman")
     @mute_logger("odoo.addons.mail.models.mail_mail")
-    def test_chatter_message_still_sent(self):
-        """Answering a complaint from the customer's chatter is not marketing."""
+    def test_composer_on_one_record_still_sent(self):
+        """Answering a complaint from the composer of the customer's record is a person writing.
+
+        The chatter's own route is tested in ``test_exit_allowed.py``; ``message_post``
+        called by code is no person writing and is stopped (``test_exit_mail.py``).
+        """
         with self.mock_mail_gateway(mail_unlink_sent=False):
-            self.defected.message_post(
-                body="We are sorry about the delay; our manager will call you tomorrow.",
-                partner_ids=self.defected.ids,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-            )
             composer = (
                 self.env["mail.compose.message"]
                 .with_context(
@@ -174,10 +172,10 @@ class TestDefectionGate(CrmRankCase, MassMailCase, MassSMSCase):
                 )
                 .create({})
             )
-            composer._action_send_mail()
+            composer.action_send_mail()
             self._process_mail_queue()
         sent = [email_normalize(address) for mail in self._mails for address in mail["email_to"]]
-        self.assertEqual(sent.count("defected@example.jp"), 2)
+        self.assertEqual(sent.count("defected@example.jp"), 1)
 
     # -- mailings ---------------------------------------------------------
 
@@ -235,22 +233,26 @@ class TestDefectionGate(CrmRankCase, MassMailCase, MassSMSCase):
     @users("gate_marketer")
     @mute_logger("odoo.addons.mail.models.mail_mail", "odoo.addons.mass_mailing.models.mailing")
     def test_duplicate_partner_same_email(self):
+        """A second partner typed with the defected customer's e-mail: left out (suppression list), and
+        stopped at the exit when given by hand."""
         mailing = self._mailing("res.partner", self.email_twin | self.customer)
+        self.assertEqual(mailing.crm_defected_excluded_count, 1)
         with self.mock_mail_gateway(mail_unlink_sent=False):
             mailing.action_send_mail()
+            mailing.action_send_mail(res_ids=self.email_twin.ids)
             self._process_mail_queue()
         sent = self._sent_emails()
         self.assertIn("happy@example.jp", sent)
         self.assertNotIn("defected@example.jp", sent)
         self.assertGated(self._trace(mailing, self.email_twin))
-        mailing.invalidate_recordset()
-        self.assertEqual(mailing.crm_defected_excluded_count, 1)
 
     @users("gate_marketer")
     def test_duplicate_partner_same_mobile_sms(self):
         self.assertEqual(self.phone_twin.phone_sanitized, "+819011110001")
         mailing = self._mailing("res.partner", self.phone_twin | self.customer, mailing_type="sms", sms_force_send=True)
+        self.assertEqual(mailing.crm_defected_excluded_count, 1)
         with self.mockSMSGateway():
             mailing.action_send_mail()
+            mailing.action_send_mail(res_ids=self.phone_twin.ids)
         self.assertEqual(self._sent_numbers(), {"+819022220001"})
         self.assertGated(self._trace(mailing, self.phone_twin))

@@ -209,7 +209,7 @@ class TestDefectionMarketing(CrmRankCase, MassMailCase, MassSMSCase):
     @users("rank_marketer")
     @mute_logger("odoo.addons.mail.models.mail_mail", "odoo.addons.mass_mailing.models.mailing")
     def test_mail_explicit_recipients(self):
-        """Recipients given by id bypass the domain: the composer cancels the defected."""
+        """Recipients given by id bypass the domain: the exit cancels the defected (and the mailing counts them)."""
         mailing = self._mailing("res.partner", records=self.partners, use_exclusion_list=False)
         with self.mock_mail_gateway(mail_unlink_sent=False):
             mailing.action_send_mail(res_ids=(self.defected | self.defected_contact | self.customer).ids)
@@ -217,7 +217,7 @@ class TestDefectionMarketing(CrmRankCase, MassMailCase, MassSMSCase):
         traces = mailing.mailing_trace_ids
         canceled = traces.filtered(lambda t: t.trace_status == "cancel")
         self.assertEqual(set(canceled.mapped("res_id")), set((self.defected | self.defected_contact).ids))
-        self.assertEqual(set(canceled.mapped("failure_type")), {"mail_optout"})
+        self.assertEqual(set(canceled.mapped("failure_type")), {"crm_defected"})
         self.assertEqual(set((traces - canceled).mapped("res_id")), set(self.customer.ids))
         sent = self._sent_emails()
         self.assertIn("happy@example.jp", sent)
@@ -243,7 +243,7 @@ class TestDefectionMarketing(CrmRankCase, MassMailCase, MassSMSCase):
         by_partner = {mail.recipient_ids: mail for mail in mails}
         for partner in self.defected | self.defected_contact:
             self.assertEqual(by_partner[partner].state, "cancel")
-            self.assertEqual(by_partner[partner].failure_type, "mail_optout")
+            self.assertEqual(by_partner[partner].failure_type, "crm_defected")
         sent = self._sent_emails()
         self.assertIn("happy@example.jp", sent)
         self.assertFalse(sent & self.defected_emails)
@@ -289,7 +289,7 @@ class TestDefectionMarketing(CrmRankCase, MassMailCase, MassSMSCase):
             mailing.action_send_mail(res_ids=(self.defected | self.defected_company | self.customer).ids)
         canceled = mailing.mailing_trace_ids.filtered(lambda t: t.trace_status == "cancel")
         self.assertEqual(set(canceled.mapped("res_id")), set((self.defected | self.defected_company).ids))
-        self.assertEqual(set(canceled.mapped("failure_type")), {"sms_optout"})
+        self.assertEqual(set(canceled.mapped("failure_type")), {"crm_defected"})
         self.assertEqual(self._sent_numbers(), {"+819022220001"})
 
     @users("rank_salesman")
@@ -307,7 +307,7 @@ class TestDefectionMarketing(CrmRankCase, MassMailCase, MassSMSCase):
             sms = composer._action_send_sms()
         canceled = sms.filtered(lambda s: s.state == "canceled")
         self.assertEqual(canceled.partner_id, self.defected | self.defected_contact)
-        self.assertEqual(set(canceled.mapped("failure_type")), {"sms_optout"})
+        self.assertEqual(set(canceled.mapped("failure_type")), {"crm_defected"})
         self.assertEqual(self._sent_numbers(), {"+819022220001"})
 
     # -- targeting ranks --------------------------------------------------

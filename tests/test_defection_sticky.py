@@ -193,14 +193,44 @@ class TestDefectionSticky(CrmRankCase):
         self._won(customer, completion=0)
         customer._crm_rank_mark_defected("no_contact")
         self._flush()
-        number = customer.phone_sanitized
         customer.unlink()
-        blacklist = self.env["mail.blacklist"].search([("email", "=", "gone@example.jp")])
-        self.assertTrue(blacklist)
-        # the address is kept out of every mailing list, whatever contact carries it
-        list_contact = self.env["mailing.contact"].create({"name": "Gone", "email": "gone@example.jp"})
-        self.assertTrue(list_contact.is_blacklisted)
-        self.assertTrue(self.env["phone.blacklist"].search([("number", "=", number)]))
+        # the address is kept out of every mailing, whatever contact carries it (the suppression list)
+        list_contact = self.env["mailing.contact"].create(
+            {"name": "Gone", "email": "gone@example.jp", "mobile": "+81 90-3333-0001"}
+        )
+        self.assertTrue(list_contact.crm_is_defected)
+        mailing = self.env["mailing.mailing"].create(
+            {
+                "subject": "Spring campaign",
+                "body_html": "<p>Hello</p>",
+                "mailing_model_id": self.env["ir.model"]._get_id("mailing.contact"),
+                "mailing_domain": repr([("id", "=", list_contact.id)]),
+            }
+        )
+        self.assertFalse(self.env["mailing.contact"].search(mailing._get_recipients_domain()))
+
+    def test_marked_defected_and_deleted_in_one_request(self):
+        """A script (or an import) marks a customer defected and deletes it: the commit does not fail."""
+        customer = self._customer("Short Lived", email="short@example.jp")
+        deal = self._won(customer, completion=0)
+        self._flush()
+        customer._crm_rank_mark_defected("complaint")
+        self.assertRank(customer, "defected")  # decided in the request: the history waits for the commit
+        deal.unlink()
+        customer.unlink()
+        self._flush()  # the commit
+        self.assertFalse(self.env["crm.rank.history"].search([("partner_id", "=", customer.id)]))
+
+    def test_lost_for_a_complaint_and_deleted_in_one_request(self):
+        """The defection stored by a loss logs a line at commit: not on a customer deleted meanwhile."""
+        customer = self._customer("Lost Then Gone")
+        self._won(customer, completion=0)
+        self._flush()
+        deal = self._lost(customer, reason=self.complaint_reason)
+        self.assertRank(customer, "defected", "defected_lost")
+        deal.unlink()
+        customer.unlink()
+        self._flush()  # the commit
 
     def test_referral_circle_by_unticking_is_a_company(self):
         parent = self._customer("Parent Koumuten", is_company=True)

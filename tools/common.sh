@@ -9,7 +9,7 @@
 #   write_odoo_conf PORT      .local/odoo.conf pointing at that cluster
 #   drop_db NAME              drop a database and its filestore
 #   odoo_bin ARGS...          odoo-bin -c .local/odoo.conf ARGS...
-#   install_addon_db DB ARGS  new database with the addon, then ja_JP loaded
+#   install_addon_db DB ARGS  new database with the addon (and $INSTALL_ALSO), then ja_JP loaded
 #   install_dev_requirements  pip install -r requirements-dev.txt (if needed)
 #   pick_free_port FIRST      first free TCP port on 127.0.0.1 from FIRST up
 #
@@ -126,7 +126,7 @@ install_addon_db() {
     local db="$1"
     shift
     set_odoo_log_args
-    odoo_bin -d "$db" -i "$ADDON_NAME" --stop-after-init --no-http "${ODOO_LOG_ARGS[@]}" "$@" \
+    odoo_bin -d "$db" -i "$ADDON_NAME${INSTALL_ALSO:+,$INSTALL_ALSO}" --stop-after-init --no-http "${ODOO_LOG_ARGS[@]}" "$@" \
         || die "installing $ADDON_NAME in $db failed (see the log above)"
     odoo_bin -d "$db" --load-language=ja_JP --stop-after-init --no-http "${ODOO_LOG_ARGS[@]}" \
         || die "loading ja_JP into $db failed (see the log above)"

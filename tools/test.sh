@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the tests: lint (ruff + pylint-odoo mandatory checks), then a fresh
-# database "crm_rank_test" with crm_customer_rank (no demo data, ja_JP loaded)
+# database "crm_rank_test" with crm_customer_rank, base_automation and event
+# (no demo data, ja_JP loaded)
 # and pytest-odoo over the addon's tests/, HttpCase tours included.
 #
 # Usage: bash tools/test.sh [--upstream] [--keep] [--no-lint] [-k EXPR] [PYTEST ARGS...] [-- PYTEST ARGS...]
@@ -23,13 +24,17 @@ DB=crm_rank_test
 UPSTREAM_DB=crm_rank_upstream
 UPSTREAM_BASE_DB=crm_rank_upstream_base
 UPSTREAM_TAGS=/crm,/mass_mailing,/mass_mailing_crm,/mass_mailing_sms,/project
+# Odoo apps installed beside the addon in the test database (not dependencies of
+# it): the exit's tests send through their paths too (automation rules, events
+# and their mailing and SMS bridges, installed with event).
+TEST_DB_ALSO=base_automation,event
 RUN_UPSTREAM=0
 KEEP=0
 LINT=1
 PYTEST_ARGS=()
 UPSTREAM_FAILED=0
 
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 parse_args() {
     while [ $# -gt 0 ]; do
@@ -85,10 +90,10 @@ ensure_browser() {
 # -------------------------------------------------------------- databases
 
 install_test_db() {
-    log "Creating database $DB (crm_customer_rank, no demo data, ja_JP)"
+    log "Creating database $DB (crm_customer_rank with $TEST_DB_ALSO, no demo data, ja_JP)"
     drop_db "$DB"
     local start=$SECONDS
-    install_addon_db "$DB"
+    INSTALL_ALSO="$TEST_DB_ALSO" install_addon_db "$DB"
     log "Database $DB ready in $((SECONDS - start))s"
 }
 

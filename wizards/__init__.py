@@ -9,3 +9,5 @@ from . import mail_activity_schedule
 from . import crm_rank_reactivation_outcome
 from . import crm_rank_referral_outcome
 from . import crm_rank_greeting
+from . import mailing_sms_test
+from . import portal_wizard_user

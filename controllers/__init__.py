@@ -1,0 +1,2 @@
+from . import auth_signup
+from . import thread
