@@ -8,11 +8,11 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import split_every
 
-from ..engine import aftercare, outreach, rules
-from ..engine import facts as rank_facts
+from ..lib import aftercare, outreach, rules
+from ..lib import facts as rank_facts
+from ..lib.orm import check_selection_values
+from ..lib.period_labels import localized_period_formatter
 from .crm_rank_reactivation import SCHEDULE_CHUNK
-from .crm_rank_tools import check_selection_values
-from .period_labels import localized_period_formatter
 
 # Customers whose dormancy date falls within this many days are "at risk".
 AT_RISK_DAYS = 60

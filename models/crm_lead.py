@@ -9,11 +9,11 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, format_date, sql
 
-from ..engine import facts as rank_facts
-from ..engine import rules
-from .crm_rank_tools import check_selection_values
-from .period_labels import localized_period_formatter
-from .phone_search import phone_search_domain
+from ..lib import facts as rank_facts
+from ..lib import rules
+from ..lib.orm import check_selection_values
+from ..lib.period_labels import localized_period_formatter
+from ..lib.phone_search import phone_search_domain
 from .res_partner import CRM_RANKS
 
 # Lead fields whose change can move the customer's rank at once (declared with the facts).

@@ -1,8 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..engine import facts as rank_facts
-from .crm_rank_tools import check_selection_values
+from ..lib import facts as rank_facts
+from ..lib.orm import check_selection_values
 
 LOST_CATEGORIES = [
     ("budget", "Budget"),

@@ -4,8 +4,8 @@
 (``_crm_rank_refresh``); this service model owns the rest: the pending marks,
 the full update's lock, batches and resume, the customer-by-customer (ORM) and
 the set-based (SQL) write paths side by side, the history and the subscribers
-of rank changes. The facts come from ``engine/facts.py``, the decision from
-``engine/rules.py`` through ``_rank_rules``, which another addon may extend.
+of rank changes. The facts come from ``lib/facts.py``, the decision from
+``lib/rules.py`` through ``_rank_rules``, which another addon may extend.
 
 The engine runs inside the ORM's compute of the rank (``res.partner._compute_crm_rank``),
 so it only stores ranks there; what a rank change causes (the history row, the
@@ -24,8 +24,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..engine import facts as rank_facts
-from ..engine import rules
+from ..lib import facts as rank_facts
+from ..lib import rules
 
 _logger = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ class CrmRankEngine(models.AbstractModel):
         """The rank rules, in the order they are decided (the first that applies wins).
 
         Each rule is a function ``(facts, today) -> (rank, reason) or None``
-        over ``engine.rules.CustomerFacts``. Called once per batch by
+        over ``lib.rules.CustomerFacts``. Called once per batch by
         ``_decide_ranks``. Override it in another addon to add a rule or
         change the order (call ``super()``, then insert into the list); the
         README's section "Extending" shows how.

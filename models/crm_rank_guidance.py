@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import format_date
 
-from .crm_rank_tools import check_selection_values
+from ..lib.orm import check_selection_values
 from .res_partner import CRM_RANKS
 
 

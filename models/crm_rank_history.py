@@ -1,8 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..engine import facts as rank_facts
-from .period_labels import localized_period_formatter
+from ..lib import facts as rank_facts
+from ..lib.period_labels import localized_period_formatter
 from .res_partner import CRM_RANK_REASONS, CRM_RANKS
 
 CAUSES = [

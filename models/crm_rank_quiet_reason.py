@@ -3,10 +3,10 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.tools import format_date
 
-from ..engine import facts as rank_facts
-from .crm_rank_tools import cached_ref
+from ..lib import facts as rank_facts
+from ..lib.orm import cached_ref
 
-# What a salesperson learnt (for the rank: engine/facts.py's QUIET_OUTCOMES).
+# What a salesperson learnt (for the rank: lib/facts.py's QUIET_OUTCOMES).
 OUTCOMES = [
     ("interested", "Interested"),
     ("not_now", "Not Now"),
@@ -29,7 +29,7 @@ class CrmRankQuietReason(models.Model):
     customer) is marked done, with its outcome. The rows say why customers went
     quiet, per kind of work, salesperson and period; the outcomes other than
     "interested" and "not recorded" are no contact for the rank engine
-    (``engine/facts.py``), so the customer stays dormant.
+    (``lib/facts.py``), so the customer stays dormant.
     """
 
     _name = "crm.rank.quiet.reason"

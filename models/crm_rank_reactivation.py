@@ -5,9 +5,9 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.tools import format_amount, format_date
 
-from ..engine import facts as rank_facts
-from ..engine import outreach
-from .crm_rank_tools import cached_ref
+from ..lib import facts as rank_facts
+from ..lib import outreach
+from ..lib.orm import cached_ref
 
 # Activity type of each channel (data/mail_activity_type_data.xml).
 CHANNEL_ACTIVITY_TYPES = {

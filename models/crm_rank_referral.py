@@ -7,7 +7,7 @@ its constraint, and calls these methods.
 from odoo import api, models
 from odoo.exceptions import ValidationError
 
-from ..engine import facts as rank_facts
+from ..lib import facts as rank_facts
 
 
 class CrmRankReferral(models.AbstractModel):

@@ -5,8 +5,8 @@ from markupsafe import Markup
 from odoo import api, models
 from odoo.tools import SQL
 
+from ..lib.orm import xmlid_ids_sql
 from .crm_rank_reactivation import CHANNEL_ACTIVITY_TYPES
-from .crm_rank_tools import xmlid_ids_sql
 from .mail_activity import REFERRAL_ASK_TYPE
 
 # Ranks after which an open activity of each kind no longer makes sense.
@@ -30,7 +30,7 @@ class CrmRankStaleActivity(models.AbstractModel):
     again. The activities are cancelled (unlinked, as the "Cancel" button of an
     activity does) with a line in the chatter of their document saying why. They
     are not marked done: a done activity is a contact with the customer
-    (``engine/facts.py``) and asks for an outcome. A few queries per batch,
+    (``lib/facts.py``) and asks for an outcome. A few queries per batch,
     whatever its size.
     """
 

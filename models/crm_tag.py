@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..engine import aftercare, outreach
+from ..lib import aftercare, outreach
 from .res_company import MAX_DORMANCY_DAYS
 
 

@@ -3,8 +3,8 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..lib.orm import cached_ref
 from .crm_rank_quiet_reason import DEFECTION_REVIEW_TYPE
-from .crm_rank_tools import cached_ref
 
 REFERRAL_ASK_TYPE = "crm_customer_rank.mail_activity_type_referral_ask"
 # Context keys: the outcome recorded when activities are marked done (set by the

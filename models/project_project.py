@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 
-from ..engine import facts as rank_facts
+from ..lib import facts as rank_facts
 
 # Project fields whose change can complete (or reopen) a construction (declared with the facts).
 CONSTRUCTION_TRIGGER_FIELDS = rank_facts.RANK_TRIGGERS["project.project"]

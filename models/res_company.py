@@ -1,7 +1,7 @@
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
-from ..engine import aftercare, rules
+from ..lib import aftercare, rules
 
 MAX_DORMANCY_DAYS = 36500  # a hundred years: anything longer is a typo
 MAX_REFERRAL_THRESHOLD = 1000

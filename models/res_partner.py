@@ -2,22 +2,23 @@
 
 Fields on top; the work is done by service models: ``crm.rank.engine`` (ranks),
 ``crm.rank.defection``, ``crm.rank.referral``, ``crm.rank.guidance``, and the
-facts of ``engine/facts.py``.
+facts of ``lib/facts.py``.
 """
 
 from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import sql
 
-from ..engine import facts as rank_facts
-from ..engine import rules
+from ..lib import facts as rank_facts
+from ..lib import rules
+from ..lib.orm import check_selection_values
+from ..lib.phone_search import phone_search_domain, phone_search_patterns
+from ..lib.tracking import track_in_partner_language
 from .crm_lost_reason import LOST_CATEGORIES
 from .crm_rank_defection import DEFECTION_ORIGINS, DEFECTION_REASONS
 from .crm_rank_engine import ENGINE_FIELDS
-from .crm_rank_tools import check_selection_values, track_in_partner_language
-from .phone_search import phone_search_domain, phone_search_patterns
 
-# Selections of the rank and its reason (declared in engine/rules.py).
+# Selections of the rank and its reason (declared in lib/rules.py).
 CRM_RANKS = list(rules.RANKS)
 CRM_RANK_REASONS = list(rules.REASONS)
 USER, SALESMAN = "base.group_user", "sales_team.group_sale_salesman"  # who may read the fields
@@ -89,7 +90,7 @@ class ResPartner(models.Model):
         string="Referred Customers Signed", compute="_compute_referral_counts", groups=USER,
         help="How many of the referred customers signed a deal.")
 
-    # Facts shown on the form (not stored: read in one batch, engine/facts.py).
+    # Facts shown on the form (not stored: read in one batch, lib/facts.py).
     crm_open_deal_count = fields.Integer(string="Open Deals", compute="_compute_crm_rank_facts", groups=USER)
     crm_won_deal_count = fields.Integer(string="Won Deals", compute="_compute_crm_rank_facts", groups=USER)
     crm_last_completion_date = fields.Date(string="Last Completion", compute="_compute_crm_rank_facts", groups=USER)

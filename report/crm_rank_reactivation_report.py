@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from ..models.period_labels import localized_period_formatter
+from ..lib.period_labels import localized_period_formatter
 
 # What brought a dormant customer back: the last of these before the comeback.
 REACTIVATION_TRIGGERS = [

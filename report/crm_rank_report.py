@@ -1,8 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..lib.period_labels import localized_period_formatter
 from ..models.crm_lost_reason import LOST_CATEGORIES
-from ..models.period_labels import localized_period_formatter
 from ..models.res_partner import CRM_RANKS
 
 

@@ -7,7 +7,7 @@ from unittest.mock import patch
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
-from ..engine import aftercare
+from ..lib import aftercare
 from ..models import crm_aftercare_item
 from .common import CrmRankCase
 

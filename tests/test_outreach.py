@@ -3,7 +3,7 @@
 import datetime
 import unittest
 
-from odoo.addons.crm_customer_rank.engine import outreach
+from odoo.addons.crm_customer_rank.lib import outreach
 
 
 class TestOutreach(unittest.TestCase):

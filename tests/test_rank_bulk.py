@@ -8,8 +8,8 @@ from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from odoo.addons.crm_customer_rank.engine import facts as rank_facts
 from odoo.addons.crm_customer_rank.hooks import post_init_hook
+from odoo.addons.crm_customer_rank.lib import facts as rank_facts
 from odoo.addons.crm_customer_rank.models import crm_rank_engine as engine_module
 from odoo.addons.crm_customer_rank.models.crm_rank_reactivation import CHANNEL_ACTIVITY_TYPES
 

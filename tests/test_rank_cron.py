@@ -6,7 +6,7 @@ from unittest.mock import patch
 
 from odoo.tests import tagged
 
-from odoo.addons.crm_customer_rank.engine import rules
+from odoo.addons.crm_customer_rank.lib import rules
 from odoo.addons.crm_customer_rank.models import crm_rank_engine as engine_module
 
 from .common import CrmRankCase

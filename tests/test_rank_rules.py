@@ -1,10 +1,10 @@
-"""The pure rank rules of ``engine/rules.py``, without the ORM: each rule, and which
+"""The pure rank rules of ``lib/rules.py``, without the ORM: each rule, and which
 one wins when several apply (the README's "The rank rules")."""
 
 import datetime
 import unittest
 
-from odoo.addons.crm_customer_rank.engine.rules import CustomerFacts, decide_rank
+from odoo.addons.crm_customer_rank.lib.rules import CustomerFacts, decide_rank
 
 TODAY = datetime.date(2026, 6, 1)
 DAY = datetime.timedelta(days=1)

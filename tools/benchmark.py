@@ -650,11 +650,11 @@ def task_naive(args, registry):
     """The obvious implementation, one customer at a time through the ORM.
 
     Kept here only, as the baseline the engine is measured against. It reads
-    the same facts as ``engine/facts.py`` and calls the same ``decide_rank``.
+    the same facts as ``lib/facts.py`` and calls the same ``decide_rank``.
     """
     from odoo import fields  # noqa: PLC0415
 
-    from odoo.addons.crm_customer_rank.engine import rules  # noqa: PLC0415
+    from odoo.addons.crm_customer_rank.lib import rules  # noqa: PLC0415
 
     with registry.cursor() as cr:
         env = odoo_env(cr)
@@ -686,7 +686,7 @@ def task_naive(args, registry):
 
 
 def naive_facts(env, partner, today, thresholds):
-    from odoo.addons.crm_customer_rank.engine import rules  # noqa: PLC0415
+    from odoo.addons.crm_customer_rank.lib import rules  # noqa: PLC0415
 
     partners = env["res.partner"].with_context(active_test=False)
     family = partners.search([("commercial_partner_id", "=", partner.id)])

@@ -8,8 +8,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
+from ..lib.orm import check_selection_values
 from ..models.crm_aftercare_item import AFTERCARE_KINDS
-from ..models.crm_rank_tools import check_selection_values
 from ..models.res_partner import CRM_RANKS
 
 AFTERCARE_MONTHS_MAX = 120  # ten years ahead: anything longer is a typo

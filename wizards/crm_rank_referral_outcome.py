@@ -1,8 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..lib.orm import check_selection_values
 from ..models.crm_lead import REFERRAL_ASK_OUTCOMES
-from ..models.crm_rank_tools import check_selection_values
 from ..models.mail_activity import REFERRAL_OUTCOME_KEY
 
 

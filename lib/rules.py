@@ -2,7 +2,7 @@
 
 A reader opens this module to learn the ranks (the README's section "The rank
 rules" says the same in words). It imports nothing from Odoo so it can be read
-and unit-tested on its own: the ORM gathers the facts (``engine/facts.py``),
+and unit-tested on its own: the ORM gathers the facts (``lib/facts.py``),
 this module decides, and the engine model (``crm.rank.engine``) writes what
 changed. Another addon adds or reorders rules by overriding
 ``crm.rank.engine._rank_rules``, not by editing this module.
