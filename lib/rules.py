@@ -15,9 +15,10 @@ import typing
 DEFAULT_DORMANCY_DAYS = 365
 DEFAULT_REFERRAL_THRESHOLD = 1
 
-# The ranks (key, label), in the order of the lifecycle: the selections of the
-# models are built from this tuple (Odoo translates the labels there).
-RANKS = (
+# The ranks (key, label), in the order of the lifecycle: every selection of a
+# rank (customers, deals, history, reports, wizards) is this list. A list, not
+# a tuple: Odoo translates the labels and records the values of list selections.
+RANKS = [
     ("gathering", "Information Gathering"),
     ("prospect", "Prospect"),
     ("lost", "Lost"),
@@ -25,10 +26,11 @@ RANKS = (
     ("dormant", "Dormant"),
     ("referral", "Referral"),
     ("defected", "Defected"),
-)
+]
 
-# Why a customer has their rank (key, label): one per outcome of the rules below.
-REASONS = (
+# Why a customer has their rank (key, label): one per outcome of the rules below
+# (a list, like RANKS).
+REASONS = [
     ("defected_manual", "Marked defected by a manager"),
     ("defected_lost", "Deal lost for a defection reason"),
     ("construction", "Construction not completed yet"),
@@ -38,7 +40,7 @@ REASONS = (
     ("quiet", "No contact for the dormancy period"),
     ("after_care", "Completed contract, after-care"),
     ("inquiry", "Inquiry only"),
-)
+]
 
 
 class CustomerFacts(typing.NamedTuple):

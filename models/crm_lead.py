@@ -14,7 +14,6 @@ from ..lib import rules
 from ..lib.orm import check_selection_values
 from ..lib.period_labels import localized_period_formatter
 from ..lib.phone_search import phone_search_domain
-from .res_partner import CRM_RANKS
 
 # Lead fields whose change can move the customer's rank at once (declared with the facts).
 RANK_TRIGGER_FIELDS = rank_facts.RANK_TRIGGERS["crm.lead"]
@@ -64,7 +63,7 @@ class CrmLead(models.Model):
     )
 
     crm_rank = fields.Selection(
-        CRM_RANKS,
+        rules.RANKS,
         string="Customer Rank",
         compute="_compute_crm_rank",
         store=True,

@@ -1,8 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import format_date
 
+from ..lib import rules
 from ..lib.orm import check_selection_values
-from .res_partner import CRM_RANKS
 
 
 class CrmRankGuidance(models.Model):
@@ -16,7 +16,7 @@ class CrmRankGuidance(models.Model):
     _description = "Customer Rank Guidance"
     _order = "sequence, id"
 
-    rank = fields.Selection(CRM_RANKS, required=True, string="Customer Rank")
+    rank = fields.Selection(rules.RANKS, required=True, string="Customer Rank")
     sequence = fields.Integer(default=10)
     company_id = fields.Many2one(
         "res.company", help="Leave empty to use it for every company."

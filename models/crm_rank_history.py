@@ -2,8 +2,8 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..lib import facts as rank_facts
+from ..lib import rules
 from ..lib.period_labels import localized_period_formatter
-from .res_partner import CRM_RANK_REASONS, CRM_RANKS
 
 CAUSES = [
     ("deal", "Deal change"),
@@ -37,9 +37,9 @@ class CrmRankHistory(models.Model):
         index=True,
     )
     # declared as lists (not callables) so that Odoo translates their labels
-    old_rank = fields.Selection(CRM_RANKS, string="Previous Rank")
-    new_rank = fields.Selection(CRM_RANKS)
-    reason = fields.Selection(CRM_RANK_REASONS)
+    old_rank = fields.Selection(rules.RANKS, string="Previous Rank")
+    new_rank = fields.Selection(rules.RANKS)
+    reason = fields.Selection(rules.REASONS)
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
     cause = fields.Selection(CAUSES, required=True, default="manual")
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user)

@@ -18,9 +18,6 @@ from .crm_lost_reason import LOST_CATEGORIES
 from .crm_rank_defection import DEFECTION_ORIGINS, DEFECTION_REASONS
 from .crm_rank_engine import ENGINE_FIELDS
 
-# Selections of the rank and its reason (declared in lib/rules.py).
-CRM_RANKS = list(rules.RANKS)
-CRM_RANK_REASONS = list(rules.REASONS)
 USER, SALESMAN = "base.group_user", "sales_team.group_sale_salesman"  # who may read the fields
 # What the engine's own rank writes carry (see _fields_sync).
 ENGINE_WRITE_FIELDS = ENGINE_FIELDS | {"write_date", "write_uid"}
@@ -40,12 +37,12 @@ class ResPartner(models.Model):
     # once for everything marked, when a rank is read or searched, or at the
     # latest at the flush before commit.
     crm_rank = fields.Selection(
-        CRM_RANKS, string="Customer Rank", compute="_compute_crm_rank", store=True, readonly=True, copy=False,
+        rules.RANKS, string="Customer Rank", compute="_compute_crm_rank", store=True, readonly=True, copy=False,
         index=True, tracking=True, group_expand=True, groups=USER,
         help="Kept up to date from the customer's deals, constructions, referrals "
         "and contacts; shared by a company and its contact persons.")
     crm_rank_reason = fields.Selection(
-        CRM_RANK_REASONS, string="Rank Reason", compute="_compute_crm_rank", store=True, readonly=True,
+        rules.REASONS, string="Rank Reason", compute="_compute_crm_rank", store=True, readonly=True,
         copy=False, groups=USER)
     crm_rank_date = fields.Date(
         string="Rank Since", compute="_compute_crm_rank", store=True, readonly=True, copy=False, groups=USER)

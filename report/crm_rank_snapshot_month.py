@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..models.res_partner import CRM_RANKS
+from ..lib import rules
 
 
 class CrmRankSnapshotMonth(models.Model):
@@ -18,7 +18,7 @@ class CrmRankSnapshotMonth(models.Model):
 
     month = fields.Date(required=True, index=True, readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    crm_rank = fields.Selection(CRM_RANKS, string="Customer Rank", required=True, readonly=True)
+    crm_rank = fields.Selection(rules.RANKS, string="Customer Rank", required=True, readonly=True)
     customer_count = fields.Integer(string="Customers", readonly=True)
 
     @api.model

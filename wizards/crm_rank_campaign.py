@@ -8,9 +8,9 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
+from ..lib import rules
 from ..lib.orm import check_selection_values
 from ..models.crm_aftercare_item import AFTERCARE_KINDS
-from ..models.res_partner import CRM_RANKS
 
 AFTERCARE_MONTHS_MAX = 120  # ten years ahead: anything longer is a typo
 # A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
@@ -36,7 +36,7 @@ class CrmRankCampaign(models.TransientModel):
         string="Selected Customers",
         help="Customers picked in the list; empty: every ranked customer matching the criteria.",
     )
-    crm_rank = fields.Selection(CRM_RANKS, string="Customer Rank", default="dormant")
+    crm_rank = fields.Selection(rules.RANKS, string="Customer Rank", default="dormant")
     tag_ids = fields.Many2many(
         "crm.tag",
         string="Kind of Work",
