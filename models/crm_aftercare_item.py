@@ -12,6 +12,7 @@ from ..lib import aftercare, outreach, rules
 from ..lib import facts as rank_facts
 from ..lib.orm import check_selection_values
 from ..lib.period_labels import localized_period_formatter
+from .crm_rank_defection import DEFECTED_DOMAIN
 from .crm_rank_reactivation import SCHEDULE_CHUNK
 
 # Customers whose dormancy date falls within this many days are "at risk".
@@ -313,6 +314,8 @@ class CrmAftercareItem(models.Model):
         """``{lead id: {(kind, key): due date}}`` of the completed won jobs of customers
         who are not defected."""
         today = fields.Date.context_today(self)
+        customers = leads_sudo.partner_id.commercial_partner_id
+        defected = customers.filtered_domain(DEFECTED_DOMAIN)
         result = {}
         for lead in leads_sudo:
             customer = lead.partner_id.commercial_partner_id
@@ -322,7 +325,7 @@ class CrmAftercareItem(models.Model):
                 and lead.completion_date
                 and lead.completion_date <= today
                 and customer
-                and customer.crm_rank != "defected"
+                and customer not in defected
             ):
                 continue
             company = lead.company_id or self.env.company
@@ -412,7 +415,7 @@ class CrmAftercareItem(models.Model):
             .search(
                 Domain("state", "=", "planned")
                 & Domain("activity_id", "=", False)
-                & Domain("partner_id.crm_rank", "!=", "defected")
+                & Domain("partner_id", "not any", DEFECTED_DOMAIN)
                 & due
             )
             .ids

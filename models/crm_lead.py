@@ -14,6 +14,7 @@ from ..lib import rules
 from ..lib.orm import check_selection_values
 from ..lib.period_labels import localized_period_formatter
 from ..lib.phone_search import phone_search_domain
+from .crm_rank_defection import defected_sql
 
 # Lead fields whose change can move the customer's rank at once (declared with the facts).
 RANK_TRIGGER_FIELDS = rank_facts.RANK_TRIGGERS["crm.lead"]
@@ -509,11 +510,11 @@ class CrmLead(models.Model):
                    AND c.crm_rank_referral_ask_days > 0
                    AND l.completion_date + c.crm_rank_referral_ask_days <= %(today)s
                    AND l.completion_date + c.crm_rank_referral_ask_days >= %(oldest)s
-                   AND cp.is_defected IS NOT TRUE
-                   AND cp.crm_rank IS DISTINCT FROM 'defected'
+                   AND %(defected)s IS NOT TRUE
                    AND cp.crm_rank IS DISTINCT FROM 'lost'
               ORDER BY l.id
                 """,
+                defected=defected_sql("cp"),
                 company=self.env.company.id,
                 today=today,
                 oldest=today - datetime.timedelta(days=REFERRAL_ASK_GRACE_DAYS),

@@ -8,7 +8,8 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import plaintext2html
+from odoo.fields import Domain
+from odoo.tools import SQL, plaintext2html
 
 DEFECTION_REASONS = [
     ("complaint", "Complaint"),
@@ -23,6 +24,23 @@ DEFECTION_ORIGINS = [
     ("lost_deal", "Deal lost for a defection reason"),
     ("left_customer", "Left a defected customer"),
 ]
+
+# Is this partner defected? Its rank says so: the engine gives the rank
+# "defected" to every stored defection (``is_defected``, a customer's or a contact
+# person's own) and to the contact persons of a defected customer, and the rank
+# is decided before it is read or searched. So whoever asks (mailings, the send
+# gate, campaigns, greetings, after-care, referral requests, reactivation) reads
+# the rank, never the flag: the flag is the stored fact the rank is decided from.
+DEFECTED_DOMAIN = Domain("crm_rank", "=", "defected")
+
+
+def defected_sql(alias):
+    """``DEFECTED_DOMAIN`` in SQL, on the partners (or deals) aliased ``alias``.
+
+    NULL for a partner without a rank: negate it with ``IS NOT TRUE``.
+    """
+    return SQL("%s = 'defected'", SQL.identifier(alias, "crm_rank"))
+
 
 # Fields only a sales manager (or the server itself) may set or clear.
 DEFECTION_FIELDS = frozenset(
@@ -68,7 +86,7 @@ class CrmRankDefection(models.AbstractModel):
         """
         # the blacklists are written whoever deletes (a manager with contact rights)
         partners_sudo = partners.sudo().with_context(active_test=False)
-        defected_sudo = partners_sudo.filtered(lambda p: p.is_defected or p.crm_rank == "defected")
+        defected_sudo = partners_sudo.filtered_domain(DEFECTED_DOMAIN)
         if not defected_sudo:
             return
         message = self.env._("Defected customer deleted: kept out of marketing.")
@@ -98,11 +116,12 @@ class CrmRankDefection(models.AbstractModel):
 
     @api.model
     def _defect_customers(self, partners):
-        """A defection set on a contact person among ``partners`` marks their customer (the company) too.
+        """``partners`` were just marked defected (created so, or written): their
+        ranks move at once, and a defection set on a contact person marks their
+        customer (the company) too.
 
         The person keeps their own defection: if they later leave the company,
-        they stay excluded until a manager reinstates them. Called by
-        ``res.partner.create`` and ``write`` after a defection was set.
+        they stay excluded until a manager reinstates them.
         """
         partners_sudo = partners.sudo()  # the defection was checked (manager) before
         persons = {}  # customer: the first of their persons marked here
@@ -121,7 +140,7 @@ class CrmRankDefection(models.AbstractModel):
                 % self.env._("Marked defected through their contact %(person)s", person=person.name),
             )
         customers_sudo = partners_sudo.browse([customer.id for customer in persons])
-        customers_sudo._crm_rank_refresh("manual")
+        (partners_sudo | customers_sudo)._crm_rank_refresh("manual")
 
     @api.model
     def _defected_customers(self, partners):

@@ -8,6 +8,7 @@ from odoo.tools import format_amount, format_date
 from ..lib import facts as rank_facts
 from ..lib import outreach
 from ..lib.orm import cached_ref
+from .crm_rank_defection import DEFECTED_DOMAIN
 
 # Activity type of each channel (data/mail_activity_type_data.xml).
 CHANNEL_ACTIVITY_TYPES = {
@@ -125,8 +126,10 @@ class CrmRankReactivation(models.AbstractModel):
         """
         today = fields.Date.context_today(self)
         facts = rank_facts.reactivation_facts(self.env, partner_ids, today)
-        busy = self._open_activity_partner_ids(partner_ids)
-        todo = [pid for pid in partner_ids if not facts[pid]["is_defected"] and pid not in busy]
+        # who is defected is read whoever triggered the change
+        defected_sudo = self.env["res.partner"].sudo().browse(partner_ids).filtered_domain(DEFECTED_DOMAIN)
+        skipped = self._open_activity_partner_ids(partner_ids) | set(defected_sudo.ids)
+        todo = [pid for pid in partner_ids if pid not in skipped]
         activity_types = self._activity_types()
         if not todo or "phone" not in activity_types:
             return self.env["mail.activity"].sudo()

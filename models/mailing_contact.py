@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from .crm_rank_defection import DEFECTED_DOMAIN, defected_sql
+
 
 class MailingContact(models.Model):
     _inherit = "mailing.contact"
@@ -20,7 +22,7 @@ class MailingContact(models.Model):
         partners_sudo = self.env["res.partner"].sudo().with_context(active_test=False)
         defected = set(
             partners_sudo.search_fetch(
-                [("email_normalized", "in", emails), ("crm_rank", "=", "defected")],
+                Domain("email_normalized", "in", emails) & DEFECTED_DOMAIN,
                 ["email_normalized"],
             ).mapped("email_normalized")
             if emails
@@ -39,15 +41,16 @@ class MailingContact(models.Model):
             return Domain.TRUE if wanted else Domain.FALSE
         self.env["res.partner"].flush_model(["crm_rank", "email_normalized"])
 
-        def defected_sql(model, alias, query):
+        def contact_defected_sql(model, alias, query):
             # Never NULL, so its negation keeps the contacts without e-mail (SMS).
             email = model._field_to_sql(alias, "email_normalized", query)
             return SQL(
                 """(%(email)s IS NOT NULL AND %(email)s IN (
-                       SELECT email_normalized FROM res_partner
-                        WHERE crm_rank = 'defected' AND email_normalized IS NOT NULL))""",
+                       SELECT p.email_normalized FROM res_partner p
+                        WHERE %(defected)s AND p.email_normalized IS NOT NULL))""",
                 email=email,
+                defected=defected_sql("p"),
             )
 
-        defected = Domain.custom(to_sql=defected_sql)
+        defected = Domain.custom(to_sql=contact_defected_sql)
         return defected if True in wanted else ~defected

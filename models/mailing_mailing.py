@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
 
+from .crm_rank_defection import DEFECTED_DOMAIN
+
 # Composers in mass mode without a mailing leave defected customers out on these
 # models only: elsewhere a mass send is a business message (quotations, event
 # reminders), not marketing.
@@ -99,13 +101,13 @@ class MailingMailing(models.Model):
         sender may read (``any!``), so a rule never lets a defected customer through.
         """
         if model_name == "res.partner":
-            return Domain("crm_rank", "=", "defected")
+            return DEFECTED_DOMAIN
         if model_name == "mailing.contact":
             return Domain("crm_is_defected", "=", True)
         if model_name == "crm.lead":
             # a deal's stored rank is its customer's (partner_id, the lead's only
             # partner field): no join, so the exclusion costs next to nothing
-            return Domain("crm_rank", "=", "defected")
+            return DEFECTED_DOMAIN
         model = self.env[model_name]
         if not hasattr(model, "_mail_get_partner_fields"):
             return Domain.FALSE
@@ -117,7 +119,7 @@ class MailingMailing(models.Model):
             and field.type == "many2one"
             and field.comodel_name == "res.partner"
         ]
-        return Domain.OR(Domain(fname, "any!", [("crm_rank", "=", "defected")]) for fname in partner_fields)
+        return Domain.OR(Domain(fname, "any!", DEFECTED_DOMAIN) for fname in partner_fields)
 
     @api.model
     def _crm_rank_defected_ids(self, model_name, res_ids):

@@ -39,3 +39,4 @@ from . import test_phone_search
 from . import test_dates_display
 from . import test_rank_extending
 from . import test_last_lost_reason
+from . import test_defected_meaning

@@ -11,6 +11,7 @@ from odoo.fields import Domain
 from ..lib import rules
 from ..lib.orm import check_selection_values
 from ..models.crm_aftercare_item import AFTERCARE_KINDS
+from ..models.crm_rank_defection import DEFECTED_DOMAIN
 
 AFTERCARE_MONTHS_MAX = 120  # ten years ahead: anything longer is a typo
 # A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
@@ -124,7 +125,7 @@ class CrmRankCampaign(models.TransientModel):
     def _compute_customer_ids(self):
         for wizard in self:
             selected = wizard._selected_customers()
-            customers = selected.filtered(lambda p: not p.is_defected and p.crm_rank != "defected")
+            customers = selected - selected.filtered_domain(DEFECTED_DOMAIN)
             wizard.customer_ids = customers
             wizard.line_ids = [Command.clear()] + [Command.create({"partner_id": partner.id}) for partner in customers]
             wizard.customer_count = len(customers)
@@ -185,13 +186,7 @@ class CrmRankCampaign(models.TransientModel):
                 "subject": self.name,
                 "mailing_type": "mail",
                 "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
-                "mailing_domain": repr(
-                    [
-                        ("id", "in", self.customer_ids.ids),
-                        ("is_defected", "=", False),
-                        ("crm_rank", "!=", "defected"),
-                    ]
-                ),
+                "mailing_domain": repr(list(Domain("id", "in", self.customer_ids.ids) & ~DEFECTED_DOMAIN)),
             }
         )
         return {
