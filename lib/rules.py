@@ -29,9 +29,11 @@ RANKS = [
 ]
 
 # Why a customer has their rank (key, label): one per outcome of the rules below
-# (a list, like RANKS).
+# (a list, like RANKS). "defected_manual" is any stored defection but a loss's:
+# a manager's, an import's, or a person's who left a defected customer (the
+# defection's origin says which).
 REASONS = [
-    ("defected_manual", "Marked defected by a manager"),
+    ("defected_manual", "Marked defected"),
     ("defected_lost", "Deal lost for a defection reason"),
     ("construction", "Construction not completed yet"),
     ("open_opportunity", "Open opportunity"),
@@ -61,8 +63,8 @@ class CustomerFacts(typing.NamedTuple):
     last_completion: datetime.date | None = None
     last_contact: datetime.date | None = None
     referral_count: int = 0
-    defected_manual: bool = False  # a stored defection (whoever or whatever caused it)
-    defected_lost: bool = False  # a defection loss not stored yet (the engine stores it)
+    is_defected: bool = False  # a stored defection (res.partner.is_defected), whoever or whatever made it
+    defected_lost: bool = False  # a defection loss not stored yet (crm.rank.defection stores it)
     defection_origin: str | None = None  # of the stored defection: "lost_deal", "manual"...
     dormancy_days: int = DEFAULT_DORMANCY_DAYS
     referral_threshold: int = DEFAULT_REFERRAL_THRESHOLD
@@ -95,7 +97,7 @@ def dormancy_date(facts):
 
 def rule_defected(facts, today):
     """A stored defection (a manager's, an import's, or a defection loss the engine stored)."""
-    if facts.defected_manual:
+    if facts.is_defected:
         return "defected", "defected_lost" if facts.defection_origin == "lost_deal" else "defected_manual"
     return None
 

@@ -4,12 +4,16 @@ A service model: ``res.partner`` keeps the defection fields and the guards
 (only a sales manager sets or clears them), and calls these methods.
 """
 
+from collections import defaultdict
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.fields import Domain
 from odoo.tools import SQL, plaintext2html
+
+from ..lib import facts as rank_facts
 
 DEFECTION_REASONS = [
     ("complaint", "Complaint"),
@@ -24,6 +28,13 @@ DEFECTION_ORIGINS = [
     ("lost_deal", "Deal lost for a defection reason"),
     ("left_customer", "Left a defected customer"),
 ]
+# The defection reason of what makes or proposes a defection (anything else:
+# "other"): a past customer's deal lost for a reason of these lost categories
+# (the defection is stored, see _store_lost_defections) ...
+DEFECTION_REASON_OF_LOST_CATEGORY = {"complaint": "complaint", "competitor": "competitor"}
+# ... and the reactivation outcomes that propose a defection to a sales manager
+# (crm.rank.quiet.reason; the proposal fills in the defection wizard).
+DEFECTION_REASON_OF_OUTCOME = {"competitor": "competitor", "dissatisfied": "complaint"}
 
 # Is this partner defected? Its rank says so: the engine gives the rank
 # "defected" to every stored defection (``is_defected``, a customer's or a contact
@@ -190,6 +201,59 @@ class CrmRankDefection(models.AbstractModel):
                     customer=customer.display_name,
                 ),
             )
+
+    @api.model
+    def _store_lost_defections(self, facts):
+        """Store the defection of the customers a defection loss makes defected.
+
+        A past customer's deal lost for a reason that marks defection makes a
+        defection of its own, as a manager's would: restoring the deal, changing
+        its lost reason or its dates afterwards does not end it, only a
+        reinstatement does. The engine calls it before deciding.
+
+        :param facts: ``{commercial partner id: CustomerFacts}``
+        :return: ``facts``, with the defections stored here
+        """
+        new_ids = [pid for pid, fact in facts.items() if fact.defected_lost and not fact.is_defected]
+        if not new_ids:
+            return facts
+        losses = rank_facts.last_defection_losses(self.env, new_ids)
+        by_reason = defaultdict(list)
+        for pid in new_ids:
+            category = losses.get(pid, (None, None, None))[2]
+            by_reason[DEFECTION_REASON_OF_LOST_CATEGORY.get(category, "other")].append(pid)
+        # only the engine makes this defection, whoever lost the deal
+        engine_sudo = self.env["res.partner"].sudo().with_context(crm_rank_engine=True, tracking_disable=True)
+        for reason, pids in by_reason.items():
+            engine_sudo.browse(pids).write(
+                {
+                    "is_defected": True,
+                    "defection_reason": reason,
+                    "defection_date": fields.Date.context_today(self),
+                    "defection_user_id": self.env.uid,
+                    "defection_origin": "lost_deal",
+                }
+            )
+        # the reason's name in the reader's language (a translated field)
+        reasons = self.env["crm.lost.reason"].sudo().browse({loss[1] for loss in losses.values()})
+        names = {reason.id: reason.name for reason in reasons}
+        bodies = {}
+        for pid in new_ids:
+            deal, reason_id, _category = losses.get(pid, ("", None, None))
+            lost_reason = names.get(reason_id, "")
+            bodies[pid] = Markup("<p>%s</p>") % self.env._(
+                "Marked defected: the deal %(deal)s was lost for the reason %(reason)s. "
+                "Only a sales manager's reinstatement ends this defection.",
+                deal=deal,
+                reason=lost_reason,
+            )
+        # the chatter line is a side effect: logged before commit, not while a rank is read
+        self.env.cr.precommit.add(lambda: engine_sudo.browse(new_ids)._message_log_batch(bodies=bodies))
+        stored = dict.fromkeys(new_ids)
+        return {
+            pid: fact._replace(is_defected=True, defection_origin="lost_deal") if pid in stored else fact
+            for pid, fact in facts.items()
+        }
 
     @api.model
     def _mark_defected(self, partners, reason, note=False):

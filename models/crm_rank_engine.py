@@ -18,8 +18,6 @@ never creates anything.
 import logging
 from collections import defaultdict
 
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -42,8 +40,6 @@ PENDING_KEY = "crm_customer_rank.pending"
 # cr.precommit.data key: {customer id: (first old, last new, cause)} of the rank
 # changes whose history and subscribers run before commit (_flush_changes)
 CHANGES_KEY = "crm_customer_rank.changes"
-# Defection reason of a customer made defected by a loss, per lost category.
-DEFECTION_REASON_OF_CATEGORY = {"complaint": "complaint", "competitor": "competitor"}
 
 
 class CrmRankEngine(models.AbstractModel):
@@ -210,7 +206,7 @@ class CrmRankEngine(models.AbstractModel):
         """
         today = fields.Date.context_today(self)
         facts = rank_facts.gather(self.env, commercial_ids, today, self._thresholds())
-        facts = self._store_lost_defections(facts)
+        facts = self.env["crm.rank.defection"]._store_lost_defections(facts)
         family = self.env.execute_query(
             SQL(
                 """
@@ -242,57 +238,6 @@ class CrmRankEngine(models.AbstractModel):
             return 0
         self._apply(changes, cause, today, set(decided))
         return sum(1 for pid, (old, new) in changes.items() if pid in decided and old[0] != new[0])
-
-    @api.model
-    def _store_lost_defections(self, facts):
-        """Store the defection of the customers a defection loss makes defected.
-
-        A past customer's deal lost for a reason that marks defection makes a
-        defection of its own, as a manager's would: restoring the deal, changing
-        its lost reason or its dates afterwards does not end it, only a
-        reinstatement does. Returns ``facts`` with those defections stored.
-        Called by ``_update_ids`` before deciding.
-        """
-        new_ids = [pid for pid, fact in facts.items() if fact.defected_lost and not fact.defected_manual]
-        if not new_ids:
-            return facts
-        losses = rank_facts.last_defection_losses(self.env, new_ids)
-        by_reason = defaultdict(list)
-        for pid in new_ids:
-            category = losses.get(pid, (None, None, None))[2]
-            by_reason[DEFECTION_REASON_OF_CATEGORY.get(category, "other")].append(pid)
-        # only the engine makes this defection, whoever lost the deal
-        engine_sudo = self.env["res.partner"].sudo().with_context(crm_rank_engine=True, tracking_disable=True)
-        for reason, pids in by_reason.items():
-            engine_sudo.browse(pids).write(
-                {
-                    "is_defected": True,
-                    "defection_reason": reason,
-                    "defection_date": fields.Date.context_today(self),
-                    "defection_user_id": self.env.uid,
-                    "defection_origin": "lost_deal",
-                }
-            )
-        # the reason's name in the reader's language (a translated field)
-        reasons = self.env["crm.lost.reason"].sudo().browse({loss[1] for loss in losses.values()})
-        names = {reason.id: reason.name for reason in reasons}
-        bodies = {}
-        for pid in new_ids:
-            deal, reason_id, _category = losses.get(pid, ("", None, None))
-            lost_reason = names.get(reason_id, "")
-            bodies[pid] = Markup("<p>%s</p>") % self.env._(
-                "Marked defected: the deal %(deal)s was lost for the reason %(reason)s. "
-                "Only a sales manager's reinstatement ends this defection.",
-                deal=deal,
-                reason=lost_reason,
-            )
-        # the chatter line is a side effect: logged before commit, not while a rank is read
-        self.env.cr.precommit.add(lambda: engine_sudo.browse(new_ids)._message_log_batch(bodies=bodies))
-        stored = dict.fromkeys(new_ids)
-        return {
-            pid: fact._replace(defected_manual=True, defection_origin="lost_deal") if pid in stored else fact
-            for pid, fact in facts.items()
-        }
 
     @api.model
     def _apply(self, changes, cause, today, commercial_ids):

@@ -5,20 +5,11 @@ from odoo.tools import format_date
 
 from ..lib import facts as rank_facts
 from ..lib.orm import cached_ref
+from ..lib.outreach import OUTCOMES
+from .crm_rank_defection import DEFECTION_REASON_OF_OUTCOME
 
-# What a salesperson learnt (for the rank: lib/facts.py's QUIET_OUTCOMES).
-OUTCOMES = [
-    ("interested", "Interested"),
-    ("not_now", "Not Now"),
-    ("competitor", "Went to a Competitor"),
-    ("dissatisfied", "Dissatisfied"),
-    ("unreachable", "Unreachable"),
-    ("not_recorded", "Not Recorded"),
-]
 # Outcomes that propose the customer for defection to a sales manager.
-DEFECTION_OUTCOMES = ("competitor", "dissatisfied")
-# Defection reason (res.partner) proposed for each of them.
-DEFECTION_REASON_OF_OUTCOME = {"competitor": "competitor", "dissatisfied": "complaint"}
+DEFECTION_OUTCOMES = tuple(DEFECTION_REASON_OF_OUTCOME)
 DEFECTION_REVIEW_TYPE = "crm_customer_rank.mail_activity_type_defection_review"
 
 

@@ -122,12 +122,12 @@ class TestRankRules(unittest.TestCase):
             won_running=1,
             open_opportunities=1,
             referral_count=4,
-            defected_manual=True,
+            is_defected=True,
         )
         self.assertEqual(decide_rank(f, TODAY), ("defected", "defected_manual"))
         f = facts(won_count=1, won_running=1, defected_lost=True)
         self.assertEqual(decide_rank(f, TODAY), ("defected", "defected_lost"))
 
     def test_defected_without_deal(self):
-        f = CustomerFacts(defected_manual=True)
+        f = CustomerFacts(is_defected=True)
         self.assertEqual(decide_rank(f, TODAY), ("defected", "defected_manual"))

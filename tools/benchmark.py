@@ -749,7 +749,7 @@ def naive_facts(env, partner, today, thresholds):
         last_completion=max(completions, default=None),
         last_contact=last_contact,
         referral_count=len(referred),
-        defected_manual=partner.is_defected,
+        is_defected=partner.is_defected,
         defected_lost=defected_lost,
         dormancy_days=dormancy_days,
         referral_threshold=referral_threshold,

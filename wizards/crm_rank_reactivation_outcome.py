@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..lib.orm import check_selection_values
-from ..models.crm_rank_quiet_reason import OUTCOMES
+from ..lib.outreach import OUTCOMES
 from ..models.mail_activity import REACTIVATION_NEXT_DATE_KEY, REACTIVATION_OUTCOME_KEY
 
 # "Not recorded" is what a program gets without an outcome; people choose one.
