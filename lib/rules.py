@@ -157,6 +157,27 @@ RULES = (
 )
 
 
+# A dormant customer who comes back for one of these reasons (a new inquiry,
+# opportunity or contract) was reactivated; one who is only contacted was not.
+REACTIVATION_REASONS = ("inquiry", "open_opportunity", "construction")
+
+
+def became(rank, old_rank, new_rank):
+    """Whether a change from ``old_rank`` to ``new_rank`` enters ``rank`` (became dormant, defected...)."""
+    return new_rank == rank and old_rank != rank
+
+
+def entering(changes, rank):
+    """The customers of the engine's ``changes`` (``{id: ((old rank, old reason), (rank,
+    reason))}``) whose change enters ``rank``, in the order of ``changes``."""
+    return [pid for pid, (old, new) in changes.items() if became(rank, old[0], new[0])]
+
+
+def is_reactivation(old_rank, reason):
+    """Whether a change from ``old_rank`` for ``reason`` brings a dormant customer back."""
+    return old_rank == "dormant" and reason in REACTIVATION_REASONS
+
+
 def lead_own_rank(won_status, lead_type, active):
     """The rank a deal without a ranked customer shows, from its own state
     (the same in SQL: ``facts.LEAD_OWN_RANK``)."""

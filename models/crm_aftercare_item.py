@@ -349,7 +349,7 @@ class CrmAftercareItem(models.Model):
     @api.model
     def _on_rank_changes(self, changes, cause):
         """A customer who becomes defected gets no after-care call (subscriber of the engine)."""
-        defected_ids = [pid for pid, (old, new) in changes.items() if new[0] == "defected" and old[0] != "defected"]
+        defected_ids = rules.entering(changes, "defected")
         if defected_ids:
             self.sudo().search([("partner_id", "in", defected_ids), ("state", "=", "planned")])._cancel()
 

@@ -4,6 +4,7 @@ from odoo import Command, api, fields, models
 from odoo.tools import format_date
 
 from ..lib import facts as rank_facts
+from ..lib import rules
 from ..lib.orm import cached_ref
 from ..lib.outreach import OUTCOMES
 from .crm_rank_defection import DEFECTION_REASON_OF_OUTCOME
@@ -281,7 +282,7 @@ class CrmRankQuietReason(models.Model):
     @api.model
     def _on_rank_changes(self, changes, cause):
         """A customer marked defected: the defection reviews about them are done."""
-        defected_ids = [pid for pid, (old, new) in changes.items() if new[0] == "defected" and old[0] != "defected"]
+        defected_ids = rules.entering(changes, "defected")
         if not defected_ids:
             return
         review_type = cached_ref(self.env, DEFECTION_REVIEW_TYPE)

@@ -6,7 +6,7 @@ from odoo import Command, api, fields, models
 from odoo.tools import format_amount, format_date
 
 from ..lib import facts as rank_facts
-from ..lib import outreach
+from ..lib import outreach, rules
 from ..lib.orm import cached_ref
 from .crm_rank_defection import DEFECTED_DOMAIN
 
@@ -73,7 +73,7 @@ class CrmRankReactivation(models.AbstractModel):
         """
         if cause == "install":
             return
-        dormant_ids = [pid for pid, (old, new) in changes.items() if new[0] == "dormant" and old[0] != "dormant"]
+        dormant_ids = rules.entering(changes, "dormant")
         if not self.env.context.get("ir_cron_progress_id"):
             if dormant_ids:
                 self._schedule(dormant_ids)
