@@ -433,14 +433,14 @@ class CrmAftercareItem(models.Model):
         self.env.invalidate_all()
 
     def _schedule_activities(self, activity_type):
-        """One activity per item, on its deal, in its salesperson's language, with the channel."""
+        """One activity per item, on its deal, for its salesperson (else the team's
+        leader) and in their language, with the channel."""
         if not self:
             return self.env["mail.activity"]
         contacts = rank_facts.contact_channel_facts(self.env, self.partner_id.ids)
         model_id = self.env["ir.model"]._get_id("crm.lead")
-        by_lang = defaultdict(list)
-        for item in self:
-            by_lang[item.user_id.lang or self.env.lang or "en_US"].append(item.id)
+        assignees = {item.id: item.user_id.id or item.team_id.user_id.id or False for item in self}
+        by_lang = self.env["mail.activity"]._crm_rank_group_by_reader(assignees)
         vals_list = []
         ordered_ids = []  # the items in the order of vals_list
         for lang, item_ids in by_lang.items():
@@ -463,7 +463,7 @@ class CrmAftercareItem(models.Model):
                         "res_model_id": model_id,
                         "res_id": item.lead_id.id,
                         "activity_type_id": activity_type.id,
-                        "user_id": item.user_id.id or item.team_id.user_id.id or False,
+                        "user_id": assignees[item.id],
                         "date_deadline": item.due_date,
                         "summary": f"{item.name} ({channels[channel]})",
                         "note": Markup("<p>%s</p>")

@@ -278,6 +278,19 @@ class TestAftercare(CrmRankCase):
             self.assertEqual(item.activity_id.res_id, deal.id, deal.name)
         self.assertIn("点検", self._items(japanese_deal)[0].activity_id.summary)
 
+    def test_activity_of_a_job_without_salesperson_in_the_team_leaders_language(self):
+        """Without a salesperson the activity goes to the sales team's leader, written in their language."""
+        leader = self.env["res.users"].create(
+            {"name": "Ja Leader", "login": "rank_ja_leader", "lang": "ja_JP",
+             "group_ids": [(4, self.env.ref("sales_team.group_sale_salesman").id)]}
+        )
+        self.team.user_id = leader
+        deal = self._won(self._customer("No salesperson"), completion=0, user_id=False)
+        self.Item._cron_schedule_activities()
+        activity = self._items(deal)[0].activity_id
+        self.assertEqual(activity.user_id, leader)
+        self.assertIn("点検", activity.summary)
+
     def test_campaign_picks_customers_by_due_item(self):
         """The campaign wizard takes the customers with an after-care item coming due."""
         roof = self.env["crm.tag"].create({"name": "Roof", "crm_inspection_plan": "1y"})
