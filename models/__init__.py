@@ -5,6 +5,7 @@ from . import crm_rank_history
 from . import crm_rank_engine
 from . import crm_rank_defection
 from . import crm_rank_referral
+from . import crm_rank_referral_ask
 from . import res_partner
 from . import crm_lead
 from . import mailing_mailing

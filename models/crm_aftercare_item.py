@@ -21,6 +21,10 @@ AT_RISK_DAYS = 60
 DEFAULT_NOTICE_DAYS = 30
 # Deals planned at a time by the scheduled action (a catch-up plans years of jobs).
 SYNC_CHUNK = 1000
+# Deal fields whose change can plan, re-plan or cancel the after-care of a job
+# (a deal reopened, lost or archived after its completion loses its planned items
+# at the daily planning, so that moving deals through stages costs no query here).
+SYNC_TRIGGER_FIELDS = frozenset({"completion_date", "partner_id", "project_id", "tag_ids", "warranty_years"})
 AFTERCARE_KINDS = [
     ("inspection", "Inspection"),
     ("warranty", "Warranty End"),
@@ -308,6 +312,21 @@ class CrmAftercareItem(models.Model):
         if to_create:
             self.sudo().create(to_create)
         self.sudo().browse(cancel_ids)._cancel()
+
+    @api.model
+    def _sync_changed_leads(self, leads, fnames):
+        """Plan, re-plan or cancel the after-care of the completed jobs among ``leads``,
+        whose fields ``fnames`` were just written.
+
+        Only a deal with a completion date has (or had) after-care items, unless
+        the change is its completion date: a deal moving through its stages
+        before completion costs no query here.
+        """
+        if SYNC_TRIGGER_FIELDS.isdisjoint(fnames):
+            return
+        leads = leads if "completion_date" in fnames else leads.filtered("completion_date")
+        if leads:
+            self._sync_leads(leads)
 
     @api.model
     def _wanted_items(self, leads_sudo):

@@ -471,7 +471,7 @@ class CrmRankEngine(models.AbstractModel):
         Called by ``res.partner._cron_update_crm_rank`` (the scheduled action).
         """
         changed = self._update_all(cause="scheduled")
-        self.env["crm.lead"]._crm_referral_ask_schedule()
+        self.env["crm.rank.referral.ask"]._cron_schedule()
         self.env["crm.rank.snapshot.month"]._close_months()
         self.env["crm.aftercare.item"]._cron_sync()
         self.env["crm.aftercare.item"]._cron_schedule_activities()
@@ -522,8 +522,42 @@ class CrmRankEngine(models.AbstractModel):
             )
         )
         self.env.invalidate_all()
-        self.env["crm.lead"]._crm_rank_sync(ids)
+        self._sync_lead_ranks(ids)
         self._queue_changes(changes, cause, commercial_ids)
+
+    @api.model
+    def _sync_lead_ranks(self, partner_ids=None):
+        """Set the rank of deals from their customer's rank with SQL (set-based
+        writes, install): the same result as ``crm.lead._compute_crm_rank``.
+
+        :param partner_ids: only the deals of these partners; every deal when ``None``
+        """
+        self.env.flush_all()
+        rank = SQL("COALESCE(p.crm_rank, %s)", rank_facts.LEAD_OWN_RANK)
+        only = SQL("l.partner_id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL("TRUE")
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE crm_lead l SET crm_rank = %(rank)s
+                  FROM res_partner p
+                 WHERE p.id = l.partner_id AND %(only)s
+                   AND l.crm_rank IS DISTINCT FROM %(rank)s
+                """,
+                rank=rank,
+                only=only,
+            )
+        )
+        if partner_ids is None:
+            self.env.execute_query(
+                SQL(
+                    """
+                    UPDATE crm_lead l SET crm_rank = %(own)s
+                     WHERE l.partner_id IS NULL AND l.crm_rank IS DISTINCT FROM %(own)s
+                    """,
+                    own=rank_facts.LEAD_OWN_RANK,
+                )
+            )
+        self.env["crm.lead"].invalidate_model(["crm_rank"])
 
     @api.model
     def _on_rank_changes(self, changes, cause):

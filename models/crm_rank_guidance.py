@@ -76,6 +76,28 @@ class CrmRankGuidance(models.Model):
         return result
 
     @api.model
+    def _lead_texts(self, leads):
+        """Return ``{lead id: (hint, guidance)}`` for the deals' forms and cards.
+
+        A deal shows its customer's texts; a deal without a ranked customer, the
+        guidance of the rank its own state gives (its company's, else the shared one).
+        """
+        with_partner = leads.filtered(lambda lead: lead.partner_id.crm_rank)
+        result = {lead.id: (lead.partner_id.crm_rank_hint, lead.partner_id.crm_rank_guidance) for lead in with_partner}
+        others = leads - with_partner
+        if not others:
+            return result
+        records = self.sudo().search([("rank", "in", others.mapped("crm_rank"))])  # shared texts
+        for lead in others:
+            candidates = records.filtered(
+                lambda g, lead=lead: (
+                    g.rank == lead.crm_rank and g.company_id in (lead.company_id, self.env["res.company"])
+                )
+            ).sorted(lambda g: not g.company_id)
+            result[lead.id] = (candidates[:1].hint, candidates[:1].guidance)
+        return result
+
+    @api.model
     def _partner_texts(self, partners):
         """Return ``{partner id: (hint, guidance)}`` for the customers' forms and cards.
 

@@ -1,13 +1,18 @@
-"""Referral links between customers: checked, and listed for a referrer.
+"""Referral links between customers: checked, carried over from deals, listed for a referrer.
 
-A service model: ``res.partner`` keeps the ``referrer_partner_id`` field and
-its constraint, and calls these methods.
+A service model: ``res.partner`` and ``crm.lead`` keep the ``referrer_partner_id``
+fields and their constraints, and call these methods.
 """
+
+from collections import defaultdict
 
 from odoo import api, models
 from odoo.exceptions import ValidationError
 
 from ..lib import facts as rank_facts
+
+# Deal fields whose change can give a customer a referrer.
+CARRY_OVER_FIELDS = frozenset({"partner_id", "referrer_partner_id"})
 
 
 class CrmRankReferral(models.AbstractModel):
@@ -52,6 +57,26 @@ class CrmRankReferral(models.AbstractModel):
                         referrer=partner.referrer_partner_id.commercial_partner_id.display_name,
                     )
                 )
+
+    @api.model
+    def _carry_over(self, leads, fnames=None):
+        """A customer without a referrer takes the referrer of their new deal among ``leads``.
+
+        :param fnames: the deal fields just written; ``None``: the deals were created
+        """
+        if fnames is not None and CARRY_OVER_FIELDS.isdisjoint(fnames):
+            return
+        customers_by_referrer = defaultdict(lambda: self.env["res.partner"])
+        seen = self.env["res.partner"]
+        for lead in leads.filtered(lambda lead: lead.referrer_partner_id and lead.partner_id):
+            customer = lead.partner_id.commercial_partner_id
+            referrer = lead.referrer_partner_id
+            if customer in seen or customer.referrer_partner_id or referrer.commercial_partner_id == customer:
+                continue
+            seen |= customer
+            customers_by_referrer[referrer] |= customer
+        for referrer, customers in customers_by_referrer.items():
+            customers.write({"referrer_partner_id": referrer.id})
 
     @api.model
     def _counts(self, partners):

@@ -7,7 +7,7 @@ from odoo.tools import SQL
 
 from ..lib.orm import xmlid_ids_sql
 from .crm_rank_reactivation import CHANNEL_ACTIVITY_TYPES
-from .mail_activity import REFERRAL_ASK_TYPE
+from .crm_rank_referral_ask import REFERRAL_ASK_TYPE
 
 # Ranks after which an open activity of each kind no longer makes sense.
 # Reactivation: the customer defected, or came back (a new opportunity, a new

@@ -7,7 +7,6 @@ facts of ``lib/facts.py``.
 
 from odoo import api, fields, models
 from odoo.fields import Domain
-from odoo.tools import sql
 
 from ..lib import facts as rank_facts
 from ..lib import rules
@@ -244,15 +243,6 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------
     # ORM
     # ------------------------------------------------------------
-
-    def _auto_init(self):
-        """Create the rank columns by hand on install: the ORM would otherwise
-        mark every existing partner to compute; the post-init hook fills the
-        ranks set-based instead."""
-        for fname, column_type in (("crm_rank", "varchar"), ("crm_rank_reason", "varchar"), ("crm_rank_date", "date")):
-            if not sql.column_exists(self.env.cr, self._table, fname):
-                sql.create_column(self.env.cr, self._table, fname, column_type)
-        return super()._auto_init()
 
     @api.model_create_multi
     def create(self, vals_list):

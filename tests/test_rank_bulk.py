@@ -114,7 +114,7 @@ class TestRankBulk(CrmRankCase):
         self.assertEqual(expected[lost_lead.id], "lost")
         self.assertEqual(set(expected[lead.id] for lead in self.orphan_leads), {"gathering", "prospect"})
         self.env.execute_query(SQL("UPDATE crm_lead SET crm_rank = NULL"))
-        self.env["crm.lead"]._crm_rank_sync()
+        self.env["crm.rank.engine"]._sync_lead_ranks()
         self.assertEqual({lead.id: lead.crm_rank for lead in leads}, expected)
 
     def test_large_change_set_written_in_bulk(self):

@@ -1144,7 +1144,7 @@ def task_screens(args, registry):
 # The steps of the scheduled action, timed one by one: (model, method)
 CRON_STEPS = (
     ("crm.rank.engine", "_update_all"),
-    ("crm.lead", "_crm_referral_ask_schedule"),
+    ("crm.rank.referral.ask", "_cron_schedule"),
     ("crm.rank.snapshot.month", "_close_months"),
     ("crm.aftercare.item", "_cron_sync"),
     ("crm.aftercare.item", "_cron_schedule_activities"),

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..lib.orm import check_selection_values
-from ..models.crm_lead import REFERRAL_ASK_OUTCOMES
+from ..models.crm_rank_referral_ask import REFERRAL_ASK_OUTCOMES
 from ..models.mail_activity import REFERRAL_OUTCOME_KEY
 
 
@@ -41,7 +41,7 @@ class CrmRankReferralOutcome(models.TransientModel):
         note = self.note or False
         if self.outcome == "referred" and len(leads) == 1:
             activities.action_feedback(feedback=note)
-            return leads._crm_referral_new_lead_action()
+            return self.env["crm.rank.referral.ask"]._new_lead_action(leads)
         if self.schedule_next and len(activities) == 1:
             return activities.action_feedback_schedule_next(feedback=note) or {"type": "ir.actions.act_window_close"}
         activities.action_feedback(feedback=note)
