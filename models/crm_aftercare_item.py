@@ -366,9 +366,8 @@ class CrmAftercareItem(models.Model):
         self.write({"state": "cancel"})
 
     @api.model
-    def _on_rank_changes(self, changes, cause):
-        """A customer who becomes defected gets no after-care call (subscriber of the engine)."""
-        defected_ids = rules.entering(changes, "defected")
+    def _cancel_for_customers(self, defected_ids):
+        """Customers who became defected get no after-care call: their planned items are cancelled."""
         if defected_ids:
             self.sudo().search([("partner_id", "in", defected_ids), ("state", "=", "planned")])._cancel()
 
@@ -505,3 +504,17 @@ class CrmAftercareItem(models.Model):
         """Month and quarter labels in the reader's word order (2026年1月)."""
         formatter = super()._web_read_group_groupby_formatter(groupby_spec, values)
         return localized_period_formatter(self, groupby_spec, formatter)
+
+# ------------------------------------------------------------
+# THE ENGINE'S HOOK (as another addon would hang on it)
+# ------------------------------------------------------------
+
+
+class CrmRankEngine(models.AbstractModel):
+    _inherit = "crm.rank.engine"
+
+    @api.model
+    def _on_rank_changes(self, changes, cause):
+        """A customer who becomes defected gets no after-care call."""
+        super()._on_rank_changes(changes, cause)
+        self.env["crm.aftercare.item"]._cancel_for_customers(rules.entering(changes, "defected"))

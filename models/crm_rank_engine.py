@@ -3,9 +3,15 @@
 ``res.partner`` holds the rank fields and marks what to recompute
 (``_crm_rank_refresh``); this service model owns the rest: the pending marks,
 the full update's lock, batches and resume, the customer-by-customer (ORM) and
-the set-based (SQL) write paths side by side, the history and the subscribers
-of rank changes. The facts come from ``lib/facts.py``, the decision from
-``lib/rules.py`` through ``_rank_rules``, which another addon may extend.
+the set-based (SQL) write paths side by side, the deals' ranks that follow, the
+history, and the hook of what a rank change causes (``_on_rank_changes``). The
+facts come from ``lib/facts.py`` (with the defections ``crm.rank.defection``
+stores), the decision from ``lib/rules.py`` through ``_rank_rules``, which
+another addon may extend.
+
+The engine names no feature: reactivation, after-care, the closing of defection
+reviews and of stale activities each extend ``_on_rank_changes`` in their own
+file, as another addon would, and each daily job is a scheduled action of its own.
 
 The engine runs inside the ORM's compute of the rank (``res.partner._compute_crm_rank``),
 so it only stores ranks there; what a rank change causes (the history row, the
@@ -463,19 +469,10 @@ class CrmRankEngine(models.AbstractModel):
         return self.env.execute_query(query)[0][0]
 
     @api.model
-    def _cron_daily(self):
-        """Daily: ranks move with time (contracted to dormant), then the referral
-        requests of constructions completed long enough ago are handed out, and
-        the after-care of completed jobs is planned and handed out when due.
-
-        Called by ``res.partner._cron_update_crm_rank`` (the scheduled action).
-        """
-        changed = self._update_all(cause="scheduled")
-        self.env["crm.rank.referral.ask"]._cron_schedule()
-        self.env["crm.rank.snapshot.month"]._close_months()
-        self.env["crm.aftercare.item"]._cron_sync()
-        self.env["crm.aftercare.item"]._cron_schedule_activities()
-        return changed
+    def _cron_update_ranks(self):
+        """The scheduled action *CRM: Update Customer Ranks*: ranks move with time
+        (contracted to dormant). Each other daily job is a scheduled action of its own."""
+        return self._update_all(cause="scheduled")
 
     @api.model
     def _apply_bulk(self, changes, cause, today, commercial_ids):
@@ -561,14 +558,16 @@ class CrmRankEngine(models.AbstractModel):
 
     @api.model
     def _on_rank_changes(self, changes, cause):
-        """Side effects of rank changes, called by ``_flush_changes`` before commit.
+        """What rank changes cause: the hook every feature extends; nothing here.
 
-        Subscribers react to rank changes and never decide ranks.
+        Called by ``_flush_changes`` before the transaction commits, once per
+        cause, after the history rows are written: the ranks are stored and
+        final. Reactivation, after-care, the defection reviews and the stale
+        activities each extend it in their own file, and another addon does the
+        same: call ``super()``, then act on ``changes``. Never decide or write a
+        rank here.
 
         :param changes: ``{commercial partner id: ((old rank, old reason), (rank, reason))}``
+            (``lib.rules.entering`` picks the customers entering a rank)
         :param cause: what caused the update (``crm.rank.history`` causes)
         """
-        self.env["crm.rank.reactivation"]._on_rank_changes(changes, cause)
-        self.env["crm.rank.quiet.reason"]._on_rank_changes(changes, cause)
-        self.env["crm.aftercare.item"]._on_rank_changes(changes, cause)
-        self.env["crm.rank.stale.activity"]._on_rank_changes(changes, cause)

@@ -280,9 +280,8 @@ class CrmRankQuietReason(models.Model):
         return result
 
     @api.model
-    def _on_rank_changes(self, changes, cause):
-        """A customer marked defected: the defection reviews about them are done."""
-        defected_ids = rules.entering(changes, "defected")
+    def _close_defection_reviews(self, defected_ids):
+        """The defection reviews about these customers, now defected, are done."""
         if not defected_ids:
             return
         review_type = cached_ref(self.env, DEFECTION_REVIEW_TYPE)
@@ -317,3 +316,17 @@ class CrmRankQuietReason(models.Model):
             "default_note": self.note or False,
         }
         return action
+
+# ------------------------------------------------------------
+# THE ENGINE'S HOOK (as another addon would hang on it)
+# ------------------------------------------------------------
+
+
+class CrmRankEngine(models.AbstractModel):
+    _inherit = "crm.rank.engine"
+
+    @api.model
+    def _on_rank_changes(self, changes, cause):
+        """A customer marked defected: the defection reviews about them are done."""
+        super()._on_rank_changes(changes, cause)
+        self.env["crm.rank.quiet.reason"]._close_defection_reviews(rules.entering(changes, "defected"))

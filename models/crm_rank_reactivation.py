@@ -19,14 +19,14 @@ CHANNEL_ACTIVITY_TYPES = {
 }
 
 
-# Activities created at once by the scheduled action (see _on_rank_changes).
+# Activities created at once by the scheduled action (see _schedule_in_chunks).
 SCHEDULE_CHUNK = 2000
 
 
 class CrmRankReactivation(models.AbstractModel):
     """Hand each newly dormant customer to the right person, with the facts.
 
-    A subscriber of the rank engine (``crm.rank.engine._on_rank_changes``): it
+    It hangs on the rank engine (``CrmRankEngine._on_rank_changes`` below): it
     reacts to rank changes and never decides ranks. Everything is set-based:
     a few queries for the facts, one for the open activities, one ``create``
     for all the activities of a batch.
@@ -65,23 +65,15 @@ class CrmRankReactivation(models.AbstractModel):
         return values
 
     @api.model
-    def _on_rank_changes(self, changes, cause):
-        """Schedule a reactivation activity for customers that just became dormant.
-
-        Not at install: a database full of old customers would bury the sales
-        team under activities; the reactivation campaign handles that backlog.
-        """
-        if cause == "install":
-            return
-        dormant_ids = rules.entering(changes, "dormant")
+    def _schedule_in_chunks(self, partner_ids):
+        """``_schedule``; in a scheduled action, a catch-up (years of data at once)
+        creates its activities in chunks, the cache emptied between them, to bound memory."""
         if not self.env.context.get("ir_cron_progress_id"):
-            if dormant_ids:
-                self._schedule(dormant_ids)
+            if partner_ids:
+                self._schedule(partner_ids)
             return
-        # in the scheduled action, a catch-up (years of data at once) creates its
-        # activities in chunks, the cache emptied between them, to bound memory
-        for start in range(0, len(dormant_ids), SCHEDULE_CHUNK):
-            self._schedule(dormant_ids[start : start + SCHEDULE_CHUNK])
+        for start in range(0, len(partner_ids), SCHEDULE_CHUNK):
+            self._schedule(partner_ids[start : start + SCHEDULE_CHUNK])
             self.env.flush_all()
             self.env.invalidate_all()
 
@@ -264,3 +256,22 @@ class CrmRankReactivation(models.AbstractModel):
         """The facts as an HTML note (labels are already translated)."""
         items = Markup("").join(Markup("<li><b>%s</b>: %s</li>") % (label, value) for label, value in lines)
         return Markup("<p>%s</p><ul>%s</ul>") % (self.env._("Why this customer went quiet:"), items)
+
+# ------------------------------------------------------------
+# THE ENGINE'S HOOK (as another addon would hang on it)
+# ------------------------------------------------------------
+
+
+class CrmRankEngine(models.AbstractModel):
+    _inherit = "crm.rank.engine"
+
+    @api.model
+    def _on_rank_changes(self, changes, cause):
+        """A customer who just became dormant gets a reactivation activity.
+
+        Not at install: a database full of old customers would bury the sales
+        team under activities; the reactivation campaign handles that backlog.
+        """
+        super()._on_rank_changes(changes, cause)
+        if cause != "install":
+            self.env["crm.rank.reactivation"]._schedule_in_chunks(rules.entering(changes, "dormant"))

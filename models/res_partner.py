@@ -340,11 +340,6 @@ class ResPartner(models.Model):
         install hook, the demo data and tests call it."""
         return self.env["crm.rank.engine"]._update_all(cause=cause, batch_size=batch_size)
 
-    @api.model
-    def _cron_update_crm_rank(self):
-        """The daily scheduled action (``crm.rank.engine._cron_daily``)."""
-        return self.env["crm.rank.engine"]._cron_daily()
-
     def _crm_rank_affected(self):
         """Commercial partners whose rank may depend on these partners."""
         partners_sudo = self.sudo()  # referrers count whoever edits (e.g. a portal user)

@@ -7,8 +7,8 @@ from ..lib import rules
 class CrmRankSnapshotMonth(models.Model):
     """Customers per rank and company at the end of each closed month, stored.
 
-    Rebuilt once from the rank history (install, upgrade, demo data); the daily
-    update adds each month as it closes, so opening *Customers per Rank* reads
+    Rebuilt once from the rank history (install, upgrade, demo data); a daily
+    scheduled action adds each month as it closes, so opening *Customers per Rank* reads
     a few rows per month instead of replaying the whole history.
     """
 
@@ -30,8 +30,8 @@ class CrmRankSnapshotMonth(models.Model):
         self.env.invalidate_all()
 
     @api.model
-    def _close_months(self):
-        """Add the months closed since the last run (daily update)."""
+    def _cron_close_months(self):
+        """Daily: add the months closed since the last run."""
         self.env.flush_all()
         [(last,)] = self.env.execute_query(SQL("SELECT MAX(month) FROM crm_rank_snapshot_month"))
         if last is None:

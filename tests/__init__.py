@@ -40,3 +40,4 @@ from . import test_dates_display
 from . import test_rank_extending
 from . import test_last_lost_reason
 from . import test_defected_meaning
+from . import test_daily_jobs

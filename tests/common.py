@@ -112,6 +112,17 @@ class CrmRankCase(TransactionCase):
         self._flush()
         return changed
 
+    def _run_scheduled_actions(self, env=None):
+        """Run every scheduled action of the addon once, in the order the scheduler
+        runs them when all are due (the ranks first), as ``env``'s user, without
+        the scheduler's commits; then flush as a commit would."""
+        env = env or self.env
+        data = env["ir.model.data"].sudo().search([("module", "=", "crm_customer_rank"), ("model", "=", "ir.cron")])
+        crons = env["ir.cron"].sudo().browse(data.mapped("res_id")).sorted(lambda cron: (cron.priority, cron.id))
+        for cron in crons:
+            cron.ir_actions_server_id.with_env(env).run()
+        self._flush()
+
     def _count_queries(self, function, *args, **kwargs):
         """Run ``function(*args, **kwargs)`` on an empty cache and flush what it changed;
         return its result and the number of SQL queries both took.

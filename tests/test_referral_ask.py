@@ -23,7 +23,7 @@ class TestReferralAsk(CrmRankCase):
 
 
     def _cron(self):
-        self.env["res.partner"]._cron_update_crm_rank()
+        self._run_scheduled_actions()
 
     def _asks(self, deals):
         return (

@@ -90,12 +90,12 @@ class TestRankReports(CrmRankCase):
         Month = self.env["crm.rank.snapshot.month"]
         Month._rebuild()
         stored = Month.search_count([])
-        Month._close_months()
+        Month._cron_close_months()
         self.assertEqual(Month.search_count([]), stored)
         last = Month.search([], order="month desc", limit=1)
         if last:
             Month.search([("month", "=", last.month)]).unlink()
-            Month._close_months()
+            Month._cron_close_months()
             self.assertEqual(Month.search_count([]), stored)
 
     def test_inquiries_pivot_opens_readable(self):
