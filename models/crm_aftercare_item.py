@@ -198,11 +198,8 @@ class CrmAftercareItem(models.Model):
 
     @api.model
     def _next_by_customer(self, customer_ids):
-        """``{commercial id: crm.aftercare.item (sudo)}``: each customer's next planned item.
-
-        Called by ``res.partner._compute_crm_next_aftercare`` (the customer's
-        next reason to call, whichever salesperson's job it comes from).
-        """
+        """``{commercial id: crm.aftercare.item (sudo)}``: each customer's next planned item,
+        whichever salesperson's job it comes from (the customer's next reason to call)."""
         customer_ids = [pid for pid in customer_ids if pid]
         if not customer_ids:
             return {}

@@ -119,8 +119,6 @@ class CrmLostReason(models.Model):
     def _crm_rank_playbooks(self, customer_ids):
         """``{commercial id: text}``: the playbook of the last lost reason of each
         customer of ``customer_ids`` (a few queries for all of them).
-
-        Called by ``res.partner._compute_crm_rank_guidance`` for the lost customers.
         """
         reason_ids = rank_facts.last_lost_reasons(self.env, customer_ids) if customer_ids else {}
         # the playbook is shared text, shown to whoever may see the rank

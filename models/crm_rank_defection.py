@@ -77,8 +77,7 @@ class CrmRankDefection(models.AbstractModel):
     def _check_write(self, vals_list):
         """Only sales managers set or clear a defection, whatever the client sends.
 
-        The superuser passes too: the engine, data files and tests. Called by
-        ``res.partner.create`` and ``write`` before writing.
+        The superuser passes too: the engine, data files and tests.
         """
         if not any(not DEFECTION_FIELDS.isdisjoint(vals) for vals in vals_list):
             return
@@ -91,9 +90,7 @@ class CrmRankDefection(models.AbstractModel):
     @api.model
     def _block_addresses(self, partners):
         """Keep the e-mail and phone numbers of deleted defected customers out of marketing:
-        they go to Odoo's blacklists, which every mailing respects.
-
-        Called by ``res.partner.unlink`` before deleting.
+        they go to Odoo's blacklists, which every mailing respects (before deleting them).
         """
         # the blacklists are written whoever deletes (a manager with contact rights)
         partners_sudo = partners.sudo().with_context(active_test=False)
@@ -111,8 +108,6 @@ class CrmRankDefection(models.AbstractModel):
     def _defaults(self, vals):
         """Complete a defection set without its details (an import, an API call):
         when, by whom, how; the reason defaults to *Other*.
-
-        Called by ``res.partner.create`` and ``write`` on the values they receive.
         """
         if not vals.get("is_defected"):
             return vals
@@ -156,9 +151,8 @@ class CrmRankDefection(models.AbstractModel):
     @api.model
     def _defected_customers(self, partners):
         """``{partner id: defected customer}`` for the partners among ``partners`` that
-        belong to a defected customer without a defection of their own.
-
-        Called by ``res.partner.write`` before a partner moves (company, kind).
+        belong to a defected customer without a defection of their own (read before
+        they move to another company, see ``_keep_defection``).
         """
         partners_sudo = partners.sudo()  # defections are read whoever moves the person
         return {
@@ -172,8 +166,6 @@ class CrmRankDefection(models.AbstractModel):
     @api.model
     def _keep_defection(self, customers):
         """A person who left a defected customer keeps the defection.
-
-        Called by ``res.partner.write`` after a partner moved.
 
         :param customers: ``{partner id: the defected customer they belonged to}``
         """
@@ -209,7 +201,7 @@ class CrmRankDefection(models.AbstractModel):
         A past customer's deal lost for a reason that marks defection makes a
         defection of its own, as a manager's would: restoring the deal, changing
         its lost reason or its dates afterwards does not end it, only a
-        reinstatement does. The engine calls it before deciding.
+        reinstatement does. The engine asks it before deciding.
 
         :param facts: ``{commercial partner id: CustomerFacts}``
         :return: ``facts``, with the defections stored here
@@ -257,10 +249,7 @@ class CrmRankDefection(models.AbstractModel):
 
     @api.model
     def _mark_defected(self, partners, reason, note=False):
-        """Mark the commercial customers of ``partners`` defected, now and until reinstated.
-
-        Called by ``res.partner._crm_rank_mark_defected`` (the defection wizard).
-        """
+        """Mark the commercial customers of ``partners`` defected, now and until reinstated."""
         customers = partners.commercial_partner_id
         customers.write(
             {
@@ -282,8 +271,7 @@ class CrmRankDefection(models.AbstractModel):
 
         Deals lost for a defection reason before now no longer count. The
         customer's contact persons with a defection of their own (marked
-        through the customer) are reinstated with it. Called by
-        ``res.partner._crm_rank_reinstate`` (the reinstatement wizard).
+        through the customer) are reinstated with it.
         """
         customers = partners.commercial_partner_id
         persons = partners.search(
@@ -308,10 +296,7 @@ class CrmRankDefection(models.AbstractModel):
 
     @api.model
     def _log(self, partners, body, note=False):
-        """Log on the chatter of ``partners``; a log is not a contact with the customer (facts.py).
-
-        Called by ``_mark_defected`` and ``_reinstate``.
-        """
+        """Log on the chatter of ``partners``; a log is not a contact with the customer (lib/facts.py)."""
         if note:
             body += plaintext2html(note)
         partners._message_log_batch(bodies=dict.fromkeys(partners.ids, body))

@@ -62,11 +62,9 @@ class CrmRankEngine(models.AbstractModel):
     def _thresholds(self):
         """Return ``(company_id, deal_facts) -> (dormancy_days, referral_threshold)``.
 
-        Called by ``_update_ids`` for every run, and by whoever gathers facts
-        with the engine's settings (the partner form's facts, after-care's
-        customers at risk, the benchmark).
-
-        The dormancy period is the company's, unless the customer's last completed
+        Whoever gathers facts with the engine's settings asks it once per run (the
+        update, the customer form's facts, after-care's customers at risk); another
+        addon may extend it. The dormancy period is the company's, unless the customer's last completed
         work has kinds of work (CRM tags) with a period of their own.
         """
         # cached until a company's or a kind of work's setting changes
@@ -86,8 +84,7 @@ class CrmRankEngine(models.AbstractModel):
     def _check_write(self, vals_list):
         """Refuse a rank written by anyone but the engine.
 
-        Called by ``res.partner.create`` and ``write`` before writing. The
-        context key alone could come from a client: the engine also runs as superuser.
+        The context key alone could come from a client: the engine also runs as superuser.
         """
         if self._is_engine_write():
             return
@@ -102,18 +99,14 @@ class CrmRankEngine(models.AbstractModel):
 
     @api.model
     def _is_engine_write(self):
-        """Whether the current write is the engine's own (superuser and the engine's context key).
-
-        Called by ``_check_write`` and ``res.partner.write`` / ``_fields_sync``.
-        """
+        """Whether the current write is the engine's own (superuser and the engine's context key)."""
         return bool(self.env.su and self.env.context.get("crm_rank_engine"))
 
     @api.model
     def _form_facts(self, partners):
         """``{partner id: field values}``: the facts the rank is decided from, for the customer form.
 
-        From the deals of the reader's companies, in one batch. Called by
-        ``res.partner._compute_crm_rank_facts``.
+        From the deals of the reader's companies, in one batch.
         """
         commercial_ids = [pid for pid in partners.commercial_partner_id.ids if pid]
         today = fields.Date.context_today(self)
@@ -142,12 +135,10 @@ class CrmRankEngine(models.AbstractModel):
     def _mark(self, partners, cause):
         """Mark the rank of ``partners`` and of their customers to recompute.
 
-        Called by ``res.partner._crm_rank_refresh`` (deals, projects, lost
-        reasons, partners and tests mark through it). No query here: a deal
-        written fifty times in one transaction costs one engine run. The ORM
-        calls ``res.partner._compute_crm_rank`` (so ``_run_pending``) for
-        everything marked as soon as one of these ranks is read or searched,
-        and at the latest when the transaction is flushed before its commit.
+        No query here: a deal written fifty times in one transaction costs one
+        engine run. The ORM computes the marked ranks (``_run_pending``) as soon
+        as one of them is read or searched, and at the latest when the
+        transaction is flushed before its commit.
         """
         partners = (partners | partners.commercial_partner_id).filtered("id")
         if not partners:
@@ -161,10 +152,9 @@ class CrmRankEngine(models.AbstractModel):
     def _run_pending(self, partners):
         """Run the engine for the marked partners among ``partners``.
 
-        Called by ``res.partner._compute_crm_rank`` when the ORM computes the
-        marked ranks. Partners nobody marked (new ones, the whole table when the
-        columns are created) keep their stored rank: the engine decides ranks,
-        the compute only lets the ORM choose the moment.
+        Partners nobody marked (new ones, the whole table when the columns are
+        created) keep their stored rank: the engine decides ranks, the ORM's
+        compute of the rank only chooses the moment.
         """
         pending = self.env.cr.precommit.data.get(PENDING_KEY)
         if not pending:
@@ -186,8 +176,7 @@ class CrmRankEngine(models.AbstractModel):
         """The rank rules, in the order they are decided (the first that applies wins).
 
         Each rule is a function ``(facts, today) -> (rank, reason) or None``
-        over ``lib.rules.CustomerFacts``. Called once per batch by
-        ``_decide_ranks``. Override it in another addon to add a rule or
+        over ``lib.rules.CustomerFacts``, asked once per batch. Override it in another addon to add a rule or
         change the order (call ``super()``, then insert into the list); the
         README's section "Extending" shows how.
         """
@@ -195,10 +184,8 @@ class CrmRankEngine(models.AbstractModel):
 
     @api.model
     def _decide_ranks(self, facts, today):
-        """``{partner id: (rank, reason)}`` for ``{partner id: CustomerFacts}`` on ``today``.
-
-        Called by ``_update_ids``: every rank the engine writes is decided here.
-        """
+        """``{partner id: (rank, reason)}`` for ``{partner id: CustomerFacts}`` on ``today``:
+        every rank the engine writes is decided here."""
         rank_rules = self._rank_rules()
         return {pid: rules.decide_rank(fact, today, rank_rules) for pid, fact in facts.items()}
 
@@ -206,9 +193,8 @@ class CrmRankEngine(models.AbstractModel):
     def _update_ids(self, commercial_ids, cause):
         """Decide the rank of the given commercial partners and write what changed.
 
-        Called by ``_run_pending`` (marked partners) and ``_update_batch`` (the
-        full update). Contact persons take their company's rank. Returns the
-        number of customers whose rank changed.
+        Contact persons take their company's rank. Returns the number of
+        customers whose rank changed.
         """
         today = fields.Date.context_today(self)
         facts = rank_facts.gather(self.env, commercial_ids, today, self._thresholds())
@@ -255,8 +241,8 @@ class CrmRankEngine(models.AbstractModel):
         :param commercial_ids: the commercial partners (the customers) among
             them, as ``_update_ids`` read them once for the run
 
-        Called by ``_update_ids``; from ``BULK_MIN_CHANGES`` changes on (and at
-        install) it hands over to ``_apply_bulk``.
+        From ``BULK_MIN_CHANGES`` changes on (and at install) they are written
+        set-based (``_apply_bulk``).
         """
         if cause == "install" or len(changes) >= BULK_MIN_CHANGES:
             return self._apply_bulk(changes, cause, today, commercial_ids)
@@ -284,8 +270,7 @@ class CrmRankEngine(models.AbstractModel):
     def _queue_changes(self, changes, cause, commercial_ids):
         """Queue the customers' changes for ``_flush_changes``, before commit.
 
-        Called by ``_apply`` and ``_apply_bulk`` once the ranks are written. A
-        customer changed twice in one transaction keeps its first old and last
+        Once the ranks are written. A customer changed twice in one transaction keeps its first old and last
         new value (as the chatter's tracking does); a change undone in the same
         transaction leaves nothing.
         """
@@ -301,7 +286,7 @@ class CrmRankEngine(models.AbstractModel):
 
     @api.model
     def _flush_changes(self):
-        """History rows of the customers whose rank changed, then the subscribers.
+        """History rows of the customers whose rank changed, then what the changes cause.
 
         Run by the cursor before the transaction commits (``cr.precommit``;
         the scheduled action commits after each batch, tests call
@@ -339,7 +324,7 @@ class CrmRankEngine(models.AbstractModel):
         """Commercial partners that have, or may get, a rank (ordered by id).
 
         One pass over the partners; the deal and referral tests only run for
-        partners without a rank yet. Called by ``_update_all`` (and the benchmark).
+        partners without a rank yet.
         """
         self.env.flush_all()
         with rank_facts.without_jit(self.env):
@@ -372,8 +357,6 @@ class CrmRankEngine(models.AbstractModel):
         runs in the caller's transaction. A failing batch is retried one
         customer at a time so one bad record doesn't stop the others.
 
-        Called by ``res.partner._crm_rank_update_all`` (the install hook, the
-        demo data, tests) and ``_cron_daily``.
 
         :param batch_size: customers per batch; by default the system parameter
             ``crm_customer_rank.cron_batch_size``, else ``CRON_BATCH_SIZE``
@@ -390,10 +373,7 @@ class CrmRankEngine(models.AbstractModel):
 
     @api.model
     def _batch_size(self):
-        """Customers per batch of the full update (system parameter, else ``CRON_BATCH_SIZE``).
-
-        Called by ``_update_all``.
-        """
+        """Customers per batch of the full update (system parameter, else ``CRON_BATCH_SIZE``)."""
         value = self.env["ir.config_parameter"].sudo().get_param(CRON_BATCH_SIZE_PARAM)
         if not value:
             return CRON_BATCH_SIZE
@@ -405,10 +385,7 @@ class CrmRankEngine(models.AbstractModel):
 
     @api.model
     def _update_all_locked(self, cause, batch_size, in_cron):
-        """The batches of ``_update_all``, the lock held; resumes today's stopped cron run.
-
-        Called by ``_update_all`` only.
-        """
+        """The batches of ``_update_all``, the lock held; resumes today's stopped cron run."""
         today = fields.Date.context_today(self)
         params = self.env["ir.config_parameter"].sudo()
         after_id = 0
@@ -436,7 +413,6 @@ class CrmRankEngine(models.AbstractModel):
 
         The savepoint runs the queued consequences of the changes (``_flush_changes``)
         when it is released, and drops them with the changes when it is rolled back.
-        Called by ``_update_all_locked`` for each batch.
         """
         try:
             with self.env.cr.savepoint():
@@ -459,8 +435,7 @@ class CrmRankEngine(models.AbstractModel):
         """Session-level advisory lock, so two workers never update ranks at once.
 
         It survives the batch commits and is released at the end of the run, or
-        by PostgreSQL when a killed worker's connection closes. Called by
-        ``_update_all``.
+        by PostgreSQL when a killed worker's connection closes.
         """
         if acquire:
             query = SQL("SELECT pg_try_advisory_lock(%s)", CRON_LOCK_KEY)
@@ -484,8 +459,8 @@ class CrmRankEngine(models.AbstractModel):
         after an import, a long pause of the scheduled action), where writing
         customer by customer with chatter tracking would take minutes. The
         rank history keeps every change; the chatter gets no tracking line.
-        The subscribers of rank changes (``_on_rank_changes``) are told as
-        on the customer-by-customer path. Called by ``_apply``.
+        What the changes cause (``_on_rank_changes``) follows as on the
+        customer-by-customer path.
         """
         self.env.flush_all()
         ids, ranks, reasons, rank_changed = [], [], [], []

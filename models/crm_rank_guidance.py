@@ -103,7 +103,6 @@ class CrmRankGuidance(models.Model):
 
         The guidance of the rank, then the follow-up playbook of a lost
         customer's last lost reason, then the next after-care reason to call.
-        Called by ``res.partner._compute_crm_rank_guidance``.
         """
         guidance = self.sudo()._for_partners(partners)  # shared texts
         lost = partners.filtered(lambda partner: partner.crm_rank == "lost").commercial_partner_id

@@ -40,7 +40,7 @@ class CrmRankReactivation(models.AbstractModel):
         """``{partner id: field values}``: the facts to judge why each customer went quiet.
 
         Read in one batch for the customers of ``partners``, from the deals of the
-        reader's companies. Called by ``res.partner._compute_crm_reactivation_facts``.
+        reader's companies.
         """
         commercial_ids = [pid for pid in partners.commercial_partner_id.ids if pid]
         today = fields.Date.context_today(self)

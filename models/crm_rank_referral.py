@@ -28,7 +28,6 @@ class CrmRankReferral(models.AbstractModel):
         Checked between commercial customers (a contact's referral is their
         company's), for the links of ``partners`` and, as a contact may have
         moved to another company, for the links of the customers they referred.
-        Called by ``res.partner._check_referrer_partner_id``.
 
         :raise ValidationError: naming the customers of the refused link
         """
@@ -80,10 +79,7 @@ class CrmRankReferral(models.AbstractModel):
 
     @api.model
     def _counts(self, partners):
-        """``{partner id: (referred customers, of which signed)}`` for the customers of ``partners``.
-
-        Called by ``res.partner._compute_referral_counts``.
-        """
+        """``{partner id: (referred customers, of which signed)}`` for the customers of ``partners``."""
         commercial_ids = [pid for pid in partners.commercial_partner_id.ids if pid]
         referred = rank_facts.referred_customers(self.env, commercial_ids) if commercial_ids else {}
         return {
@@ -94,10 +90,7 @@ class CrmRankReferral(models.AbstractModel):
 
     @api.model
     def _action_referred(self, partner):
-        """The customers ``partner``'s customer referred, as a window action.
-
-        Called by ``res.partner.action_open_referred_customers`` (the form's button).
-        """
+        """The customers ``partner``'s customer referred, as a window action (new ones are referred by it)."""
         commercial = partner.commercial_partner_id
         referred = rank_facts.referred_customers(self.env, commercial.ids).get(commercial.id, {})
         return {

@@ -111,8 +111,6 @@ class ProjectProject(models.Model):
     def _crm_constructions_by_customer(self, customer_ids):
         """``{commercial id: project.project}``: the constructions of each customer's
         won deals that are not done yet, as the current user may see them.
-
-        Called by ``res.partner._compute_crm_construction_ids``.
         """
         customer_ids = [pid for pid in customer_ids if pid]
         if not customer_ids:

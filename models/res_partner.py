@@ -329,15 +329,14 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------
 
     def _crm_rank_refresh(self, cause="deal"):
-        """Mark the rank of these partners and of their customers to recompute
-        (no query: ``crm.rank.engine._mark``); deals, projects, lost reasons
-        and partner changes call it."""
+        """Mark the rank of these partners and of their customers to recompute: it is
+        decided when next read or searched, at the latest before the commit (no
+        query here: ``crm.rank.engine._mark``)."""
         self.env["crm.rank.engine"]._mark(self, cause)
 
     @api.model
     def _crm_rank_update_all(self, cause="scheduled", batch_size=None):
-        """Bring every rank up to date (``crm.rank.engine._update_all``): the
-        install hook, the demo data and tests call it."""
+        """Bring every rank up to date (``crm.rank.engine._update_all``)."""
         return self.env["crm.rank.engine"]._update_all(cause=cause, batch_size=batch_size)
 
     def _crm_rank_affected(self):
