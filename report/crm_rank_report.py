@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.tools import SQL
 
 from ..lib import rules
@@ -94,20 +94,6 @@ class CrmRankReport(models.Model):
             "res_id": self.lead_id.id,
             "view_mode": "form",
             "views": [(False, "form")],
-            "context": {"active_test": False},
-        }
-
-    @api.model
-    def action_open_leads(self, domain=None):
-        """Open the deals behind a set of report rows (used by the list view)."""
-        lead_ids = self.search(domain or []).lead_id.ids
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Deals"),
-            "res_model": "crm.lead",
-            "view_mode": "list,form",
-            "views": [(False, "list"), (False, "form")],
-            "domain": [("id", "in", lead_ids)],
             "context": {"active_test": False},
         }
 

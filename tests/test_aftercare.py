@@ -27,9 +27,6 @@ class TestAftercarePure:
             else:
                 raise AssertionError(bad)
 
-    def test_format_offsets(self):
-        assert aftercare.format_offsets((1, 6, 12, 18, 120)) == "1m,6m,1y,18m,10y"
-
     def test_add_months_keeps_the_end_of_month(self):
         assert aftercare.add_months(datetime.date(2026, 1, 31), 1) == datetime.date(2026, 2, 28)
         assert aftercare.add_months(datetime.date(2024, 2, 29), 12) == datetime.date(2025, 2, 28)
