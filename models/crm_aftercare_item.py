@@ -513,5 +513,6 @@ class CrmRankEngine(models.AbstractModel):
     @api.model
     def _on_rank_changes(self, changes, cause):
         """A customer who becomes defected gets no after-care call."""
-        super()._on_rank_changes(changes, cause)
+        res = super()._on_rank_changes(changes, cause)
         self.env["crm.aftercare.item"]._cancel_for_customers(rules.entering(changes, "defected"))
+        return res

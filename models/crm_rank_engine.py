@@ -539,8 +539,8 @@ class CrmRankEngine(models.AbstractModel):
         cause, after the history rows are written: the ranks are stored and
         final. Reactivation, after-care, the defection reviews and the stale
         activities each extend it in their own file, and another addon does the
-        same: call ``super()``, then act on ``changes``. Never decide or write a
-        rank here.
+        same: call ``super()``, act on ``changes``, return what ``super()``
+        returned. Never decide or write a rank here.
 
         :param changes: ``{commercial partner id: ((old rank, old reason), (rank, reason))}``
             (``lib.rules.entering`` picks the customers entering a rank)

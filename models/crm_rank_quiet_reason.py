@@ -328,5 +328,6 @@ class CrmRankEngine(models.AbstractModel):
     @api.model
     def _on_rank_changes(self, changes, cause):
         """A customer marked defected: the defection reviews about them are done."""
-        super()._on_rank_changes(changes, cause)
+        res = super()._on_rank_changes(changes, cause)
         self.env["crm.rank.quiet.reason"]._close_defection_reviews(rules.entering(changes, "defected"))
+        return res

@@ -272,6 +272,7 @@ class CrmRankEngine(models.AbstractModel):
         Not at install: a database full of old customers would bury the sales
         team under activities; the reactivation campaign handles that backlog.
         """
-        super()._on_rank_changes(changes, cause)
+        res = super()._on_rank_changes(changes, cause)
         if cause != "install":
             self.env["crm.rank.reactivation"]._schedule_in_chunks(rules.entering(changes, "dormant"))
+        return res

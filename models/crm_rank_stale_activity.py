@@ -156,6 +156,7 @@ class CrmRankEngine(models.AbstractModel):
     @api.model
     def _on_rank_changes(self, changes, cause):
         """Activities a rank change made pointless are cancelled (at install nothing of ours is open yet)."""
-        super()._on_rank_changes(changes, cause)
+        res = super()._on_rank_changes(changes, cause)
         if cause != "install":
             self.env["crm.rank.stale.activity"]._cancel_stale(changes)
+        return res
