@@ -66,3 +66,13 @@ def xmlid_ids_sql(xmlids):
     query of one's own: the ids are resolved by the database, no lookup first."""
     pairs = tuple(tuple(xmlid.split(".", 1)) for xmlid in xmlids)
     return SQL("SELECT res_id FROM ir_model_data WHERE (module, name) IN %s", pairs)
+
+
+def parse_or_refuse(parse, text, refusal):
+    """``parse(text)``, for a constraint: the ``ValueError`` a parser raises with the
+    refused item becomes the ``ValidationError`` that ``refusal(item)`` words for
+    the user (in their language)."""
+    try:
+        return parse(text)
+    except ValueError as error:
+        raise ValidationError(refusal(error.args[0])) from error

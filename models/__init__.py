@@ -1,3 +1,4 @@
+from . import crm_rank_selection_check
 from . import res_company
 from . import res_config_settings
 from . import crm_lost_reason

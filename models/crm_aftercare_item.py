@@ -10,7 +10,6 @@ from odoo.tools import split_every
 
 from ..lib import aftercare, outreach, rules
 from ..lib import facts as rank_facts
-from ..lib.orm import check_selection_values
 from ..lib.period_labels import localized_period_formatter
 from .crm_rank_defection import DEFECTED_DOMAIN
 from .crm_rank_reactivation import SCHEDULE_CHUNK
@@ -53,6 +52,7 @@ class CrmAftercareItem(models.Model):
     """
 
     _name = "crm.aftercare.item"
+    _inherit = ["crm.rank.selection.check"]
     _description = "After-care Item"
     _order = "due_date, id"
     _rec_names_search = ["lead_id", "partner_id"]
@@ -106,15 +106,6 @@ class CrmAftercareItem(models.Model):
                 item.name = self.env._("Warranty ends")
             else:
                 item.name = self.env._("Replace: %(equipment)s", equipment=item.equipment_id.name or "")
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_selection_values(self, vals_list)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_selection_values(self, [vals])
-        return super().write(vals)
 
     # ------------------------------------------------------------
     # ACTIONS

@@ -7,7 +7,6 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from ..lib import facts as rank_facts
-from ..lib.orm import check_selection_values
 
 LOST_CATEGORIES = [
     ("budget", "Budget"),
@@ -31,7 +30,8 @@ FOLLOWUP_TRIGGER_FIELDS = frozenset({"lost_reason_id", "active", "probability", 
 
 
 class CrmLostReason(models.Model):
-    _inherit = "crm.lost.reason"
+    _name = "crm.lost.reason"
+    _inherit = ["crm.lost.reason", "crm.rank.selection.check"]
 
     marks_defected = fields.Boolean(
         string="Marks Defection",
@@ -99,13 +99,7 @@ class CrmLostReason(models.Model):
     # ORM
     # ------------------------------------------------------------
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_selection_values(self, vals_list)
-        return super().create(vals_list)
-
     def write(self, vals):
-        check_selection_values(self, [vals])
         res = super().write(vals)
         if "marks_defected" in vals:
             self._crm_rank_refresh_customers()

@@ -2,7 +2,6 @@ from odoo import api, fields, models
 from odoo.tools import format_date
 
 from ..lib import rules
-from ..lib.orm import check_selection_values
 
 
 class CrmRankGuidance(models.Model):
@@ -13,6 +12,7 @@ class CrmRankGuidance(models.Model):
     """
 
     _name = "crm.rank.guidance"
+    _inherit = ["crm.rank.selection.check"]
     _description = "Customer Rank Guidance"
     _order = "sequence, id"
 
@@ -37,19 +37,6 @@ class CrmRankGuidance(models.Model):
         "(rank, COALESCE(company_id, 0)) WHERE active",
         "There is already a guidance for this rank and company.",
     )
-
-    # ------------------------------------------------------------
-    # ORM
-    # ------------------------------------------------------------
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_selection_values(self, vals_list)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_selection_values(self, [vals])
-        return super().write(vals)
 
     # ------------------------------------------------------------
     # BUSINESS

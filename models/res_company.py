@@ -2,6 +2,7 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from ..lib import aftercare, rules
+from ..lib.orm import parse_or_refuse
 
 MAX_DORMANCY_DAYS = 36500  # a hundred years: anything longer is a typo
 MAX_REFERRAL_THRESHOLD = 1000
@@ -109,14 +110,13 @@ class ResCompany(models.Model):
     @api.constrains("crm_inspection_plan", "crm_aftercare_notice_days")
     def _check_crm_aftercare(self):
         for company in self:
-            try:
-                aftercare.parse_offsets(company.crm_inspection_plan)
-            except ValueError as error:
-                raise ValidationError(
-                    self.env._(
-                        'The inspection plan must list offsets such as "1m,6m,1y,10y" ("%(value)s" is not one).',
-                        value=error.args[0],
-                    )
-                ) from error
+            parse_or_refuse(
+                aftercare.parse_offsets,
+                company.crm_inspection_plan,
+                lambda value: self.env._(
+                    'The inspection plan must list offsets such as "1m,6m,1y,10y" ("%(value)s" is not one).',
+                    value=value,
+                ),
+            )
             if not 0 <= company.crm_aftercare_notice_days <= 365:
                 raise ValidationError(self.env._("The after-care notice must be between 0 and 365 days."))

@@ -9,7 +9,6 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
 from ..lib import rules
-from ..lib.orm import check_selection_values
 from ..models.crm_aftercare_item import AFTERCARE_KINDS
 from ..models.crm_rank_defection import DEFECTED_DOMAIN
 
@@ -23,6 +22,7 @@ class CrmRankCampaign(models.TransientModel):
     direct-mail / fax list. Defected customers are always left out."""
 
     _name = "crm.rank.campaign"
+    _inherit = ["crm.rank.selection.check"]
     _description = "Reactivation Campaign"
 
     name = fields.Char(
@@ -88,15 +88,6 @@ class CrmRankCampaign(models.TransientModel):
     # ------------------------------------------------------------
     # DEFAULTS / COMPUTES / ORM
     # ------------------------------------------------------------
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_selection_values(self, vals_list)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_selection_values(self, [vals])
-        return super().write(vals)
 
     @api.model
     def default_get(self, fields_list):

@@ -1,7 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
-from ..lib.orm import check_selection_values
 from ..models.crm_rank_referral_ask import REFERRAL_ASK_OUTCOMES
 from ..models.mail_activity import REFERRAL_OUTCOME_KEY
 
@@ -10,18 +8,12 @@ class CrmRankReferralOutcome(models.TransientModel):
     """Mark "Ask for a referral" activities done with the customer's answer."""
 
     _name = "crm.rank.referral.outcome"
+    _inherit = ["crm.rank.outcome.wizard"]
     _description = "Outcome of a Referral Request"
 
-    activity_ids = fields.Many2many("mail.activity", string="Activities", required=True)
     lead_ids = fields.Many2many("crm.lead", string="Deals", compute="_compute_lead_ids")
     outcome = fields.Selection(REFERRAL_ASK_OUTCOMES, required=True, default="asked")
     note = fields.Text(help="What the customer said; kept in the deal's chatter.")
-    schedule_next = fields.Boolean(help="Schedule another activity afterwards.")
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_selection_values(self, vals_list)
-        return super().create(vals_list)
 
     @api.depends("activity_ids")
     def _compute_lead_ids(self):
@@ -32,10 +24,7 @@ class CrmRankReferralOutcome(models.TransientModel):
     def action_confirm(self):
         """Mark done and keep the outcome on the deals; "referred someone" opens a
         new inquiry with the customer as its referrer."""
-        self.ensure_one()
-        activities = self.activity_ids.filtered("active")
-        if not activities:
-            raise UserError(self.env._("These activities are already done."))
+        activities = self._open_activities()
         leads = self.env["crm.lead"].browse(activities.mapped("res_id"))
         activities = activities.with_context(**{REFERRAL_OUTCOME_KEY: self.outcome})
         note = self.note or False
