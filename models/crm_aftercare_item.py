@@ -75,8 +75,12 @@ class CrmAftercareItem(models.Model):
     # lists of the customer's deals (the engine moves ranks on every deal change)
     crm_rank = fields.Selection(related="partner_id.crm_rank", string="Customer Rank", depends=["partner_id"])
     kind = fields.Selection(AFTERCARE_KINDS, required=True)
+    # tells the items of one kind of a job apart (UNIQUE below): an inspection's
+    # months after completion, a replacement's equipment id, 0 for the warranty end
     key = fields.Integer(
-        required=True, default=0, help="Months after completion of an inspection; the equipment of a replacement."
+        required=True,
+        default=0,
+        help="Months after completion of an inspection; the equipment of a replacement; 0 for the warranty end.",
     )
     due_date = fields.Date(required=True, index=True)
     state = fields.Selection(AFTERCARE_STATES, required=True, default="planned", index=True)

@@ -15,17 +15,18 @@ DEFECTION_REVIEW_TYPE = "crm_customer_rank.mail_activity_type_defection_review"
 
 
 class CrmRankQuietReason(models.Model):
-    """What a salesperson learnt when approaching a dormant customer.
+    """A reactivation outcome: what a salesperson learnt approaching a dormant customer.
 
-    One row each time a reactivation activity (or any activity on a dormant
-    customer) is marked done, with its outcome. The rows say why customers went
-    quiet, per kind of work, salesperson and period; the outcomes other than
-    "interested" and "not recorded" are no contact for the rank engine
-    (``lib/facts.py``), so the customer stays dormant.
+    Users know it as *Reactivation Outcome* (the customer's tab, the form); the
+    report of them is *Why Customers Went Quiet*. One row each time a reactivation
+    activity (or any activity on a dormant customer) is marked done, with its
+    outcome. The rows say why customers went quiet, per kind of work, salesperson
+    and period; the outcomes other than "interested" and "not recorded" are no
+    contact for the rank engine (``lib/facts.py``), so the customer stays dormant.
     """
 
     _name = "crm.rank.quiet.reason"
-    _description = "Why a Customer Went Quiet"
+    _description = "Reactivation Outcome"
     _order = "date desc, id desc"
     _rec_name = "partner_id"
 
