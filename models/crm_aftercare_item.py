@@ -365,6 +365,11 @@ class CrmAftercareItem(models.Model):
 
     @api.model
     def _cron_sync(self):
+        """The scheduled action *CRM: Plan After-care*, on the company's day."""
+        return self.with_context(tz=self.env.company._crm_day_tz())._sync_completed_jobs()
+
+    @api.model
+    def _sync_completed_jobs(self):
         """Plan the jobs completed since the last run (a project completed, a
         completion date reached) and re-plan the moved ones: one query finds them."""
         today = fields.Date.context_today(self)
@@ -397,6 +402,11 @@ class CrmAftercareItem(models.Model):
 
     @api.model
     def _cron_schedule_activities(self):
+        """The scheduled action *CRM: Hand Out After-care Activities*, on the company's day."""
+        return self.with_context(tz=self.env.company._crm_day_tz())._hand_out_due_items()
+
+    @api.model
+    def _hand_out_due_items(self):
         """Hand the items coming due to the salesperson of the job, as one activity each."""
         today = fields.Date.context_today(self)
         activity_type = self.env.ref("crm_customer_rank.mail_activity_type_aftercare", raise_if_not_found=False)

@@ -445,9 +445,10 @@ class CrmRankEngine(models.AbstractModel):
 
     @api.model
     def _cron_update_ranks(self):
-        """The scheduled action *CRM: Update Customer Ranks*: ranks move with time
-        (contracted to dormant). Each other daily job is a scheduled action of its own."""
-        return self._update_all(cause="scheduled")
+        """The scheduled action *CRM: Update Customer Ranks*, on the company's day
+        (``res.company._crm_day_tz``): ranks move with time (contracted to dormant).
+        Each other daily job is a scheduled action of its own."""
+        return self.with_context(tz=self.env.company._crm_day_tz())._update_all(cause="scheduled")
 
     @api.model
     def _apply_bulk(self, changes, cause, today, commercial_ids):

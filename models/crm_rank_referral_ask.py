@@ -66,7 +66,12 @@ class CrmRankReferralAsk(models.AbstractModel):
 
     @api.model
     def _cron_schedule(self):
-        """Daily: give the salesperson of each newly due deal one "Ask for a referral"
+        """The scheduled action *CRM: Ask for Referrals*, on the company's day."""
+        return self.with_context(tz=self.env.company._crm_day_tz())._schedule_due()
+
+    @api.model
+    def _schedule_due(self):
+        """Give the salesperson of each newly due deal one "Ask for a referral"
         activity, and mark the deal so that it never gets a second one.
 
         Set-based: one query for the due deals, one ``create`` for the activities,

@@ -56,6 +56,14 @@ class ResCompany(models.Model):
             tools.frozendict({tag.id: tag.crm_rank_dormancy_days for tag in tags_sudo}),
         )
 
+    def _crm_day_tz(self):
+        """The time zone of the company's day, which the daily jobs work on: its
+        address's, else its working hours'. The scheduler runs as OdooBot, who
+        usually has none: its "today" would be UTC's, yesterday in Tokyo until 9:00."""
+        self.ensure_one()
+        company_tz = self.partner_id.tz or self.resource_calendar_id.tz
+        return company_tz or self.env.context.get("tz") or self.env.user.tz
+
     @api.constrains("crm_rank_dormancy_days", "crm_rank_referral_threshold")
     def _check_crm_rank_thresholds(self):
         for company in self:
