@@ -15,6 +15,12 @@ class CrmRankOutcomeWizard(models.AbstractModel):
     note = fields.Text(help="What the customer said.")
     schedule_next = fields.Boolean(help="Schedule another activity afterwards.")
 
+    def _documents(self, model_name):
+        """The records of ``model_name`` the wizard's activities are on."""
+        self.ensure_one()
+        activities = self.activity_ids.filtered(lambda activity: activity.res_model == model_name)
+        return self.env[model_name].browse(activities.mapped("res_id"))
+
     def _open_activities(self):
         """The wizard's activities not done yet; none left is refused (done meanwhile)."""
         self.ensure_one()

@@ -30,8 +30,7 @@ class CrmRankReactivationOutcome(models.TransientModel):
     @api.depends("activity_ids")
     def _compute_partner_ids(self):
         for wizard in self:
-            activities = wizard.activity_ids.filtered(lambda activity: activity.res_model == "res.partner")
-            wizard.partner_ids = self.env["res.partner"].browse(activities.mapped("res_id"))
+            wizard.partner_ids = wizard._documents("res.partner")
 
     def action_confirm(self):
         activities = self._open_activities()

@@ -18,8 +18,7 @@ class CrmRankReferralOutcome(models.TransientModel):
     @api.depends("activity_ids")
     def _compute_lead_ids(self):
         for wizard in self:
-            activities = wizard.activity_ids.filtered(lambda activity: activity.res_model == "crm.lead")
-            wizard.lead_ids = self.env["crm.lead"].browse(activities.mapped("res_id"))
+            wizard.lead_ids = wizard._documents("crm.lead")
 
     def action_confirm(self):
         """Mark done and keep the outcome on the deals; "referred someone" opens a
