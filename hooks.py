@@ -41,9 +41,9 @@ def post_init_hook(env):
         for fname in fnames:
             field = env[model_name]._fields[fname]
             env.remove_to_compute(field, env.records_to_compute(field))
-    env["crm.lead"]._crm_lost_category_sync()
+    env["crm.lost.reason"]._crm_sync_lead_categories()
     env["res.partner"]._crm_rank_update_all(cause="install")
-    env["crm.lead"]._crm_rank_sync()
+    env["crm.rank.engine"]._sync_lead_ranks()
     env["crm.rank.snapshot.month"]._rebuild()
 
 

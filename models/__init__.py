@@ -1,3 +1,4 @@
+from . import crm_rank_selection_check
 from . import res_company
 from . import res_config_settings
 from . import crm_lost_reason
@@ -7,6 +8,7 @@ from . import crm_rank_defection
 from . import crm_rank_exit
 from . import crm_rank_suppression
 from . import crm_rank_referral
+from . import crm_rank_referral_ask
 from . import res_partner
 from . import crm_lead
 from . import mailing_mailing

@@ -17,11 +17,7 @@ class CrmAftercareEquipment(models.Model):
     name = fields.Char(required=True)
     lead_id = fields.Many2one("crm.lead", string="Deal", required=True, index=True, ondelete="cascade")
     partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        related="lead_id.partner_id.commercial_partner_id",
-        store=True,
-        index="btree_not_null",
+        related="lead_id.partner_id.commercial_partner_id", string="Customer", store=True, index="btree_not_null"
     )
     user_id = fields.Many2one("res.users", string="Salesperson", related="lead_id.user_id", store=True)
     company_id = fields.Many2one("res.company", related="lead_id.company_id", store=True)

@@ -8,11 +8,11 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import split_every
 
-from ..engine import aftercare, outreach, rules
-from ..engine import facts as rank_facts
+from ..lib import aftercare, outreach, rules
+from ..lib import facts as rank_facts
+from ..lib.period_labels import localized_period_formatter
+from .crm_rank_defection import DEFECTED_DOMAIN
 from .crm_rank_reactivation import SCHEDULE_CHUNK
-from .crm_rank_tools import check_selection_values
-from .period_labels import localized_period_formatter
 
 # Customers whose dormancy date falls within this many days are "at risk".
 AT_RISK_DAYS = 60
@@ -20,6 +20,10 @@ AT_RISK_DAYS = 60
 DEFAULT_NOTICE_DAYS = 30
 # Deals planned at a time by the scheduled action (a catch-up plans years of jobs).
 SYNC_CHUNK = 1000
+# Deal fields whose change can plan, re-plan or cancel the after-care of a job
+# (a deal reopened, lost or archived after its completion loses its planned items
+# at the daily planning, so that moving deals through stages costs no query here).
+SYNC_TRIGGER_FIELDS = frozenset({"completion_date", "partner_id", "project_id", "tag_ids", "warranty_years"})
 AFTERCARE_KINDS = [
     ("inspection", "Inspection"),
     ("warranty", "Warranty End"),
@@ -48,6 +52,7 @@ class CrmAftercareItem(models.Model):
     """
 
     _name = "crm.aftercare.item"
+    _inherit = ["crm.rank.selection.check"]
     _description = "After-care Item"
     _order = "due_date, id"
     _rec_names_search = ["lead_id", "partner_id"]
@@ -70,8 +75,12 @@ class CrmAftercareItem(models.Model):
     # lists of the customer's deals (the engine moves ranks on every deal change)
     crm_rank = fields.Selection(related="partner_id.crm_rank", string="Customer Rank", depends=["partner_id"])
     kind = fields.Selection(AFTERCARE_KINDS, required=True)
+    # tells the items of one kind of a job apart (UNIQUE below): an inspection's
+    # months after completion, a replacement's equipment id, 0 for the warranty end
     key = fields.Integer(
-        required=True, default=0, help="Months after completion of an inspection; the equipment of a replacement."
+        required=True,
+        default=0,
+        help="Months after completion of an inspection; the equipment of a replacement; 0 for the warranty end.",
     )
     due_date = fields.Date(required=True, index=True)
     state = fields.Selection(AFTERCARE_STATES, required=True, default="planned", index=True)
@@ -101,15 +110,6 @@ class CrmAftercareItem(models.Model):
                 item.name = self.env._("Warranty ends")
             else:
                 item.name = self.env._("Replace: %(equipment)s", equipment=item.equipment_id.name or "")
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_selection_values(self, vals_list)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_selection_values(self, [vals])
-        return super().write(vals)
 
     # ------------------------------------------------------------
     # ACTIONS
@@ -193,11 +193,8 @@ class CrmAftercareItem(models.Model):
 
     @api.model
     def _next_by_customer(self, customer_ids):
-        """``{commercial id: crm.aftercare.item (sudo)}``: each customer's next planned item.
-
-        Called by ``res.partner._compute_crm_next_aftercare`` (the customer's
-        next reason to call, whichever salesperson's job it comes from).
-        """
+        """``{commercial id: crm.aftercare.item (sudo)}``: each customer's next planned item,
+        whichever salesperson's job it comes from (the customer's next reason to call)."""
         customer_ids = [pid for pid in customer_ids if pid]
         if not customer_ids:
             return {}
@@ -309,10 +306,27 @@ class CrmAftercareItem(models.Model):
         self.sudo().browse(cancel_ids)._cancel()
 
     @api.model
+    def _sync_changed_leads(self, leads, fnames):
+        """Plan, re-plan or cancel the after-care of the completed jobs among ``leads``,
+        whose fields ``fnames`` were just written.
+
+        Only a deal with a completion date has (or had) after-care items, unless
+        the change is its completion date: a deal moving through its stages
+        before completion costs no query here.
+        """
+        if SYNC_TRIGGER_FIELDS.isdisjoint(fnames):
+            return
+        leads = leads if "completion_date" in fnames else leads.filtered("completion_date")
+        if leads:
+            self._sync_leads(leads)
+
+    @api.model
     def _wanted_items(self, leads_sudo):
         """``{lead id: {(kind, key): due date}}`` of the completed won jobs of customers
         who are not defected."""
         today = fields.Date.context_today(self)
+        customers = leads_sudo.partner_id.commercial_partner_id
+        defected = customers.filtered_domain(DEFECTED_DOMAIN)
         result = {}
         for lead in leads_sudo:
             customer = lead.partner_id.commercial_partner_id
@@ -322,7 +336,7 @@ class CrmAftercareItem(models.Model):
                 and lead.completion_date
                 and lead.completion_date <= today
                 and customer
-                and customer.crm_rank != "defected"
+                and customer not in defected
             ):
                 continue
             company = lead.company_id or self.env.company
@@ -344,14 +358,18 @@ class CrmAftercareItem(models.Model):
         self.write({"state": "cancel"})
 
     @api.model
-    def _on_rank_changes(self, changes, cause):
-        """A customer who becomes defected gets no after-care call (subscriber of the engine)."""
-        defected_ids = [pid for pid, (old, new) in changes.items() if new[0] == "defected" and old[0] != "defected"]
+    def _cancel_for_customers(self, defected_ids):
+        """Customers who became defected get no after-care call: their planned items are cancelled."""
         if defected_ids:
             self.sudo().search([("partner_id", "in", defected_ids), ("state", "=", "planned")])._cancel()
 
     @api.model
     def _cron_sync(self):
+        """The scheduled action *CRM: Plan After-care*, on the company's day."""
+        return self.with_context(tz=self.env.company._crm_day_tz())._sync_completed_jobs()
+
+    @api.model
+    def _sync_completed_jobs(self):
         """Plan the jobs completed since the last run (a project completed, a
         completion date reached) and re-plan the moved ones: one query finds them."""
         today = fields.Date.context_today(self)
@@ -384,6 +402,11 @@ class CrmAftercareItem(models.Model):
 
     @api.model
     def _cron_schedule_activities(self):
+        """The scheduled action *CRM: Hand Out After-care Activities*, on the company's day."""
+        return self.with_context(tz=self.env.company._crm_day_tz())._hand_out_due_items()
+
+    @api.model
+    def _hand_out_due_items(self):
         """Hand the items coming due to the salesperson of the job, as one activity each."""
         today = fields.Date.context_today(self)
         activity_type = self.env.ref("crm_customer_rank.mail_activity_type_aftercare", raise_if_not_found=False)
@@ -412,7 +435,7 @@ class CrmAftercareItem(models.Model):
             .search(
                 Domain("state", "=", "planned")
                 & Domain("activity_id", "=", False)
-                & Domain("partner_id.crm_rank", "!=", "defected")
+                & Domain("partner_id", "not any", DEFECTED_DOMAIN)
                 & due
             )
             .ids
@@ -430,14 +453,14 @@ class CrmAftercareItem(models.Model):
         self.env.invalidate_all()
 
     def _schedule_activities(self, activity_type):
-        """One activity per item, on its deal, in its salesperson's language, with the channel."""
+        """One activity per item, on its deal, for its salesperson (else the team's
+        leader) and in their language, with the channel."""
         if not self:
             return self.env["mail.activity"]
         contacts = rank_facts.contact_channel_facts(self.env, self.partner_id.ids)
         model_id = self.env["ir.model"]._get_id("crm.lead")
-        by_lang = defaultdict(list)
-        for item in self:
-            by_lang[item.user_id.lang or self.env.lang or "en_US"].append(item.id)
+        assignees = {item.id: item.user_id.id or item.team_id.user_id.id or False for item in self}
+        by_lang = self.env["mail.activity"]._crm_rank_group_by_reader(assignees)
         vals_list = []
         ordered_ids = []  # the items in the order of vals_list
         for lang, item_ids in by_lang.items():
@@ -460,7 +483,7 @@ class CrmAftercareItem(models.Model):
                         "res_model_id": model_id,
                         "res_id": item.lead_id.id,
                         "activity_type_id": activity_type.id,
-                        "user_id": item.user_id.id or item.team_id.user_id.id or False,
+                        "user_id": assignees[item.id],
                         "date_deadline": item.due_date,
                         "summary": f"{item.name} ({channels[channel]})",
                         "note": Markup("<p>%s</p>")
@@ -483,3 +506,18 @@ class CrmAftercareItem(models.Model):
         """Month and quarter labels in the reader's word order (2026年1月)."""
         formatter = super()._web_read_group_groupby_formatter(groupby_spec, values)
         return localized_period_formatter(self, groupby_spec, formatter)
+
+# ------------------------------------------------------------
+# THE ENGINE'S HOOK (as another addon would hang on it)
+# ------------------------------------------------------------
+
+
+class CrmRankEngine(models.AbstractModel):
+    _inherit = "crm.rank.engine"
+
+    @api.model
+    def _on_rank_changes(self, changes, cause):
+        """A customer who becomes defected gets no after-care call."""
+        res = super()._on_rank_changes(changes, cause)
+        self.env["crm.aftercare.item"]._cancel_for_customers(rules.entering(changes, "defected"))
+        return res

@@ -1,8 +1,12 @@
+import datetime
+
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
-from ..engine import facts as rank_facts
-from .crm_rank_tools import check_selection_values
+from ..lib import facts as rank_facts
 
 LOST_CATEGORIES = [
     ("budget", "Budget"),
@@ -21,10 +25,13 @@ FOLLOWUP_CHANNELS = [
     ("event", "Campaign / Event Invitation"),
 ]
 MAX_FOLLOWUP_DELAY = 3650  # ten years: anything longer is a typo
+# Deal fields whose change can make a deal lost for a reason (its playbook's follow-up).
+FOLLOWUP_TRIGGER_FIELDS = frozenset({"lost_reason_id", "active", "probability", "stage_id"})
 
 
 class CrmLostReason(models.Model):
-    _inherit = "crm.lost.reason"
+    _name = "crm.lost.reason"
+    _inherit = ["crm.lost.reason", "crm.rank.selection.check"]
 
     marks_defected = fields.Boolean(
         string="Marks Defection",
@@ -92,13 +99,7 @@ class CrmLostReason(models.Model):
     # ORM
     # ------------------------------------------------------------
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_selection_values(self, vals_list)
-        return super().create(vals_list)
-
     def write(self, vals):
-        check_selection_values(self, [vals])
         res = super().write(vals)
         if "marks_defected" in vals:
             self._crm_rank_refresh_customers()
@@ -112,8 +113,6 @@ class CrmLostReason(models.Model):
     def _crm_rank_playbooks(self, customer_ids):
         """``{commercial id: text}``: the playbook of the last lost reason of each
         customer of ``customer_ids`` (a few queries for all of them).
-
-        Called by ``res.partner._compute_crm_rank_guidance`` for the lost customers.
         """
         reason_ids = rank_facts.last_lost_reasons(self.env, customer_ids) if customer_ids else {}
         # the playbook is shared text, shown to whoever may see the rank
@@ -137,3 +136,82 @@ class CrmLostReason(models.Model):
                 )
             result[customer_id] = "\n".join(lines)
         return result
+
+    @api.model
+    def _crm_schedule_followups(self, leads, fnames=None):
+        """Schedule the follow-up of the lost reason's playbook on the lost deals among ``leads``.
+
+        One open follow-up per deal: losing again (or writing the same reason
+        again) keeps the open one; losing for another reason replaces it.
+
+        :param fnames: the deal fields just written; ``None``: the deals were created
+        """
+        if fnames is not None and FOLLOWUP_TRIGGER_FIELDS.isdisjoint(fnames):
+            return
+        if self.env.context.get("mail_activity_automation_skip"):
+            return
+        leads = leads.filtered(lambda lead: lead.won_status == "lost" and lead.lost_reason_id.followup_activity_type_id)
+        if not leads:
+            return
+        open_followups = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "crm.lead"),
+                ("res_id", "in", leads.ids),
+                ("crm_lost_reason_id", "!=", False),
+            ]
+        )
+        reason_by_lead = {lead.id: lead.lost_reason_id for lead in leads}
+        outdated = open_followups.filtered(lambda act: act.crm_lost_reason_id != reason_by_lead[act.res_id])
+        outdated.unlink()
+        kept = {act.res_id for act in open_followups - outdated}
+        todo = leads.filtered(lambda lead: lead.id not in kept)
+        if not todo:
+            return
+        today = fields.Date.context_today(self)
+        model_id = self.env["ir.model"]._get_id("crm.lead")
+        assignees = {lead.id: lead.user_id.id or self.env.uid for lead in todo}
+        vals_list = []
+        # written in the language of the salesperson who does the follow-up
+        for lang, lead_ids in self.env["mail.activity"]._crm_rank_group_by_reader(assignees).items():
+            env = self.with_context(lang=lang).env
+            channels = dict(self._fields["followup_channel"]._description_selection(env))
+            for lead in todo.with_env(env).browse(lead_ids):
+                reason = lead.lost_reason_id
+                if reason.followup_channel:
+                    note = env._(
+                        "Lost reason: %(reason)s. Channel: %(channel)s.",
+                        reason=reason.name,
+                        channel=channels[reason.followup_channel],
+                    )
+                else:
+                    note = env._("Lost reason: %(reason)s.", reason=reason.name)
+                vals_list.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": lead.id,
+                        "activity_type_id": reason.followup_activity_type_id.id,
+                        "summary": reason.followup_instruction or reason.name,
+                        "note": Markup("<p>%s</p>") % note,
+                        "date_deadline": today + datetime.timedelta(days=reason.followup_delay_days),
+                        "user_id": assignees[lead.id],
+                        "automated": True,
+                        "crm_lost_reason_id": reason.id,
+                    }
+                )
+        self.env["mail.activity"].create(vals_list)
+
+    @api.model
+    def _crm_sync_lead_categories(self):
+        """Set every lost deal's category from its lost reason with SQL (at install:
+        the related field's value, without computing it deal by deal)."""
+        self.env.flush_all()
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE crm_lead l SET lost_reason_category = r.category
+                  FROM crm_lost_reason r
+                 WHERE r.id = l.lost_reason_id AND l.lost_reason_category IS DISTINCT FROM r.category
+                """
+            )
+        )
+        self.env["crm.lead"].invalidate_model(["lost_reason_category"])

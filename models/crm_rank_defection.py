@@ -4,11 +4,16 @@ A service model: ``res.partner`` keeps the defection fields and the guards
 (only a sales manager sets or clears them), and calls these methods.
 """
 
+from collections import defaultdict
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.fields import Domain
 from odoo.tools import SQL, plaintext2html
+
+from ..lib import facts as rank_facts
 
 DEFECTION_REASONS = [
     ("complaint", "Complaint"),
@@ -23,6 +28,30 @@ DEFECTION_ORIGINS = [
     ("lost_deal", "Deal lost for a defection reason"),
     ("left_customer", "Left a defected customer"),
 ]
+# The defection reason of what makes or proposes a defection (anything else:
+# "other"): a past customer's deal lost for a reason of these lost categories
+# (the defection is stored, see _store_lost_defections) ...
+DEFECTION_REASON_OF_LOST_CATEGORY = {"complaint": "complaint", "competitor": "competitor"}
+# ... and the reactivation outcomes that propose a defection to a sales manager
+# (crm.rank.quiet.reason; the proposal fills in the defection wizard).
+DEFECTION_REASON_OF_OUTCOME = {"competitor": "competitor", "dissatisfied": "complaint"}
+
+# Is this partner defected? Its rank says so: the engine gives the rank
+# "defected" to every stored defection (``is_defected``, a customer's or a contact
+# person's own) and to the contact persons of a defected customer, and the rank
+# is decided before it is read or searched. So whoever asks (mailings, the send
+# gate, campaigns, greetings, after-care, referral requests, reactivation) reads
+# the rank, never the flag: the flag is the stored fact the rank is decided from.
+DEFECTED_DOMAIN = Domain("crm_rank", "=", "defected")
+
+
+def defected_sql(alias):
+    """``DEFECTED_DOMAIN`` in SQL, on the partners (or deals) aliased ``alias``.
+
+    NULL for a partner without a rank: negate it with ``IS NOT TRUE``.
+    """
+    return SQL("%s = 'defected'", SQL.identifier(alias, "crm_rank"))
+
 
 # Fields only a sales manager (or the server itself) may set or clear.
 DEFECTION_FIELDS = frozenset(
@@ -48,8 +77,7 @@ class CrmRankDefection(models.AbstractModel):
     def _check_write(self, vals_list):
         """Only sales managers set or clear a defection, whatever the client sends.
 
-        The superuser passes too: the engine, data files and tests. Called by
-        ``res.partner.create`` and ``write`` before writing.
+        The superuser passes too: the engine, data files and tests.
         """
         if not any(not DEFECTION_FIELDS.isdisjoint(vals) for vals in vals_list):
             return
@@ -85,8 +113,6 @@ class CrmRankDefection(models.AbstractModel):
     def _defaults(self, vals):
         """Complete a defection set without its details (an import, an API call):
         when, by whom, how; the reason defaults to *Other*.
-
-        Called by ``res.partner.create`` and ``write`` on the values they receive.
         """
         if not vals.get("is_defected"):
             return vals
@@ -101,11 +127,12 @@ class CrmRankDefection(models.AbstractModel):
 
     @api.model
     def _defect_customers(self, partners):
-        """A defection set on a contact person among ``partners`` marks their customer (the company) too.
+        """``partners`` were just marked defected (created so, or written): their
+        ranks move at once, and a defection set on a contact person marks their
+        customer (the company) too.
 
         The person keeps their own defection: if they later leave the company,
-        they stay excluded until a manager reinstates them. Called by
-        ``res.partner.create`` and ``write`` after a defection was set.
+        they stay excluded until a manager reinstates them.
         """
         partners_sudo = partners.sudo()  # the defection was checked (manager) before
         persons = {}  # customer: the first of their persons marked here
@@ -124,14 +151,13 @@ class CrmRankDefection(models.AbstractModel):
                 % self.env._("Marked defected through their contact %(person)s", person=person.name),
             )
         customers_sudo = partners_sudo.browse([customer.id for customer in persons])
-        customers_sudo._crm_rank_refresh("manual")
+        (partners_sudo | customers_sudo)._crm_rank_refresh("manual")
 
     @api.model
     def _defected_customers(self, partners):
         """``{partner id: defected customer}`` for the partners among ``partners`` that
-        belong to a defected customer without a defection of their own.
-
-        Called by ``res.partner.write`` before a partner moves (company, kind).
+        belong to a defected customer without a defection of their own (read before
+        they move to another company, see ``_keep_defection``).
         """
         partners_sudo = partners.sudo()  # defections are read whoever moves the person
         return {
@@ -145,8 +171,6 @@ class CrmRankDefection(models.AbstractModel):
     @api.model
     def _keep_defection(self, customers):
         """A person who left a defected customer keeps the defection.
-
-        Called by ``res.partner.write`` after a partner moved.
 
         :param customers: ``{partner id: the defected customer they belonged to}``
         """
@@ -176,11 +200,61 @@ class CrmRankDefection(models.AbstractModel):
             )
 
     @api.model
-    def _mark_defected(self, partners, reason, note=False):
-        """Mark the commercial customers of ``partners`` defected, now and until reinstated.
+    def _store_lost_defections(self, facts):
+        """Store the defection of the customers a defection loss makes defected.
 
-        Called by ``res.partner._crm_rank_mark_defected`` (the defection wizard).
+        A past customer's deal lost for a reason that marks defection makes a
+        defection of its own, as a manager's would: restoring the deal, changing
+        its lost reason or its dates afterwards does not end it, only a
+        reinstatement does. The engine asks it before deciding.
+
+        :param facts: ``{commercial partner id: CustomerFacts}``
+        :return: ``facts``, with the defections stored here
         """
+        new_ids = [pid for pid, fact in facts.items() if fact.defected_lost and not fact.is_defected]
+        if not new_ids:
+            return facts
+        losses = rank_facts.last_defection_losses(self.env, new_ids)
+        by_reason = defaultdict(list)
+        for pid in new_ids:
+            category = losses.get(pid, (None, None, None))[2]
+            by_reason[DEFECTION_REASON_OF_LOST_CATEGORY.get(category, "other")].append(pid)
+        # only the engine makes this defection, whoever lost the deal
+        engine_sudo = self.env["res.partner"].sudo().with_context(crm_rank_engine=True, tracking_disable=True)
+        for reason, pids in by_reason.items():
+            engine_sudo.browse(pids).write(
+                {
+                    "is_defected": True,
+                    "defection_reason": reason,
+                    "defection_date": fields.Date.context_today(self),
+                    "defection_user_id": self.env.uid,
+                    "defection_origin": "lost_deal",
+                }
+            )
+        # the reason's name in the reader's language (a translated field)
+        reasons = self.env["crm.lost.reason"].sudo().browse({loss[1] for loss in losses.values()})
+        names = {reason.id: reason.name for reason in reasons}
+        bodies = {}
+        for pid in new_ids:
+            deal, reason_id, _category = losses.get(pid, ("", None, None))
+            lost_reason = names.get(reason_id, "")
+            bodies[pid] = Markup("<p>%s</p>") % self.env._(
+                "Marked defected: the deal %(deal)s was lost for the reason %(reason)s. "
+                "Only a sales manager's reinstatement ends this defection.",
+                deal=deal,
+                reason=lost_reason,
+            )
+        # the chatter line is a side effect: logged before commit, not while a rank is read
+        self.env.cr.precommit.add(lambda: engine_sudo.browse(new_ids).exists()._message_log_batch(bodies=bodies))
+        stored = dict.fromkeys(new_ids)
+        return {
+            pid: fact._replace(is_defected=True, defection_origin="lost_deal") if pid in stored else fact
+            for pid, fact in facts.items()
+        }
+
+    @api.model
+    def _mark_defected(self, partners, reason, note=False):
+        """Mark the commercial customers of ``partners`` defected, now and until reinstated."""
         customers = partners.commercial_partner_id
         customers.write(
             {
@@ -202,8 +276,7 @@ class CrmRankDefection(models.AbstractModel):
 
         Deals lost for a defection reason before now no longer count. The
         customer's contact persons with a defection of their own (marked
-        through the customer) are reinstated with it. Called by
-        ``res.partner._crm_rank_reinstate`` (the reinstatement wizard).
+        through the customer) are reinstated with it.
         """
         customers = partners.commercial_partner_id
         persons = partners.search(
@@ -229,10 +302,7 @@ class CrmRankDefection(models.AbstractModel):
 
     @api.model
     def _log(self, partners, body, note=False):
-        """Log on the chatter of ``partners``; a log is not a contact with the customer (facts.py).
-
-        Called by ``_mark_defected`` and ``_reinstate``.
-        """
+        """Log on the chatter of ``partners``; a log is not a contact with the customer (lib/facts.py)."""
         if note:
             body += plaintext2html(note)
         partners._message_log_batch(bodies=dict.fromkeys(partners.ids, body))

@@ -9,7 +9,7 @@ calls them.
 from odoo import api, models
 from odoo.tools import SQL
 
-from ..engine import rules
+from ..lib import rules
 
 
 class CrmRankDemo(models.AbstractModel):

@@ -3,9 +3,15 @@
 ``res.partner`` holds the rank fields and marks what to recompute
 (``_crm_rank_refresh``); this service model owns the rest: the pending marks,
 the full update's lock, batches and resume, the customer-by-customer (ORM) and
-the set-based (SQL) write paths side by side, the history and the subscribers
-of rank changes. The facts come from ``engine/facts.py``, the decision from
-``engine/rules.py`` through ``_rank_rules``, which another addon may extend.
+the set-based (SQL) write paths side by side, the deals' ranks that follow, the
+history, and the hook of what a rank change causes (``_on_rank_changes``). The
+facts come from ``lib/facts.py`` (with the defections ``crm.rank.defection``
+stores), the decision from ``lib/rules.py`` through ``_rank_rules``, which
+another addon may extend.
+
+The engine names no feature: reactivation, after-care, the closing of defection
+reviews and of stale activities each extend ``_on_rank_changes`` in their own
+file, as another addon would, and each daily job is a scheduled action of its own.
 
 The engine runs inside the ORM's compute of the rank (``res.partner._compute_crm_rank``),
 so it only stores ranks there; what a rank change causes (the history row, the
@@ -18,14 +24,12 @@ never creates anything.
 import logging
 from collections import defaultdict
 
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..engine import facts as rank_facts
-from ..engine import rules
+from ..lib import facts as rank_facts
+from ..lib import rules
 
 _logger = logging.getLogger(__name__)
 
@@ -42,8 +46,6 @@ PENDING_KEY = "crm_customer_rank.pending"
 # cr.precommit.data key: {customer id: (first old, last new, cause)} of the rank
 # changes whose history and subscribers run before commit (_flush_changes)
 CHANGES_KEY = "crm_customer_rank.changes"
-# Defection reason of a customer made defected by a loss, per lost category.
-DEFECTION_REASON_OF_CATEGORY = {"complaint": "complaint", "competitor": "competitor"}
 
 
 class CrmRankEngine(models.AbstractModel):
@@ -60,11 +62,9 @@ class CrmRankEngine(models.AbstractModel):
     def _thresholds(self):
         """Return ``(company_id, deal_facts) -> (dormancy_days, referral_threshold)``.
 
-        Called by ``_update_ids`` for every run, and by whoever gathers facts
-        with the engine's settings (the partner form's facts, after-care's
-        customers at risk, the benchmark).
-
-        The dormancy period is the company's, unless the customer's last completed
+        Whoever gathers facts with the engine's settings asks it once per run (the
+        update, the customer form's facts, after-care's customers at risk); another
+        addon may extend it. The dormancy period is the company's, unless the customer's last completed
         work has kinds of work (CRM tags) with a period of their own.
         """
         # cached until a company's or a kind of work's setting changes
@@ -84,8 +84,7 @@ class CrmRankEngine(models.AbstractModel):
     def _check_write(self, vals_list):
         """Refuse a rank written by anyone but the engine.
 
-        Called by ``res.partner.create`` and ``write`` before writing. The
-        context key alone could come from a client: the engine also runs as superuser.
+        The context key alone could come from a client: the engine also runs as superuser.
         """
         if self._is_engine_write():
             return
@@ -100,18 +99,14 @@ class CrmRankEngine(models.AbstractModel):
 
     @api.model
     def _is_engine_write(self):
-        """Whether the current write is the engine's own (superuser and the engine's context key).
-
-        Called by ``_check_write`` and ``res.partner.write`` / ``_fields_sync``.
-        """
+        """Whether the current write is the engine's own (superuser and the engine's context key)."""
         return bool(self.env.su and self.env.context.get("crm_rank_engine"))
 
     @api.model
     def _form_facts(self, partners):
         """``{partner id: field values}``: the facts the rank is decided from, for the customer form.
 
-        From the deals of the reader's companies, in one batch. Called by
-        ``res.partner._compute_crm_rank_facts``.
+        From the deals of the reader's companies, in one batch.
         """
         commercial_ids = [pid for pid in partners.commercial_partner_id.ids if pid]
         today = fields.Date.context_today(self)
@@ -140,12 +135,10 @@ class CrmRankEngine(models.AbstractModel):
     def _mark(self, partners, cause):
         """Mark the rank of ``partners`` and of their customers to recompute.
 
-        Called by ``res.partner._crm_rank_refresh`` (deals, projects, lost
-        reasons, partners and tests mark through it). No query here: a deal
-        written fifty times in one transaction costs one engine run. The ORM
-        calls ``res.partner._compute_crm_rank`` (so ``_run_pending``) for
-        everything marked as soon as one of these ranks is read or searched,
-        and at the latest when the transaction is flushed before its commit.
+        No query here: a deal written fifty times in one transaction costs one
+        engine run. The ORM computes the marked ranks (``_run_pending``) as soon
+        as one of them is read or searched, and at the latest when the
+        transaction is flushed before its commit.
         """
         partners = (partners | partners.commercial_partner_id).filtered("id")
         if not partners:
@@ -159,10 +152,9 @@ class CrmRankEngine(models.AbstractModel):
     def _run_pending(self, partners):
         """Run the engine for the marked partners among ``partners``.
 
-        Called by ``res.partner._compute_crm_rank`` when the ORM computes the
-        marked ranks. Partners nobody marked (new ones, the whole table when the
-        columns are created) keep their stored rank: the engine decides ranks,
-        the compute only lets the ORM choose the moment.
+        Partners nobody marked (new ones, the whole table when the columns are
+        created) keep their stored rank: the engine decides ranks, the ORM's
+        compute of the rank only chooses the moment.
         """
         pending = self.env.cr.precommit.data.get(PENDING_KEY)
         if not pending:
@@ -184,8 +176,7 @@ class CrmRankEngine(models.AbstractModel):
         """The rank rules, in the order they are decided (the first that applies wins).
 
         Each rule is a function ``(facts, today) -> (rank, reason) or None``
-        over ``engine.rules.CustomerFacts``. Called once per batch by
-        ``_decide_ranks``. Override it in another addon to add a rule or
+        over ``lib.rules.CustomerFacts``, asked once per batch. Override it in another addon to add a rule or
         change the order (call ``super()``, then insert into the list); the
         README's section "Extending" shows how.
         """
@@ -193,10 +184,8 @@ class CrmRankEngine(models.AbstractModel):
 
     @api.model
     def _decide_ranks(self, facts, today):
-        """``{partner id: (rank, reason)}`` for ``{partner id: CustomerFacts}`` on ``today``.
-
-        Called by ``_update_ids``: every rank the engine writes is decided here.
-        """
+        """``{partner id: (rank, reason)}`` for ``{partner id: CustomerFacts}`` on ``today``:
+        every rank the engine writes is decided here."""
         rank_rules = self._rank_rules()
         return {pid: rules.decide_rank(fact, today, rank_rules) for pid, fact in facts.items()}
 
@@ -204,13 +193,12 @@ class CrmRankEngine(models.AbstractModel):
     def _update_ids(self, commercial_ids, cause):
         """Decide the rank of the given commercial partners and write what changed.
 
-        Called by ``_run_pending`` (marked partners) and ``_update_batch`` (the
-        full update). Contact persons take their company's rank. Returns the
-        number of customers whose rank changed.
+        Contact persons take their company's rank. Returns the number of
+        customers whose rank changed.
         """
         today = fields.Date.context_today(self)
         facts = rank_facts.gather(self.env, commercial_ids, today, self._thresholds())
-        facts = self._store_lost_defections(facts)
+        facts = self.env["crm.rank.defection"]._store_lost_defections(facts)
         family = self.env.execute_query(
             SQL(
                 """
@@ -244,58 +232,6 @@ class CrmRankEngine(models.AbstractModel):
         return sum(1 for pid, (old, new) in changes.items() if pid in decided and old[0] != new[0])
 
     @api.model
-    def _store_lost_defections(self, facts):
-        """Store the defection of the customers a defection loss makes defected.
-
-        A past customer's deal lost for a reason that marks defection makes a
-        defection of its own, as a manager's would: restoring the deal, changing
-        its lost reason or its dates afterwards does not end it, only a
-        reinstatement does. Returns ``facts`` with those defections stored.
-        Called by ``_update_ids`` before deciding.
-        """
-        new_ids = [pid for pid, fact in facts.items() if fact.defected_lost and not fact.defected_manual]
-        if not new_ids:
-            return facts
-        losses = rank_facts.last_defection_losses(self.env, new_ids)
-        by_reason = defaultdict(list)
-        for pid in new_ids:
-            category = losses.get(pid, (None, None, None))[2]
-            by_reason[DEFECTION_REASON_OF_CATEGORY.get(category, "other")].append(pid)
-        # only the engine makes this defection, whoever lost the deal
-        engine_sudo = self.env["res.partner"].sudo().with_context(crm_rank_engine=True, tracking_disable=True)
-        for reason, pids in by_reason.items():
-            engine_sudo.browse(pids).write(
-                {
-                    "is_defected": True,
-                    "defection_reason": reason,
-                    "defection_date": fields.Date.context_today(self),
-                    "defection_user_id": self.env.uid,
-                    "defection_origin": "lost_deal",
-                }
-            )
-        # the reason's name in the reader's language (a translated field)
-        reasons = self.env["crm.lost.reason"].sudo().browse({loss[1] for loss in losses.values()})
-        names = {reason.id: reason.name for reason in reasons}
-        bodies = {}
-        for pid in new_ids:
-            deal, reason_id, _category = losses.get(pid, ("", None, None))
-            lost_reason = names.get(reason_id, "")
-            bodies[pid] = Markup("<p>%s</p>") % self.env._(
-                "Marked defected: the deal %(deal)s was lost for the reason %(reason)s. "
-                "Only a sales manager's reinstatement ends this defection.",
-                deal=deal,
-                reason=lost_reason,
-            )
-        # the chatter line is a side effect: logged before commit, not while a rank is read (if
-        # the customer still exists then)
-        self.env.cr.precommit.add(lambda: engine_sudo.browse(new_ids).exists()._message_log_batch(bodies=bodies))
-        stored = dict.fromkeys(new_ids)
-        return {
-            pid: fact._replace(defected_manual=True, defection_origin="lost_deal") if pid in stored else fact
-            for pid, fact in facts.items()
-        }
-
-    @api.model
     def _apply(self, changes, cause, today, commercial_ids):
         """Write ranks grouped by value, and the history of the customers.
 
@@ -305,8 +241,8 @@ class CrmRankEngine(models.AbstractModel):
         :param commercial_ids: the commercial partners (the customers) among
             them, as ``_update_ids`` read them once for the run
 
-        Called by ``_update_ids``; from ``BULK_MIN_CHANGES`` changes on (and at
-        install) it hands over to ``_apply_bulk``.
+        From ``BULK_MIN_CHANGES`` changes on (and at install) they are written
+        set-based (``_apply_bulk``).
         """
         if cause == "install" or len(changes) >= BULK_MIN_CHANGES:
             return self._apply_bulk(changes, cause, today, commercial_ids)
@@ -334,8 +270,7 @@ class CrmRankEngine(models.AbstractModel):
     def _queue_changes(self, changes, cause, commercial_ids):
         """Queue the customers' changes for ``_flush_changes``, before commit.
 
-        Called by ``_apply`` and ``_apply_bulk`` once the ranks are written. A
-        customer changed twice in one transaction keeps its first old and last
+        Once the ranks are written. A customer changed twice in one transaction keeps its first old and last
         new value (as the chatter's tracking does); a change undone in the same
         transaction leaves nothing.
         """
@@ -351,7 +286,7 @@ class CrmRankEngine(models.AbstractModel):
 
     @api.model
     def _flush_changes(self):
-        """History rows of the customers whose rank changed, then the subscribers.
+        """History rows of the customers whose rank changed, then what the changes cause.
 
         Run by the cursor before the transaction commits (``cr.precommit``;
         the scheduled action commits after each batch, tests call
@@ -391,7 +326,7 @@ class CrmRankEngine(models.AbstractModel):
         """Commercial partners that have, or may get, a rank (ordered by id).
 
         One pass over the partners; the deal and referral tests only run for
-        partners without a rank yet. Called by ``_update_all`` (and the benchmark).
+        partners without a rank yet.
         """
         self.env.flush_all()
         with rank_facts.without_jit(self.env):
@@ -424,8 +359,6 @@ class CrmRankEngine(models.AbstractModel):
         runs in the caller's transaction. A failing batch is retried one
         customer at a time so one bad record doesn't stop the others.
 
-        Called by ``res.partner._crm_rank_update_all`` (the install hook, the
-        demo data, tests) and ``_cron_daily``.
 
         :param batch_size: customers per batch; by default the system parameter
             ``crm_customer_rank.cron_batch_size``, else ``CRON_BATCH_SIZE``
@@ -442,10 +375,7 @@ class CrmRankEngine(models.AbstractModel):
 
     @api.model
     def _batch_size(self):
-        """Customers per batch of the full update (system parameter, else ``CRON_BATCH_SIZE``).
-
-        Called by ``_update_all``.
-        """
+        """Customers per batch of the full update (system parameter, else ``CRON_BATCH_SIZE``)."""
         value = self.env["ir.config_parameter"].sudo().get_param(CRON_BATCH_SIZE_PARAM)
         if not value:
             return CRON_BATCH_SIZE
@@ -457,10 +387,7 @@ class CrmRankEngine(models.AbstractModel):
 
     @api.model
     def _update_all_locked(self, cause, batch_size, in_cron):
-        """The batches of ``_update_all``, the lock held; resumes today's stopped cron run.
-
-        Called by ``_update_all`` only.
-        """
+        """The batches of ``_update_all``, the lock held; resumes today's stopped cron run."""
         today = fields.Date.context_today(self)
         params = self.env["ir.config_parameter"].sudo()
         after_id = 0
@@ -488,7 +415,6 @@ class CrmRankEngine(models.AbstractModel):
 
         The savepoint runs the queued consequences of the changes (``_flush_changes``)
         when it is released, and drops them with the changes when it is rolled back.
-        Called by ``_update_all_locked`` for each batch.
         """
         try:
             with self.env.cr.savepoint():
@@ -511,8 +437,7 @@ class CrmRankEngine(models.AbstractModel):
         """Session-level advisory lock, so two workers never update ranks at once.
 
         It survives the batch commits and is released at the end of the run, or
-        by PostgreSQL when a killed worker's connection closes. Called by
-        ``_update_all``.
+        by PostgreSQL when a killed worker's connection closes.
         """
         if acquire:
             query = SQL("SELECT pg_try_advisory_lock(%s)", CRON_LOCK_KEY)
@@ -521,29 +446,11 @@ class CrmRankEngine(models.AbstractModel):
         return self.env.execute_query(query)[0][0]
 
     @api.model
-    def _cron_daily(self):
-        """Daily: ranks move with time (contracted to dormant), then the referral
-        requests of constructions completed long enough ago are handed out, and
-        the after-care of completed jobs is planned and handed out when due.
-
-        Called by ``res.partner._cron_update_crm_rank`` (the scheduled action).
-        """
-        engine = self.with_context(tz=self._company_tz())  # the company's day
-        changed = engine._update_all(cause="scheduled")
-        engine.env["crm.lead"]._crm_referral_ask_schedule()
-        engine.env["crm.rank.snapshot.month"]._close_months()
-        engine.env["crm.aftercare.item"]._cron_sync()
-        engine.env["crm.aftercare.item"]._cron_schedule_activities()
-        return changed
-
-    @api.model
-    def _company_tz(self):
-        """The time zone of the company's day: its address's, else its working
-        hours'. The scheduler runs as OdooBot, who usually has none: its "today"
-        would be UTC's, yesterday in Tokyo until 9:00."""
-        company = self.env.company
-        company_tz = company.partner_id.tz or company.resource_calendar_id.tz
-        return company_tz or self.env.context.get("tz") or self.env.user.tz
+    def _cron_update_ranks(self):
+        """The scheduled action *CRM: Update Customer Ranks*, on the company's day
+        (``res.company._crm_day_tz``): ranks move with time (contracted to dormant).
+        Each other daily job is a scheduled action of its own."""
+        return self.with_context(tz=self.env.company._crm_day_tz())._update_all(cause="scheduled")
 
     @api.model
     def _apply_bulk(self, changes, cause, today, commercial_ids):
@@ -555,8 +462,8 @@ class CrmRankEngine(models.AbstractModel):
         after an import, a long pause of the scheduled action), where writing
         customer by customer with chatter tracking would take minutes. The
         rank history keeps every change; the chatter gets no tracking line.
-        The subscribers of rank changes (``_on_rank_changes``) are told as
-        on the customer-by-customer path. Called by ``_apply``.
+        What the changes cause (``_on_rank_changes``) follows as on the
+        customer-by-customer path.
         """
         self.env.flush_all()
         ids, ranks, reasons, rank_changed = [], [], [], []
@@ -590,19 +497,55 @@ class CrmRankEngine(models.AbstractModel):
             )
         )
         self.env.invalidate_all()
-        self.env["crm.lead"]._crm_rank_sync(ids)
+        self._sync_lead_ranks(ids)
         self._queue_changes(changes, cause, commercial_ids)
 
     @api.model
-    def _on_rank_changes(self, changes, cause):
-        """Side effects of rank changes, called by ``_flush_changes`` before commit.
+    def _sync_lead_ranks(self, partner_ids=None):
+        """Set the rank of deals from their customer's rank with SQL (set-based
+        writes, install): the same result as ``crm.lead._compute_crm_rank``.
 
-        Subscribers react to rank changes and never decide ranks.
+        :param partner_ids: only the deals of these partners; every deal when ``None``
+        """
+        self.env.flush_all()
+        rank = SQL("COALESCE(p.crm_rank, %s)", rank_facts.LEAD_OWN_RANK)
+        only = SQL("l.partner_id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL("TRUE")
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE crm_lead l SET crm_rank = %(rank)s
+                  FROM res_partner p
+                 WHERE p.id = l.partner_id AND %(only)s
+                   AND l.crm_rank IS DISTINCT FROM %(rank)s
+                """,
+                rank=rank,
+                only=only,
+            )
+        )
+        if partner_ids is None:
+            self.env.execute_query(
+                SQL(
+                    """
+                    UPDATE crm_lead l SET crm_rank = %(own)s
+                     WHERE l.partner_id IS NULL AND l.crm_rank IS DISTINCT FROM %(own)s
+                    """,
+                    own=rank_facts.LEAD_OWN_RANK,
+                )
+            )
+        self.env["crm.lead"].invalidate_model(["crm_rank"])
+
+    @api.model
+    def _on_rank_changes(self, changes, cause):
+        """What rank changes cause: the hook every feature extends; nothing here.
+
+        Called by ``_flush_changes`` before the transaction commits, once per
+        cause, after the history rows are written: the ranks are stored and
+        final. Reactivation, after-care, the defection reviews and the stale
+        activities each extend it in their own file, and another addon does the
+        same: call ``super()``, act on ``changes``, return what ``super()``
+        returned. Never decide or write a rank here.
 
         :param changes: ``{commercial partner id: ((old rank, old reason), (rank, reason))}``
+            (``lib.rules.entering`` picks the customers entering a rank)
         :param cause: what caused the update (``crm.rank.history`` causes)
         """
-        self.env["crm.rank.reactivation"]._on_rank_changes(changes, cause)
-        self.env["crm.rank.quiet.reason"]._on_rank_changes(changes, cause)
-        self.env["crm.aftercare.item"]._on_rank_changes(changes, cause)
-        self.env["crm.rank.stale.activity"]._on_rank_changes(changes, cause)

@@ -1,8 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import format_date
 
-from .crm_rank_tools import check_selection_values
-from .res_partner import CRM_RANKS
+from ..lib import rules
 
 
 class CrmRankGuidance(models.Model):
@@ -13,10 +12,11 @@ class CrmRankGuidance(models.Model):
     """
 
     _name = "crm.rank.guidance"
+    _inherit = ["crm.rank.selection.check"]
     _description = "Customer Rank Guidance"
     _order = "sequence, id"
 
-    rank = fields.Selection(CRM_RANKS, required=True, string="Customer Rank")
+    rank = fields.Selection(rules.RANKS, required=True, string="Customer Rank")
     sequence = fields.Integer(default=10)
     company_id = fields.Many2one(
         "res.company", help="Leave empty to use it for every company."
@@ -37,19 +37,6 @@ class CrmRankGuidance(models.Model):
         "(rank, COALESCE(company_id, 0)) WHERE active",
         "There is already a guidance for this rank and company.",
     )
-
-    # ------------------------------------------------------------
-    # ORM
-    # ------------------------------------------------------------
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_selection_values(self, vals_list)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_selection_values(self, [vals])
-        return super().write(vals)
 
     # ------------------------------------------------------------
     # BUSINESS
@@ -76,12 +63,33 @@ class CrmRankGuidance(models.Model):
         return result
 
     @api.model
+    def _lead_texts(self, leads):
+        """Return ``{lead id: (hint, guidance)}`` for the deals' forms and cards.
+
+        A deal shows its customer's texts; a deal without a ranked customer, the
+        guidance of the rank its own state gives (its company's, else the shared one).
+        """
+        with_partner = leads.filtered(lambda lead: lead.partner_id.crm_rank)
+        result = {lead.id: (lead.partner_id.crm_rank_hint, lead.partner_id.crm_rank_guidance) for lead in with_partner}
+        others = leads - with_partner
+        if not others:
+            return result
+        records = self.sudo().search([("rank", "in", others.mapped("crm_rank"))])  # shared texts
+        for lead in others:
+            candidates = records.filtered(
+                lambda g, lead=lead: (
+                    g.rank == lead.crm_rank and g.company_id in (lead.company_id, self.env["res.company"])
+                )
+            ).sorted(lambda g: not g.company_id)
+            result[lead.id] = (candidates[:1].hint, candidates[:1].guidance)
+        return result
+
+    @api.model
     def _partner_texts(self, partners):
         """Return ``{partner id: (hint, guidance)}`` for the customers' forms and cards.
 
         The guidance of the rank, then the follow-up playbook of a lost
         customer's last lost reason, then the next after-care reason to call.
-        Called by ``res.partner._compute_crm_rank_guidance``.
         """
         guidance = self.sudo()._for_partners(partners)  # shared texts
         lost = partners.filtered(lambda partner: partner.crm_rank == "lost").commercial_partner_id

@@ -1,9 +1,9 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..engine import facts as rank_facts
-from .period_labels import localized_period_formatter
-from .res_partner import CRM_RANK_REASONS, CRM_RANKS
+from ..lib import facts as rank_facts
+from ..lib import rules
+from ..lib.period_labels import localized_period_formatter
 
 CAUSES = [
     ("deal", "Deal change"),
@@ -13,9 +13,6 @@ CAUSES = [
     ("manual", "Manual"),
     ("install", "Installation"),
 ]
-# A dormant customer who comes back for one of these reasons (a new inquiry,
-# opportunity or contract) was reactivated; one who is only contacted was not.
-REACTIVATION_REASONS = ("inquiry", "open_opportunity", "construction")
 
 
 class CrmRankHistory(models.Model):
@@ -37,9 +34,9 @@ class CrmRankHistory(models.Model):
         index=True,
     )
     # declared as lists (not callables) so that Odoo translates their labels
-    old_rank = fields.Selection(CRM_RANKS, string="Previous Rank")
-    new_rank = fields.Selection(CRM_RANKS)
-    reason = fields.Selection(CRM_RANK_REASONS)
+    old_rank = fields.Selection(rules.RANKS, string="Previous Rank")
+    new_rank = fields.Selection(rules.RANKS)
+    reason = fields.Selection(rules.REASONS)
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
     cause = fields.Selection(CAUSES, required=True, default="manual")
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user)
@@ -49,12 +46,10 @@ class CrmRankHistory(models.Model):
         help="A dormant customer came back with a new inquiry or opportunity.",
     )
 
-    @api.depends("old_rank", "new_rank", "reason")
+    @api.depends("old_rank", "reason")
     def _compute_is_reactivation(self):
-        # A new inquiry, opportunity or contract: a dormant customer who is only
-        # contacted goes back to after-care, which is not a reactivation.
         for entry in self:
-            entry.is_reactivation = entry.old_rank == "dormant" and entry.reason in REACTIVATION_REASONS
+            entry.is_reactivation = rules.is_reactivation(entry.old_rank, entry.reason)
 
     salesperson_id = fields.Many2one(
         "res.users",
@@ -70,7 +65,7 @@ class CrmRankHistory(models.Model):
     @api.depends("old_rank", "new_rank")
     def _compute_became_dormant(self):
         for entry in self:
-            entry.became_dormant = entry.new_rank == "dormant" and entry.old_rank != "dormant"
+            entry.became_dormant = rules.became("dormant", entry.old_rank, entry.new_rank)
 
     # Stored on the row of a customer becoming dormant, so that the
     # *Reactivation Rate* report reads it instead of searching each dormant
@@ -224,6 +219,9 @@ class CrmRankHistory(models.Model):
         salesperson_ids = [
             last_deals.get(commercial.get(partner_id), {}).get("last_deal_user_id") for partner_id in partner_ids
         ]
+        # the computed fields, by the computes' own definitions
+        reactivations = [rules.is_reactivation(old, reason) for _pid, old, _new, reason in rows]
+        dormant_events = [rules.became("dormant", old, new) for _pid, old, new, _reason in rows]
         now = self.env.cr.now()
         self.env.execute_query(
             SQL(
@@ -233,35 +231,29 @@ class CrmRankHistory(models.Model):
                                               became_dormant, create_uid, create_date, write_uid,
                                               write_date)
                 SELECT v.partner_id, p.company_id, v.old_rank, v.new_rank, v.reason, %(cause)s,
-                       %(date)s, %(uid)s, v.salesperson_id,
-                       COALESCE(v.old_rank = 'dormant' AND v.reason = ANY(%(reactivated)s), false),
-                       COALESCE(v.new_rank = 'dormant' AND v.old_rank IS DISTINCT FROM 'dormant', false),
+                       %(date)s, %(uid)s, v.salesperson_id, v.is_reactivation, v.became_dormant,
                        %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM unnest(%(partner_ids)s::int[], %(old_ranks)s::varchar[], %(new_ranks)s::varchar[],
-                              %(reasons)s::varchar[], %(salesperson_ids)s::int[])
-                       AS v(partner_id, old_rank, new_rank, reason, salesperson_id)
+                              %(reasons)s::varchar[], %(salesperson_ids)s::int[], %(reactivations)s::bool[],
+                              %(dormant_events)s::bool[])
+                       AS v(partner_id, old_rank, new_rank, reason, salesperson_id, is_reactivation, became_dormant)
                   JOIN res_partner p ON p.id = v.partner_id
                 """,
                 cause=cause,
                 date=fields.Datetime.now(),
                 uid=self.env.uid,
-                reactivated=list(REACTIVATION_REASONS),
                 now=now,
                 partner_ids=partner_ids,
                 old_ranks=[rank or None for rank in old_ranks],
                 new_ranks=[rank or None for rank in new_ranks],
                 reasons=[reason or None for reason in reasons],
                 salesperson_ids=salesperson_ids,
+                reactivations=reactivations,
+                dormant_events=dormant_events,
             )
         )
-        self._store_comebacks(
-            {
-                partner_id
-                for partner_id, old_rank, new_rank, reason in rows
-                if (new_rank == "dormant" and old_rank != "dormant")
-                or (old_rank == "dormant" and reason in REACTIVATION_REASONS)
-            }
-        )
+        events = zip(partner_ids, reactivations, dormant_events, strict=True)
+        self._store_comebacks({pid for pid, reactivation, dormant in events if reactivation or dormant})
 
     def _web_read_group_groupby_formatter(self, groupby_spec, values):
         """Month and quarter labels in the reader's word order (2026年1月)."""

@@ -3,37 +3,30 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.tools import format_date
 
-from ..engine import facts as rank_facts
-from .crm_rank_tools import cached_ref
+from ..lib import facts as rank_facts
+from ..lib import rules
+from ..lib.orm import cached_ref
+from ..lib.outreach import OUTCOMES
+from .crm_rank_defection import DEFECTION_REASON_OF_OUTCOME
 
-# What a salesperson learnt (for the rank: engine/facts.py's QUIET_OUTCOMES).
-OUTCOMES = [
-    ("interested", "Interested"),
-    ("not_now", "Not Now"),
-    ("competitor", "Went to a Competitor"),
-    ("dissatisfied", "Dissatisfied"),
-    ("unreachable", "Unreachable"),
-    ("not_recorded", "Not Recorded"),
-]
 # Outcomes that propose the customer for defection to a sales manager.
-DEFECTION_OUTCOMES = ("competitor", "dissatisfied")
-# Defection reason (res.partner) proposed for each of them.
-DEFECTION_REASON_OF_OUTCOME = {"competitor": "competitor", "dissatisfied": "complaint"}
+DEFECTION_OUTCOMES = tuple(DEFECTION_REASON_OF_OUTCOME)
 DEFECTION_REVIEW_TYPE = "crm_customer_rank.mail_activity_type_defection_review"
 
 
 class CrmRankQuietReason(models.Model):
-    """What a salesperson learnt when approaching a dormant customer.
+    """A reactivation outcome: what a salesperson learnt approaching a dormant customer.
 
-    One row each time a reactivation activity (or any activity on a dormant
-    customer) is marked done, with its outcome. The rows say why customers went
-    quiet, per kind of work, salesperson and period; the outcomes other than
-    "interested" and "not recorded" are no contact for the rank engine
-    (``engine/facts.py``), so the customer stays dormant.
+    Users know it as *Reactivation Outcome* (the customer's tab, the form); the
+    report of them is *Why Customers Went Quiet*. One row each time a reactivation
+    activity (or any activity on a dormant customer) is marked done, with its
+    outcome. The rows say why customers went quiet, per kind of work, salesperson
+    and period; the outcomes other than "interested" and "not recorded" are no
+    contact for the rank engine (``lib/facts.py``), so the customer stays dormant.
     """
 
     _name = "crm.rank.quiet.reason"
-    _description = "Why a Customer Went Quiet"
+    _description = "Reactivation Outcome"
     _order = "date desc, id desc"
     _rec_name = "partner_id"
 
@@ -288,9 +281,8 @@ class CrmRankQuietReason(models.Model):
         return result
 
     @api.model
-    def _on_rank_changes(self, changes, cause):
-        """A customer marked defected: the defection reviews about them are done."""
-        defected_ids = [pid for pid, (old, new) in changes.items() if new[0] == "defected" and old[0] != "defected"]
+    def _close_defection_reviews(self, defected_ids):
+        """The defection reviews about these customers, now defected, are done."""
         if not defected_ids:
             return
         review_type = cached_ref(self.env, DEFECTION_REVIEW_TYPE)
@@ -325,3 +317,18 @@ class CrmRankQuietReason(models.Model):
             "default_note": self.note or False,
         }
         return action
+
+# ------------------------------------------------------------
+# THE ENGINE'S HOOK (as another addon would hang on it)
+# ------------------------------------------------------------
+
+
+class CrmRankEngine(models.AbstractModel):
+    _inherit = "crm.rank.engine"
+
+    @api.model
+    def _on_rank_changes(self, changes, cause):
+        """A customer marked defected: the defection reviews about them are done."""
+        res = super()._on_rank_changes(changes, cause)
+        self.env["crm.rank.quiet.reason"]._close_defection_reviews(rules.entering(changes, "defected"))
+        return res

@@ -5,9 +5,10 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.tools import format_amount, format_date
 
-from ..engine import facts as rank_facts
-from ..engine import outreach
-from .crm_rank_tools import cached_ref
+from ..lib import facts as rank_facts
+from ..lib import outreach, rules
+from ..lib.orm import cached_ref
+from .crm_rank_defection import DEFECTED_DOMAIN
 
 # Activity type of each channel (data/mail_activity_type_data.xml).
 CHANNEL_ACTIVITY_TYPES = {
@@ -18,14 +19,14 @@ CHANNEL_ACTIVITY_TYPES = {
 }
 
 
-# Activities created at once by the scheduled action (see _on_rank_changes).
+# Activities created at once by the scheduled action (see _schedule_in_chunks).
 SCHEDULE_CHUNK = 2000
 
 
 class CrmRankReactivation(models.AbstractModel):
     """Hand each newly dormant customer to the right person, with the facts.
 
-    A subscriber of the rank engine (``crm.rank.engine._on_rank_changes``): it
+    It hangs on the rank engine (``CrmRankEngine._on_rank_changes`` below): it
     reacts to rank changes and never decides ranks. Everything is set-based:
     a few queries for the facts, one for the open activities, one ``create``
     for all the activities of a batch.
@@ -39,7 +40,7 @@ class CrmRankReactivation(models.AbstractModel):
         """``{partner id: field values}``: the facts to judge why each customer went quiet.
 
         Read in one batch for the customers of ``partners``, from the deals of the
-        reader's companies. Called by ``res.partner._compute_crm_reactivation_facts``.
+        reader's companies.
         """
         commercial_ids = [pid for pid in partners.commercial_partner_id.ids if pid]
         today = fields.Date.context_today(self)
@@ -64,23 +65,15 @@ class CrmRankReactivation(models.AbstractModel):
         return values
 
     @api.model
-    def _on_rank_changes(self, changes, cause):
-        """Schedule a reactivation activity for customers that just became dormant.
-
-        Not at install: a database full of old customers would bury the sales
-        team under activities; the reactivation campaign handles that backlog.
-        """
-        if cause == "install":
-            return
-        dormant_ids = [pid for pid, (old, new) in changes.items() if new[0] == "dormant" and old[0] != "dormant"]
+    def _schedule_in_chunks(self, partner_ids):
+        """``_schedule``; in a scheduled action, a catch-up (years of data at once)
+        creates its activities in chunks, the cache emptied between them, to bound memory."""
         if not self.env.context.get("ir_cron_progress_id"):
-            if dormant_ids:
-                self._schedule(dormant_ids)
+            if partner_ids:
+                self._schedule(partner_ids)
             return
-        # in the scheduled action, a catch-up (years of data at once) creates its
-        # activities in chunks, the cache emptied between them, to bound memory
-        for start in range(0, len(dormant_ids), SCHEDULE_CHUNK):
-            self._schedule(dormant_ids[start : start + SCHEDULE_CHUNK])
+        for start in range(0, len(partner_ids), SCHEDULE_CHUNK):
+            self._schedule(partner_ids[start : start + SCHEDULE_CHUNK])
             self.env.flush_all()
             self.env.invalidate_all()
 
@@ -125,8 +118,10 @@ class CrmRankReactivation(models.AbstractModel):
         """
         today = fields.Date.context_today(self)
         facts = rank_facts.reactivation_facts(self.env, partner_ids, today)
-        busy = self._open_activity_partner_ids(partner_ids)
-        todo = [pid for pid in partner_ids if not facts[pid]["is_defected"] and pid not in busy]
+        # who is defected is read whoever triggered the change
+        defected_sudo = self.env["res.partner"].sudo().browse(partner_ids).filtered_domain(DEFECTED_DOMAIN)
+        skipped = self._open_activity_partner_ids(partner_ids) | set(defected_sudo.ids)
+        todo = [pid for pid in partner_ids if pid not in skipped]
         activity_types = self._activity_types()
         if not todo or "phone" not in activity_types:
             return self.env["mail.activity"].sudo()
@@ -261,3 +256,23 @@ class CrmRankReactivation(models.AbstractModel):
         """The facts as an HTML note (labels are already translated)."""
         items = Markup("").join(Markup("<li><b>%s</b>: %s</li>") % (label, value) for label, value in lines)
         return Markup("<p>%s</p><ul>%s</ul>") % (self.env._("Why this customer went quiet:"), items)
+
+# ------------------------------------------------------------
+# THE ENGINE'S HOOK (as another addon would hang on it)
+# ------------------------------------------------------------
+
+
+class CrmRankEngine(models.AbstractModel):
+    _inherit = "crm.rank.engine"
+
+    @api.model
+    def _on_rank_changes(self, changes, cause):
+        """A customer who just became dormant gets a reactivation activity.
+
+        Not at install: a database full of old customers would bury the sales
+        team under activities; the reactivation campaign handles that backlog.
+        """
+        res = super()._on_rank_changes(changes, cause)
+        if cause != "install":
+            self.env["crm.rank.reactivation"]._schedule_in_chunks(rules.entering(changes, "dormant"))
+        return res

@@ -1,13 +1,18 @@
-"""Referral links between customers: checked, and listed for a referrer.
+"""Referral links between customers: checked, carried over from deals, listed for a referrer.
 
-A service model: ``res.partner`` keeps the ``referrer_partner_id`` field and
-its constraint, and calls these methods.
+A service model: ``res.partner`` and ``crm.lead`` keep the ``referrer_partner_id``
+fields and their constraints, and call these methods.
 """
+
+from collections import defaultdict
 
 from odoo import api, models
 from odoo.exceptions import ValidationError
 
-from ..engine import facts as rank_facts
+from ..lib import facts as rank_facts
+
+# Deal fields whose change can give a customer a referrer.
+CARRY_OVER_FIELDS = frozenset({"partner_id", "referrer_partner_id"})
 
 
 class CrmRankReferral(models.AbstractModel):
@@ -23,7 +28,6 @@ class CrmRankReferral(models.AbstractModel):
         Checked between commercial customers (a contact's referral is their
         company's), for the links of ``partners`` and, as a contact may have
         moved to another company, for the links of the customers they referred.
-        Called by ``res.partner._check_referrer_partner_id``.
 
         :raise ValidationError: naming the customers of the refused link
         """
@@ -54,11 +58,28 @@ class CrmRankReferral(models.AbstractModel):
                 )
 
     @api.model
-    def _counts(self, partners):
-        """``{partner id: (referred customers, of which signed)}`` for the customers of ``partners``.
+    def _carry_over(self, leads, fnames=None):
+        """A customer without a referrer takes the referrer of their new deal among ``leads``.
 
-        Called by ``res.partner._compute_referral_counts``.
+        :param fnames: the deal fields just written; ``None``: the deals were created
         """
+        if fnames is not None and CARRY_OVER_FIELDS.isdisjoint(fnames):
+            return
+        customers_by_referrer = defaultdict(lambda: self.env["res.partner"])
+        seen = self.env["res.partner"]
+        for lead in leads.filtered(lambda lead: lead.referrer_partner_id and lead.partner_id):
+            customer = lead.partner_id.commercial_partner_id
+            referrer = lead.referrer_partner_id
+            if customer in seen or customer.referrer_partner_id or referrer.commercial_partner_id == customer:
+                continue
+            seen |= customer
+            customers_by_referrer[referrer] |= customer
+        for referrer, customers in customers_by_referrer.items():
+            customers.write({"referrer_partner_id": referrer.id})
+
+    @api.model
+    def _counts(self, partners):
+        """``{partner id: (referred customers, of which signed)}`` for the customers of ``partners``."""
         commercial_ids = [pid for pid in partners.commercial_partner_id.ids if pid]
         referred = rank_facts.referred_customers(self.env, commercial_ids) if commercial_ids else {}
         return {
@@ -69,10 +90,7 @@ class CrmRankReferral(models.AbstractModel):
 
     @api.model
     def _action_referred(self, partner):
-        """The customers ``partner``'s customer referred, as a window action.
-
-        Called by ``res.partner.action_open_referred_customers`` (the form's button).
-        """
+        """The customers ``partner``'s customer referred, as a window action (new ones are referred by it)."""
         commercial = partner.commercial_partner_id
         referred = rank_facts.referred_customers(self.env, commercial.ids).get(commercial.id, {})
         return {

@@ -5,9 +5,9 @@ from markupsafe import Markup
 from odoo import api, models
 from odoo.tools import SQL
 
+from ..lib.orm import xmlid_ids_sql
 from .crm_rank_reactivation import CHANNEL_ACTIVITY_TYPES
-from .crm_rank_tools import xmlid_ids_sql
-from .mail_activity import REFERRAL_ASK_TYPE
+from .crm_rank_referral_ask import REFERRAL_ASK_TYPE
 
 # Ranks after which an open activity of each kind no longer makes sense.
 # Reactivation: the customer defected, or came back (a new opportunity, a new
@@ -24,13 +24,13 @@ LOST_FOLLOWUP_STALE_RANKS = frozenset({"defected"})
 class CrmRankStaleActivity(models.AbstractModel):
     """Cancel the activities a rank change made pointless.
 
-    A subscriber of the rank engine (``crm.rank.engine._on_rank_changes``):
+    It hangs on the rank engine (``CrmRankEngine._on_rank_changes`` below):
     nobody should be asked to call a defected customer, reactivate a customer
     who came back, or follow up a lost deal of a customer who is in talks
     again. The activities are cancelled (unlinked, as the "Cancel" button of an
     activity does) with a line in the chatter of their document saying why. They
     are not marked done: a done activity is a contact with the customer
-    (``engine/facts.py``) and asks for an outcome. A few queries per batch,
+    (``lib/facts.py``) and asks for an outcome. A few queries per batch,
     whatever its size.
     """
 
@@ -38,9 +38,8 @@ class CrmRankStaleActivity(models.AbstractModel):
     _description = "Activities Cancelled by a Rank Change"
 
     @api.model
-    def _on_rank_changes(self, changes, cause):
-        if cause == "install":  # nothing of ours is open yet
-            return
+    def _cancel_stale(self, changes):
+        """Cancel the open activities that ``changes`` (the engine's) made pointless."""
         stale = self._stale_customers(changes)
         if not any(stale.values()):
             return
@@ -145,3 +144,19 @@ class CrmRankStaleActivity(models.AbstractModel):
         for model, model_bodies in bodies.items():
             env_sudo[model].browse(list(model_bodies))._message_log_batch(bodies=model_bodies)
         activities_sudo.unlink()
+
+# ------------------------------------------------------------
+# THE ENGINE'S HOOK (as another addon would hang on it)
+# ------------------------------------------------------------
+
+
+class CrmRankEngine(models.AbstractModel):
+    _inherit = "crm.rank.engine"
+
+    @api.model
+    def _on_rank_changes(self, changes, cause):
+        """Activities a rank change made pointless are cancelled (at install nothing of ours is open yet)."""
+        res = super()._on_rank_changes(changes, cause)
+        if cause != "install":
+            self.env["crm.rank.stale.activity"]._cancel_stale(changes)
+        return res

@@ -1,7 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..engine import aftercare, outreach
+from ..lib import aftercare, outreach
+from ..lib.orm import parse_or_refuse
 from .res_company import MAX_DORMANCY_DAYS
 
 
@@ -43,17 +44,16 @@ class CrmTag(models.Model):
     @api.constrains("crm_inspection_plan", "crm_warranty_years", "crm_equipment_life_years")
     def _check_crm_aftercare(self):
         for tag in self:
-            try:
-                aftercare.parse_offsets(tag.crm_inspection_plan)
-            except ValueError as error:
-                raise ValidationError(
-                    self.env._(
-                        'The inspection plan of %(tag)s must list offsets such as "1m,6m,1y,10y" '
-                        '("%(value)s" is not one).',
-                        tag=tag.name,
-                        value=error.args[0],
-                    )
-                ) from error
+            parse_or_refuse(
+                aftercare.parse_offsets,
+                tag.crm_inspection_plan,
+                lambda value, tag=tag: self.env._(
+                    'The inspection plan of %(tag)s must list offsets such as "1m,6m,1y,10y" '
+                    '("%(value)s" is not one).',
+                    tag=tag.name,
+                    value=value,
+                ),
+            )
             if not 0 <= tag.crm_warranty_years <= 100 or not 0 <= tag.crm_equipment_life_years <= 100:
                 raise ValidationError(
                     self.env._("Warranty and equipment life of %(tag)s must be between 0 and 100 years.", tag=tag.name)
@@ -70,17 +70,16 @@ class CrmTag(models.Model):
                         max=MAX_DORMANCY_DAYS,
                     )
                 )
-            try:
-                outreach.parse_months(tag.crm_rank_outreach_months)
-            except ValueError as error:
-                raise ValidationError(
-                    self.env._(
-                        "The outreach months of %(tag)s must be month numbers from 1 to 12 "
-                        'separated by commas, e.g. "3,4,9,10" ("%(value)s" is not a month).',
-                        tag=tag.name,
-                        value=error.args[0],
-                    )
-                ) from error
+            parse_or_refuse(
+                outreach.parse_months,
+                tag.crm_rank_outreach_months,
+                lambda value, tag=tag: self.env._(
+                    "The outreach months of %(tag)s must be month numbers from 1 to 12 "
+                    'separated by commas, e.g. "3,4,9,10" ("%(value)s" is not a month).',
+                    tag=tag.name,
+                    value=value,
+                ),
+            )
 
     @api.model_create_multi
     def create(self, vals_list):

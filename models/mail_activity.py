@@ -3,10 +3,10 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..lib.orm import cached_ref
 from .crm_rank_quiet_reason import DEFECTION_REVIEW_TYPE
-from .crm_rank_tools import cached_ref
+from .crm_rank_referral_ask import REFERRAL_ASK_TYPE
 
-REFERRAL_ASK_TYPE = "crm_customer_rank.mail_activity_type_referral_ask"
 # Context keys: the outcome recorded when activities are marked done (set by the
 # outcome wizards; programs may pass them to ``action_feedback`` too).
 REACTIVATION_OUTCOME_KEY = "crm_reactivation_outcome"
@@ -161,7 +161,7 @@ class MailActivity(models.Model):
         referral = todo.filtered(lambda activity: kinds[activity.id] == "referral")
         if referral:
             leads = self.env["crm.lead"].browse(referral.mapped("res_id")).exists()
-            leads._crm_referral_ask_record(context.get(REFERRAL_OUTCOME_KEY) or "asked")
+            self.env["crm.rank.referral.ask"]._record_outcome(leads, context.get(REFERRAL_OUTCOME_KEY) or "asked")
         return messages, next_activities
 
     @api.model

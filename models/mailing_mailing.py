@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
 
+from .crm_rank_defection import DEFECTED_DOMAIN
+
 
 class MailingMailing(models.Model):
     _inherit = "mailing.mailing"
@@ -103,7 +105,7 @@ class MailingMailing(models.Model):
         if model_name in ("res.partner", "crm.lead"):
             # a deal's stored rank is its customer's (partner_id, the lead's only
             # partner field): no join, so the exclusion costs next to nothing
-            return Domain("crm_rank", "=", "defected") | listed
+            return DEFECTED_DOMAIN | listed
         if not hasattr(model, "_mail_get_partner_fields"):
             return listed
         partner_fields = [
@@ -115,5 +117,5 @@ class MailingMailing(models.Model):
             and field.comodel_name == "res.partner"
         ]
         return Domain.OR(
-            [listed, *(Domain(fname, "any!", [("crm_rank", "=", "defected")]) for fname in partner_fields)]
+            [listed, *(Domain(fname, "any!", DEFECTED_DOMAIN) for fname in partner_fields)]
         )

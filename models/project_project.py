@@ -1,8 +1,9 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
-from ..engine import facts as rank_facts
+from ..lib import facts as rank_facts
 
 # Project fields whose change can complete (or reopen) a construction (declared with the facts).
 CONSTRUCTION_TRIGGER_FIELDS = rank_facts.RANK_TRIGGERS["project.project"]
@@ -63,6 +64,21 @@ class ProjectProject(models.Model):
         self.ensure_one()
         return bool(self.stage_id.fold) or self.last_update_status == "done"
 
+    @api.model
+    def _crm_lead_constructions(self, leads):
+        """``{lead id: (state, progress in %)}``: the construction of each deal, from its
+        project, or without one from its completion date once it is won."""
+        today = fields.Date.context_today(self)
+        result = {}
+        for lead in leads:
+            if lead.project_id:
+                result[lead.id] = lead.project_id._crm_construction_state(today)
+            elif lead.won_status == "won" and lead.completion_date:
+                result[lead.id] = ("done", 100.0) if lead.completion_date <= today else ("in_progress", 0.0)
+            else:
+                result[lead.id] = (False, 0.0)
+        return result
+
     def _crm_construction_state(self, today):
         """Return ``(state, progress in %)`` of the construction of this project."""
         self.ensure_one()
@@ -95,8 +111,6 @@ class ProjectProject(models.Model):
     def _crm_constructions_by_customer(self, customer_ids):
         """``{commercial id: project.project}``: the constructions of each customer's
         won deals that are not done yet, as the current user may see them.
-
-        Called by ``res.partner._compute_crm_construction_ids``.
         """
         customer_ids = [pid for pid in customer_ids if pid]
         if not customer_ids:
@@ -116,6 +130,22 @@ class ProjectProject(models.Model):
             if lead.won_status == "won":
                 by_customer[lead.partner_id.commercial_partner_id.id] |= lead.project_id
         return dict(by_customer)
+
+    @api.model
+    def _crm_create_for_leads(self, leads):
+        """Create the construction project of the won deals among ``leads`` that have
+        none (one each, ``crm.lead._prepare_construction_project_values``), link it,
+        and return those deals."""
+        leads = leads.filtered(lambda lead: lead.won_status == "won" and not lead.project_id)
+        if not leads:
+            raise UserError(self.env._("Only a won deal without a project can get a construction project."))
+        leads.check_access("write")
+        # Salespeople hand their won deals over to construction without project
+        # manager rights: only the projects of deals they may edit are created.
+        projects_sudo = self.sudo().create([lead._prepare_construction_project_values() for lead in leads])
+        for lead, project_sudo in zip(leads, projects_sudo, strict=True):
+            lead.project_id = project_sudo.id  # one value per deal
+        return leads
 
     def _crm_construction_refresh(self):
         """The customers of these projects' deals: rank now (construction changed)."""

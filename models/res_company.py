@@ -1,7 +1,8 @@
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
-from ..engine import aftercare, rules
+from ..lib import aftercare, rules
+from ..lib.orm import parse_or_refuse
 
 MAX_DORMANCY_DAYS = 36500  # a hundred years: anything longer is a typo
 MAX_REFERRAL_THRESHOLD = 1000
@@ -54,6 +55,14 @@ class ResCompany(models.Model):
             ),
             tools.frozendict({tag.id: tag.crm_rank_dormancy_days for tag in tags_sudo}),
         )
+
+    def _crm_day_tz(self):
+        """The time zone of the company's day, which the daily jobs work on: its
+        address's, else its working hours'. The scheduler runs as OdooBot, who
+        usually has none: its "today" would be UTC's, yesterday in Tokyo until 9:00."""
+        self.ensure_one()
+        company_tz = self.partner_id.tz or self.resource_calendar_id.tz
+        return company_tz or self.env.context.get("tz") or self.env.user.tz
 
     @api.constrains("crm_rank_dormancy_days", "crm_rank_referral_threshold")
     def _check_crm_rank_thresholds(self):
@@ -109,14 +118,13 @@ class ResCompany(models.Model):
     @api.constrains("crm_inspection_plan", "crm_aftercare_notice_days")
     def _check_crm_aftercare(self):
         for company in self:
-            try:
-                aftercare.parse_offsets(company.crm_inspection_plan)
-            except ValueError as error:
-                raise ValidationError(
-                    self.env._(
-                        'The inspection plan must list offsets such as "1m,6m,1y,10y" ("%(value)s" is not one).',
-                        value=error.args[0],
-                    )
-                ) from error
+            parse_or_refuse(
+                aftercare.parse_offsets,
+                company.crm_inspection_plan,
+                lambda value: self.env._(
+                    'The inspection plan must list offsets such as "1m,6m,1y,10y" ("%(value)s" is not one).',
+                    value=value,
+                ),
+            )
             if not 0 <= company.crm_aftercare_notice_days <= 365:
                 raise ValidationError(self.env._("The after-care notice must be between 0 and 365 days."))

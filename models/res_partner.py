@@ -2,26 +2,23 @@
 
 Fields on top; the work is done by service models: ``crm.rank.engine`` (ranks),
 ``crm.rank.defection``, ``crm.rank.referral``, ``crm.rank.guidance``, and the
-facts of ``engine/facts.py``.
+facts of ``lib/facts.py``.
 """
 
 from odoo import api, fields, models
 from odoo.fields import Domain
-from odoo.tools import sql
 
-from ..engine import facts as rank_facts
-from ..engine import rules
+from ..lib import facts as rank_facts
+from ..lib import rules
+from ..lib.orm import check_selection_values
+from ..lib.phone_search import phone_search_domain, phone_search_patterns
+from ..lib.tracking import track_in_partner_language
 from .crm_lost_reason import LOST_CATEGORIES
 from .crm_rank_defection import DEFECTION_ORIGINS, DEFECTION_REASONS
 from .crm_rank_engine import ENGINE_FIELDS
 from .crm_rank_suppression import PARTNER_ADDRESS_FIELDS, PARTNER_FAMILY_FIELDS
 from .crm_rank_suppression import PENDING_KEY as SUPPRESSION_PENDING_KEY
-from .crm_rank_tools import check_selection_values, track_in_partner_language
-from .phone_search import phone_search_domain, phone_search_patterns
 
-# Selections of the rank and its reason (declared in engine/rules.py).
-CRM_RANKS = list(rules.RANKS)
-CRM_RANK_REASONS = list(rules.REASONS)
 USER, SALESMAN = "base.group_user", "sales_team.group_sale_salesman"  # who may read the fields
 # What the engine's own rank writes carry (see _fields_sync).
 ENGINE_WRITE_FIELDS = ENGINE_FIELDS | {"write_date", "write_uid"}
@@ -41,12 +38,12 @@ class ResPartner(models.Model):
     # once for everything marked, when a rank is read or searched, or at the
     # latest at the flush before commit.
     crm_rank = fields.Selection(
-        CRM_RANKS, string="Customer Rank", compute="_compute_crm_rank", store=True, readonly=True, copy=False,
+        rules.RANKS, string="Customer Rank", compute="_compute_crm_rank", store=True, readonly=True, copy=False,
         index=True, tracking=True, group_expand=True, groups=USER,
         help="Kept up to date from the customer's deals, constructions, referrals "
         "and contacts; shared by a company and its contact persons.")
     crm_rank_reason = fields.Selection(
-        CRM_RANK_REASONS, string="Rank Reason", compute="_compute_crm_rank", store=True, readonly=True,
+        rules.REASONS, string="Rank Reason", compute="_compute_crm_rank", store=True, readonly=True,
         copy=False, groups=USER)
     crm_rank_date = fields.Date(
         string="Rank Since", compute="_compute_crm_rank", store=True, readonly=True, copy=False, groups=USER)
@@ -91,7 +88,7 @@ class ResPartner(models.Model):
         string="Referred Customers Signed", compute="_compute_referral_counts", groups=USER,
         help="How many of the referred customers signed a deal.")
 
-    # Facts shown on the form (not stored: read in one batch, engine/facts.py).
+    # Facts shown on the form (not stored: read in one batch, lib/facts.py).
     crm_open_deal_count = fields.Integer(string="Open Deals", compute="_compute_crm_rank_facts", groups=USER)
     crm_won_deal_count = fields.Integer(string="Won Deals", compute="_compute_crm_rank_facts", groups=USER)
     crm_last_completion_date = fields.Date(string="Last Completion", compute="_compute_crm_rank_facts", groups=USER)
@@ -249,15 +246,6 @@ class ResPartner(models.Model):
     # ORM
     # ------------------------------------------------------------
 
-    def _auto_init(self):
-        """Create the rank columns by hand on install: the ORM would otherwise
-        mark every existing partner to compute; the post-init hook fills the
-        ranks set-based instead."""
-        for fname, column_type in (("crm_rank", "varchar"), ("crm_rank_reason", "varchar"), ("crm_rank_date", "date")):
-            if not sql.column_exists(self.env.cr, self._table, fname):
-                sql.create_column(self.env.cr, self._table, fname, column_type)
-        return super()._auto_init()
-
     @api.model_create_multi
     def create(self, vals_list):
         self.env["crm.rank.engine"]._check_write(vals_list)
@@ -355,21 +343,15 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------
 
     def _crm_rank_refresh(self, cause="deal"):
-        """Mark the rank of these partners and of their customers to recompute
-        (no query: ``crm.rank.engine._mark``); deals, projects, lost reasons
-        and partner changes call it."""
+        """Mark the rank of these partners and of their customers to recompute: it is
+        decided when next read or searched, at the latest before the commit (no
+        query here: ``crm.rank.engine._mark``)."""
         self.env["crm.rank.engine"]._mark(self, cause)
 
     @api.model
     def _crm_rank_update_all(self, cause="scheduled", batch_size=None):
-        """Bring every rank up to date (``crm.rank.engine._update_all``): the
-        install hook, the demo data and tests call it."""
+        """Bring every rank up to date (``crm.rank.engine._update_all``)."""
         return self.env["crm.rank.engine"]._update_all(cause=cause, batch_size=batch_size)
-
-    @api.model
-    def _cron_update_crm_rank(self):
-        """The daily scheduled action (``crm.rank.engine._cron_daily``)."""
-        return self.env["crm.rank.engine"]._cron_daily()
 
     def _crm_rank_defected_family(self, decide=False):
         """The partners among ``self`` that are, or belong to, a defected customer.

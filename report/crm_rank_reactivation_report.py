@@ -1,7 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from ..models.period_labels import localized_period_formatter
+from ..lib.outreach import REACHED_OUTCOMES
+from ..lib.period_labels import localized_period_formatter
 
 # What brought a dormant customer back: the last of these before the comeback.
 REACTIVATION_TRIGGERS = [
@@ -13,8 +14,6 @@ REACTIVATION_TRIGGERS = [
     ("campaign", "Campaign or Mailing"),
     ("own", "On Their Own"),
 ]
-# Outcomes of a reactivation activity in which the customer was actually reached.
-REACHED_OUTCOMES = ("interested", "not_now", "competitor", "dissatisfied")
 
 
 class CrmRankReactivationReport(models.Model):

@@ -1,9 +1,9 @@
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.tools import SQL
 
+from ..lib import rules
+from ..lib.period_labels import localized_period_formatter
 from ..models.crm_lost_reason import LOST_CATEGORIES
-from ..models.period_labels import localized_period_formatter
-from ..models.res_partner import CRM_RANKS
 
 
 class CrmRankReport(models.Model):
@@ -23,7 +23,7 @@ class CrmRankReport(models.Model):
     date = fields.Datetime(string="Inquiry Date", readonly=True)
     date_closed = fields.Datetime(string="Closed Date", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    crm_rank = fields.Selection(CRM_RANKS, string="Customer Rank", readonly=True)
+    crm_rank = fields.Selection(rules.RANKS, string="Customer Rank", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
     source_id = fields.Many2one("utm.source", readonly=True)
@@ -94,20 +94,6 @@ class CrmRankReport(models.Model):
             "res_id": self.lead_id.id,
             "view_mode": "form",
             "views": [(False, "form")],
-            "context": {"active_test": False},
-        }
-
-    @api.model
-    def action_open_leads(self, domain=None):
-        """Open the deals behind a set of report rows (used by the list view)."""
-        lead_ids = self.search(domain or []).lead_id.ids
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Deals"),
-            "res_model": "crm.lead",
-            "view_mode": "list,form",
-            "views": [(False, "list"), (False, "form")],
-            "domain": [("id", "in", lead_ids)],
             "context": {"active_test": False},
         }
 

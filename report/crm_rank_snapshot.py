@@ -1,8 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from ..models.period_labels import localized_period_formatter
-from ..models.res_partner import CRM_RANKS
+from ..lib import rules
+from ..lib.period_labels import localized_period_formatter
 
 
 class CrmRankSnapshot(models.Model):
@@ -19,7 +19,7 @@ class CrmRankSnapshot(models.Model):
     _order = "month desc"
 
     month = fields.Date(readonly=True)
-    crm_rank = fields.Selection(CRM_RANKS, string="Customer Rank", readonly=True)
+    crm_rank = fields.Selection(rules.RANKS, string="Customer Rank", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     customer_count = fields.Integer(string="Customers", readonly=True, aggregator="sum")
 

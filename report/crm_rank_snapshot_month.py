@@ -1,14 +1,14 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..models.res_partner import CRM_RANKS
+from ..lib import rules
 
 
 class CrmRankSnapshotMonth(models.Model):
     """Customers per rank and company at the end of each closed month, stored.
 
-    Rebuilt once from the rank history (install, upgrade, demo data); the daily
-    update adds each month as it closes, so opening *Customers per Rank* reads
+    Rebuilt once from the rank history (install, upgrade, demo data); a daily
+    scheduled action adds each month as it closes, so opening *Customers per Rank* reads
     a few rows per month instead of replaying the whole history.
     """
 
@@ -18,7 +18,7 @@ class CrmRankSnapshotMonth(models.Model):
 
     month = fields.Date(required=True, index=True, readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    crm_rank = fields.Selection(CRM_RANKS, string="Customer Rank", required=True, readonly=True)
+    crm_rank = fields.Selection(rules.RANKS, string="Customer Rank", required=True, readonly=True)
     customer_count = fields.Integer(string="Customers", readonly=True)
 
     @api.model
@@ -30,8 +30,13 @@ class CrmRankSnapshotMonth(models.Model):
         self.env.invalidate_all()
 
     @api.model
+    def _cron_close_months(self):
+        """The scheduled action counting the closed months, on the company's day."""
+        return self.with_context(tz=self.env.company._crm_day_tz())._close_months()
+
+    @api.model
     def _close_months(self):
-        """Add the months closed since the last run (daily update)."""
+        """Add the months closed since the last run."""
         self.env.flush_all()
         [(last,)] = self.env.execute_query(SQL("SELECT MAX(month) FROM crm_rank_snapshot_month"))
         if last is None:

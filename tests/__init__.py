@@ -44,3 +44,5 @@ from . import test_exit_sms
 from . import test_exit_allowed
 from . import test_exit_events
 from . import test_suppression_list
+from . import test_defected_meaning
+from . import test_daily_jobs

@@ -46,7 +46,7 @@ class CrmRankCase(TransactionCase):
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False, tz=TEST_TZ))
         cls.env.user.tz = TEST_TZ
         cls.company = cls.env.company
-        cls.company.partner_id.tz = TEST_TZ  # the scheduled update's day (crm.rank.engine._company_tz)
+        cls.company.partner_id.tz = TEST_TZ  # the daily jobs' day (res.company._crm_day_tz)
         cls.company.write({"crm_rank_dormancy_days": 365, "crm_rank_referral_threshold": 1})
         cls.salesman = new_test_user(
             cls.env, login="rank_salesman", groups="sales_team.group_sale_salesman",
@@ -137,6 +137,17 @@ class CrmRankCase(TransactionCase):
         changed = self.env["res.partner"]._crm_rank_update_all()
         self._flush()
         return changed
+
+    def _run_scheduled_actions(self, env=None):
+        """Run every scheduled action of the addon once, in the order the scheduler
+        runs them when all are due (the ranks first), as ``env``'s user, without
+        the scheduler's commits; then flush as a commit would."""
+        env = env or self.env
+        data = env["ir.model.data"].sudo().search([("module", "=", "crm_customer_rank"), ("model", "=", "ir.cron")])
+        crons = env["ir.cron"].sudo().browse(data.mapped("res_id")).sorted(lambda cron: (cron.priority, cron.id))
+        for cron in crons:
+            cron.ir_actions_server_id.with_env(env).run()
+        self._flush()
 
     def _count_queries(self, function, *args, **kwargs):
         """Run ``function(*args, **kwargs)`` on an empty cache and flush what it changed;

@@ -10,7 +10,7 @@ from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
-from ..engine import aftercare
+from ..lib import aftercare
 from ..models import crm_aftercare_item
 from .common import CrmRankCase
 
@@ -29,9 +29,6 @@ class TestAftercarePure:
                 assert error.args[0] == bad.lower()
             else:
                 raise AssertionError(bad)
-
-    def test_format_offsets(self):
-        assert aftercare.format_offsets((1, 6, 12, 18, 120)) == "1m,6m,1y,18m,10y"
 
     def test_add_months_keeps_the_end_of_month(self):
         assert aftercare.add_months(datetime.date(2026, 1, 31), 1) == datetime.date(2026, 2, 28)
@@ -282,6 +279,19 @@ class TestAftercare(CrmRankCase):
             item = self._items(deal)[0]
             self.assertEqual(item.activity_id.res_id, deal.id, deal.name)
         self.assertIn("点検", self._items(japanese_deal)[0].activity_id.summary)
+
+    def test_activity_of_a_job_without_salesperson_in_the_team_leaders_language(self):
+        """Without a salesperson the activity goes to the sales team's leader, written in their language."""
+        leader = self.env["res.users"].create(
+            {"name": "Ja Leader", "login": "rank_ja_leader", "lang": "ja_JP",
+             "group_ids": [(4, self.env.ref("sales_team.group_sale_salesman").id)]}
+        )
+        self.team.user_id = leader
+        deal = self._won(self._customer("No salesperson"), completion=0, user_id=False)
+        self.Item._cron_schedule_activities()
+        activity = self._items(deal)[0].activity_id
+        self.assertEqual(activity.user_id, leader)
+        self.assertIn("点検", activity.summary)
 
     def test_campaign_picks_customers_by_due_item(self):
         """The campaign wizard takes the customers with an after-care item coming due."""

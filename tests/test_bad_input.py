@@ -340,7 +340,7 @@ class TestUnknownSelectionValues(CrmRankCase):
 
     def test_helper_checks_only_our_fields(self):
         """Odoo's own selection fields keep Odoo's behaviour."""
-        from odoo.addons.crm_customer_rank.models.crm_rank_tools import check_selection_values
+        from odoo.addons.crm_customer_rank.lib.orm import check_selection_values
 
         check_selection_values(self.env["crm.lead"], [{"priority": "nope", "name": "x"}])  # crm's field: not ours
         with self.assertRaises(ValidationError):

@@ -5,7 +5,7 @@ import datetime
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
-from ..engine import aftercare
+from ..lib import aftercare
 from .common import CrmRankCase
 
 # 31 December 2026, 23:30 UTC: 1 January 2027, 8:30 in Tokyo
@@ -63,7 +63,7 @@ class TestCalendar(CrmRankCase):
             self.assertEqual(items.mapped("due_date")[:2], [datetime.date(2028, 3, 29), datetime.date(2029, 2, 28)])
 
     def test_the_daily_update_runs_on_the_companys_day(self):
-        """The scheduler runs as OdooBot, without a time zone: the update's "today" is the
+        """The scheduler runs as OdooBot, without a time zone: the daily jobs' "today" is the
         company's (its address's time zone), not UTC's."""
         self.company.partner_id.tz = "Asia/Tokyo"
         customer = self._customer("Completed a year before new year")
@@ -71,7 +71,7 @@ class TestCalendar(CrmRankCase):
             self._won(customer, completion=datetime.date(2026, 1, 1))
         # 31 December 15:30 UTC: 1 January 2027, 0:30 in Tokyo, 365 days after completion
         with self._frozen(datetime.datetime(2026, 12, 31, 15, 30)):
-            self.env["res.partner"].with_user(self.env.ref("base.user_root"))._cron_update_crm_rank()
+            self._run_scheduled_actions(self.env(user=self.env.ref("base.user_root")))
             self.assertRank(customer, "dormant")
 
     def test_completion_ten_years_ahead_on_the_31st_and_on_29_february(self):

@@ -87,7 +87,7 @@ class TestConstruction(CrmRankCase):
             self._update_all()
             self.assertRank(self.customer, "contracted", "after_care")
         with self._at(30 + 365):
-            self.env["res.partner"]._cron_update_crm_rank()
+            self._run_scheduled_actions()
             self.assertRank(self.customer, "dormant", "quiet")
             # warranty work reopens the construction
             project.stage_id = self.stage_running

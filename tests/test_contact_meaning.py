@@ -19,12 +19,12 @@ class TestContactMeaning(CrmRankCase, MassMailCase, MassSMSCase):
 
     def _dormant(self):
         with self._at(366):
-            self.env["res.partner"]._cron_update_crm_rank()
+            self._run_scheduled_actions()
         self.assertRank(self.customer, "dormant", "quiet")
 
     def _update_next_day(self):
         with self._at(371):
-            self.env["res.partner"]._cron_update_crm_rank()
+            self._run_scheduled_actions()
 
     def _mailing(self, mailing_type):
         values = {

@@ -75,7 +75,7 @@ class TestPipelineByRankView(CrmRankCase):
         arch = self.env["crm.lead"].get_view(view.id, "kanban")["arch"]
         self.assertIn("o_crm_rank_kanban", arch)
         self.assertNotIn("sum_field", arch, "the header shows the count, not a money total")
-        self.assertRegex(arch, r'<field name="crm_rank" widget="badge"[^>]*invisible="True"')
+        self.assertRegex(arch, r'<field name="crm_rank" widget="crm_rank_badge"[^>]*invisible="True"')
         ordinary = self.env["crm.lead"].get_view(self.env.ref("crm.crm_case_kanban_view_leads").id, "kanban")["arch"]
         self.assertIn("sum_field", ordinary)
-        self.assertNotRegex(ordinary, r'<field name="crm_rank" widget="badge"[^>]*invisible')
+        self.assertNotRegex(ordinary, r'<field name="crm_rank" widget="crm_rank_badge"[^>]*invisible')

@@ -32,5 +32,5 @@ class TestInstall(CrmRankCase):
         self.env.cr.execute(SQL("UPDATE crm_lead SET lost_reason_category = NULL WHERE id = %s", deal.id))
         deal.invalidate_recordset(["lost_reason_category"])
         self.assertFalse(deal.lost_reason_category)
-        self.env["crm.lead"]._crm_lost_category_sync()
+        self.env["crm.lost.reason"]._crm_sync_lead_categories()
         self.assertEqual(deal.lost_reason_category, "budget")

@@ -30,7 +30,7 @@ class TestLastLostReason(CrmRankCase):
         won = self._won(customer, completion=0, name="Bathroom")
         won.date_closed = now - datetime.timedelta(days=10)
         with self._at(400):
-            self.env["res.partner"]._cron_update_crm_rank()
+            self._run_scheduled_actions()
             self.assertRank(customer, "dormant", "quiet")
         activity = self.env["mail.activity"].search(
             [("res_model", "=", "res.partner"), ("res_id", "=", customer.id), ("automated", "=", True)]

@@ -3,7 +3,7 @@
 import datetime
 import unittest
 
-from odoo.addons.crm_customer_rank.engine import outreach
+from odoo.addons.crm_customer_rank.lib import outreach
 
 
 class TestOutreach(unittest.TestCase):
@@ -41,3 +41,17 @@ class TestOutreach(unittest.TestCase):
         self.assertEqual(choose("fax", phone=True, fax=True), "fax")
         self.assertEqual(choose("direct_mail", phone=True, postal=True), "direct_mail")
         self.assertEqual(choose("email", phone=True, email=False), "phone", "preference without data")
+
+    def test_outcome_meanings(self):
+        """Each outcome's meaning (reached, quiet, proposing a defection) names a real outcome
+        and a real defection reason; a proposal is quiet and reached."""
+        from odoo.addons.crm_customer_rank.models import crm_lost_reason, crm_rank_defection  # noqa: PLC0415
+
+        keys = {key for key, _label in outreach.OUTCOMES}
+        self.assertLessEqual(set(outreach.REACHED_OUTCOMES) | set(outreach.QUIET_OUTCOMES), keys)
+        proposals = crm_rank_defection.DEFECTION_REASON_OF_OUTCOME
+        self.assertLessEqual(set(proposals), set(outreach.QUIET_OUTCOMES) & set(outreach.REACHED_OUTCOMES))
+        reasons = {key for key, _label in crm_rank_defection.DEFECTION_REASONS}
+        by_category = crm_rank_defection.DEFECTION_REASON_OF_LOST_CATEGORY
+        self.assertLessEqual(set(proposals.values()) | set(by_category.values()), reasons)
+        self.assertLessEqual(set(by_category), {key for key, _label in crm_lost_reason.LOST_CATEGORIES})

@@ -2,7 +2,7 @@
 
 from odoo.tests import tagged
 
-from ..models.phone_search import phone_search_patterns
+from ..lib.phone_search import phone_search_patterns
 from .common import CrmRankCase
 
 TYPED_FORMS = (

@@ -8,8 +8,8 @@ from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from odoo.addons.crm_customer_rank.engine import facts as rank_facts
 from odoo.addons.crm_customer_rank.hooks import post_init_hook
+from odoo.addons.crm_customer_rank.lib import facts as rank_facts
 from odoo.addons.crm_customer_rank.models import crm_rank_engine as engine_module
 from odoo.addons.crm_customer_rank.models.crm_rank_reactivation import CHANNEL_ACTIVITY_TYPES
 
@@ -114,7 +114,7 @@ class TestRankBulk(CrmRankCase):
         self.assertEqual(expected[lost_lead.id], "lost")
         self.assertEqual(set(expected[lead.id] for lead in self.orphan_leads), {"gathering", "prospect"})
         self.env.execute_query(SQL("UPDATE crm_lead SET crm_rank = NULL"))
-        self.env["crm.lead"]._crm_rank_sync()
+        self.env["crm.rank.engine"]._sync_lead_ranks()
         self.assertEqual({lead.id: lead.crm_rank for lead in leads}, expected)
 
     def test_large_change_set_written_in_bulk(self):

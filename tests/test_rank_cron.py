@@ -6,7 +6,7 @@ from unittest.mock import patch
 
 from odoo.tests import tagged
 
-from odoo.addons.crm_customer_rank.engine import rules
+from odoo.addons.crm_customer_rank.lib import rules
 from odoo.addons.crm_customer_rank.models import crm_rank_engine as engine_module
 
 from .common import CrmRankCase
@@ -24,18 +24,18 @@ class TestRankCron(CrmRankCase):
     def test_contracted_becomes_dormant_after_period(self):
         self.assertRank(self.customer, "contracted", "after_care")
         with self._at(364):
-            self.env["res.partner"]._cron_update_crm_rank()
+            self._run_scheduled_actions()
             self.assertRank(self.customer, "contracted")
         before = len(self._history(self.customer))
         with self._at(365):
-            self.env["res.partner"]._cron_update_crm_rank()
+            self._run_scheduled_actions()
             self.assertRank(self.customer, "dormant", "quiet")
             history = self._history(self.customer)[-1]
             self.assertEqual((history.old_rank, history.new_rank), ("contracted", "dormant"))
             self.assertEqual(history.cause, "scheduled")
             self.assertEqual(self.customer.crm_rank_date, self.today + datetime.timedelta(days=365))
         with self._at(366):
-            self.env["res.partner"]._cron_update_crm_rank()
+            self._run_scheduled_actions()
         self.assertEqual(len(self._history(self.customer)), before + 1, "rerun adds no history")
 
     def test_dormancy_period_setting(self):

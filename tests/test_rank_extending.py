@@ -19,7 +19,7 @@ from unittest.mock import patch
 
 from odoo.tests import tagged
 
-from odoo.addons.crm_customer_rank.engine import rules
+from odoo.addons.crm_customer_rank.lib import rules
 
 from .common import CrmRankCase
 

@@ -54,7 +54,7 @@ class TestRankLanguage(CrmRankCase):
         for customer in japanese | english:
             self._won(customer, completion=0)
         with self._at(366):
-            self.env["res.partner"]._cron_update_crm_rank()
+            self._run_scheduled_actions()
         self.assertRank(japanese, "dormant")
         self.assertEqual(self._rank_lines(japanese)[-1], ("契約顧客", "休眠顧客"))
         self.assertEqual(self._rank_lines(english)[-1], ("Contracted", "Dormant"))
@@ -63,7 +63,7 @@ class TestRankLanguage(CrmRankCase):
         customer = self._customer("休眠の顧客", lang="ja_JP", phone="03-1111-4444")
         self._won(customer, completion=0)
         with self._at(366):
-            self.env["res.partner"]._cron_update_crm_rank()
+            self._run_scheduled_actions()
         with self._at(367):
             customer._crm_rank_mark_defected("moved")
         notes = customer.message_ids.filtered(lambda message: "取り消しました" in (message.body or ""))

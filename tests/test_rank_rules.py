@@ -1,10 +1,11 @@
-"""The pure rank rules of ``engine/rules.py``, without the ORM: each rule, and which
+"""The pure rank rules of ``lib/rules.py``, without the ORM: each rule, and which
 one wins when several apply (the README's "The rank rules")."""
 
 import datetime
 import unittest
 
-from odoo.addons.crm_customer_rank.engine.rules import CustomerFacts, decide_rank
+from odoo.addons.crm_customer_rank.lib import rules
+from odoo.addons.crm_customer_rank.lib.rules import CustomerFacts, decide_rank
 
 TODAY = datetime.date(2026, 6, 1)
 DAY = datetime.timedelta(days=1)
@@ -122,12 +123,29 @@ class TestRankRules(unittest.TestCase):
             won_running=1,
             open_opportunities=1,
             referral_count=4,
-            defected_manual=True,
+            is_defected=True,
         )
         self.assertEqual(decide_rank(f, TODAY), ("defected", "defected_manual"))
         f = facts(won_count=1, won_running=1, defected_lost=True)
         self.assertEqual(decide_rank(f, TODAY), ("defected", "defected_lost"))
 
     def test_defected_without_deal(self):
-        f = CustomerFacts(defected_manual=True)
+        f = CustomerFacts(is_defected=True)
         self.assertEqual(decide_rank(f, TODAY), ("defected", "defected_manual"))
+
+    def test_rank_changes(self):
+        """What a rank change means, for the history's computes, its set-based
+        insert and the features that react to changes."""
+        self.assertTrue(rules.became("dormant", "contracted", "dormant"))
+        self.assertTrue(rules.became("dormant", False, "dormant"))
+        self.assertFalse(rules.became("dormant", "dormant", "dormant"))
+        changes = {
+            1: (("contracted", "after_care"), ("dormant", "quiet")),
+            2: (("dormant", "quiet"), ("dormant", "quiet")),
+            3: ((False, False), ("defected", "defected_manual")),
+        }
+        self.assertEqual(rules.entering(changes, "dormant"), [1])
+        self.assertEqual(rules.entering(changes, "defected"), [3])
+        self.assertTrue(rules.is_reactivation("dormant", "open_opportunity"))
+        self.assertFalse(rules.is_reactivation("dormant", "after_care"), "a mere contact is no comeback")
+        self.assertFalse(rules.is_reactivation("lost", "open_opportunity"))

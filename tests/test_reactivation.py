@@ -32,7 +32,7 @@ class ReactivationCase(CrmRankCase):
 
 
     def _cron(self):
-        self.env["res.partner"]._cron_update_crm_rank()
+        self._run_scheduled_actions()
 
     def _activities(self, partners):
         return self.env["mail.activity"].search(

@@ -192,11 +192,11 @@ class TestStoredComeback(CrmRankCase):
         came_back = self._customer("Came back")
         self._won(came_back, completion=0)
         with self._at(365):
-            self.env["res.partner"]._cron_update_crm_rank()
+            self._run_scheduled_actions()
         with self._at(400):
             self._deal(came_back, name="New bathroom")
         with self._at(401):
-            self.env["res.partner"]._cron_update_crm_rank()
+            self._run_scheduled_actions()
         dormant = self.History.search([("partner_id", "=", came_back.id), ("became_dormant", "=", True)])
         self.assertEqual(len(dormant), 1)
         comeback = self._history(came_back).filtered("is_reactivation")

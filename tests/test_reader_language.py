@@ -39,7 +39,7 @@ class TestReaderLanguage(ReactivationCase):
         cls.budget = cls.env.ref("crm_customer_rank.crm_lost_reason_budget")
 
     def _cron_in_english(self):
-        self.env["res.partner"].with_user(self.admin).with_context(lang="en_US")._cron_update_crm_rank()
+        self._run_scheduled_actions(self.env(user=self.admin, context=dict(self.env.context, lang="en_US")))
 
     def _activities_of(self, records, activity_type=None):
         domain = [("res_model", "=", records._name), ("res_id", "in", records.ids)]

@@ -23,7 +23,7 @@ class TestReferralAsk(CrmRankCase):
 
 
     def _cron(self):
-        self.env["res.partner"]._cron_update_crm_rank()
+        self._run_scheduled_actions()
 
     def _asks(self, deals):
         return (
@@ -64,7 +64,7 @@ class TestReferralAsk(CrmRankCase):
             self._cron()
         with self._at(31):
             self._cron()
-            self.env["crm.lead"]._crm_referral_ask_schedule()
+            self.env["crm.rank.referral.ask"]._cron_schedule()
         self.assertEqual(self._asks(deal), ask, "a rerun adds none")
         ask.action_feedback()
         with self._at(60):
@@ -196,14 +196,14 @@ class TestReferralAsk(CrmRankCase):
         for deal in deals:
             deal.referral_ask_date = self.today
         with self._at(30):
-            self.env["crm.lead"]._crm_referral_ask_schedule()  # other due deals (demo data)
+            self.env["crm.rank.referral.ask"]._cron_schedule()  # other due deals (demo data)
         counts = []
         # the first round (one deal) warms the caches up; then 3 and 9 deals
         for start, stop in ((12, 13), (0, 3), (3, 12)):
             for deal in deals[start:stop]:
                 deal.referral_ask_date = False
             with self._at(30):
-                created, count = self._count_queries(self.env["crm.lead"]._crm_referral_ask_schedule)
+                created, count = self._count_queries(self.env["crm.rank.referral.ask"]._cron_schedule)
             counts.append(count)
             self.assertEqual(len(created), stop - start)
             created.unlink()

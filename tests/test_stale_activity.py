@@ -29,7 +29,7 @@ class TestStaleActivity(CrmRankCase):
         customer = self._customer(name, phone="+81 3-1111-2222")
         self._won(customer, completion=0)
         with self._at(366):
-            self.env["res.partner"]._cron_update_crm_rank()
+            self._run_scheduled_actions()
         self.assertRank(customer, "dormant")
         call = self._activities(customer, activity_type_id=self.env.ref(CALL).id)
         self.assertEqual(len(call), 1)

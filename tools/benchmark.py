@@ -17,9 +17,10 @@ measures, each in a fresh Odoo process:
 - one deal changing stage (queries counted with ``cr.sql_log_count``, time);
 - the recipient count of mailings to every contact, every ranked customer and
   every lead, with and without the defected exclusion;
-- the catch-up after years of use as the scheduled action runs it
-  (``ir.cron.method_direct_trigger`` of *Update customer ranks*: batches
-  committed, reactivation activities in chunks), each of its steps timed;
+- the catch-up after years of use as the scheduler runs the daily jobs
+  (``ir.cron.method_direct_trigger`` of each scheduled action of the addon,
+  *Update customer ranks* first: batches committed, reactivation activities
+  in chunks), each of their steps timed;
   above ``--aftercare-max-size`` its after-care steps are skipped;
 - the screens: the ORM calls the web client makes when a user opens *Pipeline
   by Rank*, *Customers by Rank*, *Inquiries and Contracts*, *Customers per
@@ -650,11 +651,11 @@ def task_naive(args, registry):
     """The obvious implementation, one customer at a time through the ORM.
 
     Kept here only, as the baseline the engine is measured against. It reads
-    the same facts as ``engine/facts.py`` and calls the same ``decide_rank``.
+    the same facts as ``lib/facts.py`` and calls the same ``decide_rank``.
     """
     from odoo import fields  # noqa: PLC0415
 
-    from odoo.addons.crm_customer_rank.engine import rules  # noqa: PLC0415
+    from odoo.addons.crm_customer_rank.lib import rules  # noqa: PLC0415
 
     with registry.cursor() as cr:
         env = odoo_env(cr)
@@ -686,7 +687,7 @@ def task_naive(args, registry):
 
 
 def naive_facts(env, partner, today, thresholds):
-    from odoo.addons.crm_customer_rank.engine import rules  # noqa: PLC0415
+    from odoo.addons.crm_customer_rank.lib import rules  # noqa: PLC0415
 
     partners = env["res.partner"].with_context(active_test=False)
     family = partners.search([("commercial_partner_id", "=", partner.id)])
@@ -749,7 +750,7 @@ def naive_facts(env, partner, today, thresholds):
         last_completion=max(completions, default=None),
         last_contact=last_contact,
         referral_count=len(referred),
-        defected_manual=partner.is_defected,
+        is_defected=partner.is_defected,
         defected_lost=defected_lost,
         dormancy_days=dormancy_days,
         referral_threshold=referral_threshold,
@@ -1183,11 +1184,11 @@ def task_screens(args, registry):
     return result
 
 
-# The steps of the scheduled action, timed one by one: (model, method)
+# The steps of the daily jobs (one scheduled action each), timed one by one: (model, method)
 CRON_STEPS = (
     ("crm.rank.engine", "_update_all"),
-    ("crm.lead", "_crm_referral_ask_schedule"),
-    ("crm.rank.snapshot.month", "_close_months"),
+    ("crm.rank.referral.ask", "_cron_schedule"),
+    ("crm.rank.snapshot.month", "_cron_close_months"),
     ("crm.aftercare.item", "_cron_sync"),
     ("crm.aftercare.item", "_cron_schedule_activities"),
 )
@@ -1195,8 +1196,9 @@ AFTERCARE_STEPS = ("_cron_sync", "_cron_schedule_activities")
 
 
 def task_cron(args, registry):
-    """The scheduled action *Update customer ranks* as the scheduler runs it
-    (``ir.cron.method_direct_trigger``: its own progress record, batches
+    """The addon's daily scheduled actions (*Update customer ranks* first, then
+    the others) as the scheduler runs them when all are due
+    (``ir.cron.method_direct_trigger``: each its own progress record, batches
     committed, reactivation activities created in chunks); time, peak memory
     and the time of each step. With ``--skip-aftercare`` the after-care steps
     do nothing (they are then measured on their own at a smaller size)."""
@@ -1220,15 +1222,17 @@ def task_cron(args, registry):
             cls = type(env[model_name])
             skip = args.skip_aftercare and method_name in AFTERCARE_STEPS
             patches.append(patch.object(cls, method_name, timed(getattr(cls, method_name), method_name, skip)))
-        cron = env.ref(f"{ADDON}.ir_cron_update_crm_rank")
+        cron_data = env["ir.model.data"].search([("module", "=", ADDON), ("model", "=", "ir.cron")])
+        crons = env["ir.cron"].browse(cron_data.mapped("res_id")).sorted(lambda cron: (cron.priority, cron.id))
         env["res.partner"].search([], limit=1)
         rss_before = rss_mb()
         for active in patches:
             active.start()
         try:
             start = time.perf_counter()
-            cron.method_direct_trigger()
-            cr.commit()
+            for cron in crons:
+                cron.method_direct_trigger()
+                cr.commit()
             seconds = time.perf_counter() - start
         finally:
             for active in patches:

@@ -6,8 +6,9 @@ Usage (Odoo served by ``bash tools/run.sh`` on 127.0.0.1:8069 in another shell):
 
 Logs in through JSON-RPC, drives headless Chromium over the DevTools protocol
 (``websocket-client``, installed with requirements-dev.txt) and writes PNG files
-to ``docs/``; a screenshot also shown on the Apps page (a file of the same name in
-``static/description/``) is copied there. Only loopback URLs are accepted.
+to ``docs/``, or to ``static/description/`` for a screenshot the Apps page shows
+too (a file of that name is there): the README shows it from there, one copy
+only. Only loopback URLs are accepted.
 """
 
 import argparse
@@ -195,11 +196,9 @@ def main():
                 browser.click(target)
                 browser.wait_for(then)
             shot = browser.call("Page.captureScreenshot", format="png")
-            (out / name).write_bytes(base64.b64decode(shot["data"]))
-            print(f"wrote {out / name}")
-            if (DESCRIPTION / name).exists():
-                shutil.copyfile(out / name, DESCRIPTION / name)
-                print(f"wrote {DESCRIPTION / name}")
+            target = DESCRIPTION / name if (DESCRIPTION / name).exists() else out / name
+            target.write_bytes(base64.b64decode(shot["data"]))
+            print(f"wrote {target}")
     finally:
         browser.close()
         json_rpc(

@@ -1,4 +1,5 @@
 from . import crm_rank_customers_mixin
+from . import crm_rank_outcome_wizard
 from . import crm_rank_defection_wizard
 from . import crm_rank_reinstatement_wizard
 from . import mail_compose_message

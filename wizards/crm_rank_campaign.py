@@ -8,9 +8,9 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
+from ..lib import rules
 from ..models.crm_aftercare_item import AFTERCARE_KINDS
-from ..models.crm_rank_tools import check_selection_values
-from ..models.res_partner import CRM_RANKS
+from ..models.crm_rank_defection import DEFECTED_DOMAIN
 
 AFTERCARE_MONTHS_MAX = 120  # ten years ahead: anything longer is a typo
 # A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
@@ -22,6 +22,7 @@ class CrmRankCampaign(models.TransientModel):
     direct-mail / fax list. Defected customers are always left out."""
 
     _name = "crm.rank.campaign"
+    _inherit = ["crm.rank.selection.check"]
     _description = "Reactivation Campaign"
 
     name = fields.Char(
@@ -36,7 +37,7 @@ class CrmRankCampaign(models.TransientModel):
         string="Selected Customers",
         help="Customers picked in the list; empty: every ranked customer matching the criteria.",
     )
-    crm_rank = fields.Selection(CRM_RANKS, string="Customer Rank", default="dormant")
+    crm_rank = fields.Selection(rules.RANKS, string="Customer Rank", default="dormant")
     tag_ids = fields.Many2many(
         "crm.tag",
         string="Kind of Work",
@@ -88,15 +89,6 @@ class CrmRankCampaign(models.TransientModel):
     # DEFAULTS / COMPUTES / ORM
     # ------------------------------------------------------------
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_selection_values(self, vals_list)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_selection_values(self, [vals])
-        return super().write(vals)
-
     @api.model
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
@@ -124,7 +116,7 @@ class CrmRankCampaign(models.TransientModel):
     def _compute_customer_ids(self):
         for wizard in self:
             selected = wizard._selected_customers()
-            customers = selected.filtered(lambda p: not p.is_defected and p.crm_rank != "defected")
+            customers = selected - selected.filtered_domain(DEFECTED_DOMAIN)
             wizard.customer_ids = customers
             wizard.line_ids = [Command.clear()] + [Command.create({"partner_id": partner.id}) for partner in customers]
             wizard.customer_count = len(customers)
@@ -185,13 +177,7 @@ class CrmRankCampaign(models.TransientModel):
                 "subject": self.name,
                 "mailing_type": "mail",
                 "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
-                "mailing_domain": repr(
-                    [
-                        ("id", "in", self.customer_ids.ids),
-                        ("is_defected", "=", False),
-                        ("crm_rank", "!=", "defected"),
-                    ]
-                ),
+                "mailing_domain": repr(list(Domain("id", "in", self.customer_ids.ids) & ~DEFECTED_DOMAIN)),
             }
         )
         return {

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
 
+from ..models.crm_rank_defection import DEFECTED_DOMAIN
+
 GREETING_SEASONS = [
     ("new_year", "New Year Card (年賀状)"),
     ("summer", "Summer Greeting (暑中見舞い)"),
@@ -59,8 +61,7 @@ class CrmRankGreeting(models.TransientModel):
         )
         domain = (
             Domain("id", "in", list({partner.commercial_partner_id.id for (partner,) in won}))
-            & Domain("crm_rank", "!=", "defected")
-            & Domain("is_defected", "=", False)
+            & ~DEFECTED_DOMAIN
         )
         customers = self.env["res.partner"].search(domain)
         return customers.filtered(lambda p: p._crm_rank_has_postal_address())

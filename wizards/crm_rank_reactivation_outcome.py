@@ -3,8 +3,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.crm_rank_quiet_reason import OUTCOMES
-from ..models.crm_rank_tools import check_selection_values
+from ..lib.outreach import OUTCOMES
 from ..models.mail_activity import REACTIVATION_NEXT_DATE_KEY, REACTIVATION_OUTCOME_KEY
 
 # "Not recorded" is what a program gets without an outcome; people choose one.
@@ -16,9 +15,9 @@ class CrmRankReactivationOutcome(models.TransientModel):
     what the customer said."""
 
     _name = "crm.rank.reactivation.outcome"
+    _inherit = ["crm.rank.outcome.wizard"]
     _description = "Outcome of a Reactivation Activity"
 
-    activity_ids = fields.Many2many("mail.activity", string="Activities", required=True)
     partner_ids = fields.Many2many("res.partner", string="Customers", compute="_compute_partner_ids")
     outcome = fields.Selection(CHOSEN_OUTCOMES, required=True)
     next_contact_date = fields.Date(
@@ -27,24 +26,14 @@ class CrmRankReactivationOutcome(models.TransientModel):
         help="A follow-up activity is scheduled on this day; the customer stays dormant.",
     )
     note = fields.Text(help="What the customer said; kept with the outcome and in the chatter.")
-    schedule_next = fields.Boolean(help="Schedule another activity afterwards.")
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_selection_values(self, vals_list)
-        return super().create(vals_list)
 
     @api.depends("activity_ids")
     def _compute_partner_ids(self):
         for wizard in self:
-            activities = wizard.activity_ids.filtered(lambda activity: activity.res_model == "res.partner")
-            wizard.partner_ids = self.env["res.partner"].browse(activities.mapped("res_id"))
+            wizard.partner_ids = wizard._documents("res.partner")
 
     def action_confirm(self):
-        self.ensure_one()
-        activities = self.activity_ids.filtered("active")
-        if not activities:
-            raise UserError(self.env._("These activities are already done."))
+        activities = self._open_activities()
         if self.outcome == "not_now" and (
             not self.next_contact_date or self.next_contact_date <= fields.Date.context_today(self)
         ):

@@ -1,8 +1,6 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
-from ..models.crm_lead import REFERRAL_ASK_OUTCOMES
-from ..models.crm_rank_tools import check_selection_values
+from ..models.crm_rank_referral_ask import REFERRAL_ASK_OUTCOMES
 from ..models.mail_activity import REFERRAL_OUTCOME_KEY
 
 
@@ -10,38 +8,28 @@ class CrmRankReferralOutcome(models.TransientModel):
     """Mark "Ask for a referral" activities done with the customer's answer."""
 
     _name = "crm.rank.referral.outcome"
+    _inherit = ["crm.rank.outcome.wizard"]
     _description = "Outcome of a Referral Request"
 
-    activity_ids = fields.Many2many("mail.activity", string="Activities", required=True)
     lead_ids = fields.Many2many("crm.lead", string="Deals", compute="_compute_lead_ids")
     outcome = fields.Selection(REFERRAL_ASK_OUTCOMES, required=True, default="asked")
     note = fields.Text(help="What the customer said; kept in the deal's chatter.")
-    schedule_next = fields.Boolean(help="Schedule another activity afterwards.")
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_selection_values(self, vals_list)
-        return super().create(vals_list)
 
     @api.depends("activity_ids")
     def _compute_lead_ids(self):
         for wizard in self:
-            activities = wizard.activity_ids.filtered(lambda activity: activity.res_model == "crm.lead")
-            wizard.lead_ids = self.env["crm.lead"].browse(activities.mapped("res_id"))
+            wizard.lead_ids = wizard._documents("crm.lead")
 
     def action_confirm(self):
         """Mark done and keep the outcome on the deals; "referred someone" opens a
         new inquiry with the customer as its referrer."""
-        self.ensure_one()
-        activities = self.activity_ids.filtered("active")
-        if not activities:
-            raise UserError(self.env._("These activities are already done."))
+        activities = self._open_activities()
         leads = self.env["crm.lead"].browse(activities.mapped("res_id"))
         activities = activities.with_context(**{REFERRAL_OUTCOME_KEY: self.outcome})
         note = self.note or False
         if self.outcome == "referred" and len(leads) == 1:
             activities.action_feedback(feedback=note)
-            return leads._crm_referral_new_lead_action()
+            return self.env["crm.rank.referral.ask"]._new_lead_action(leads)
         if self.schedule_next and len(activities) == 1:
             return activities.action_feedback_schedule_next(feedback=note) or {"type": "ir.actions.act_window_close"}
         activities.action_feedback(feedback=note)

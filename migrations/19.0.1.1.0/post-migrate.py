@@ -2,7 +2,7 @@
 
 Defections stored before this version were all made by a sales manager.
 Customers made defected by a defection loss were derived live and not stored:
-the next rank update stores their defection (``crm.rank.engine._store_lost_defections``).
+the next rank update stores their defection (``crm.rank.defection._store_lost_defections``).
 """
 
 from odoo import SUPERUSER_ID, api

@@ -42,8 +42,8 @@ registry.category("web_tour.tours").add("crm_rank_defection_tour", {
             content: "The wizard is closed",
         },
         {
-            trigger: ".o_form_view .o_field_badge[name='crm_rank']:contains('Defected')",
-            content: "The rank badge shows defected",
+            trigger: ".o_form_view .o_field_badge[name='crm_rank'] .text-bg-danger:contains('Defected')",
+            content: "The rank badge shows defected, in the defected rank's colour",
         },
         {
             trigger: ".o_form_view .alert-danger:contains('Defected customer')",

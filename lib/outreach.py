@@ -1,4 +1,4 @@
-"""How and when to approach a dormant customer: pure helpers, no ORM.
+"""How and when to approach a dormant customer, and what came of it: pure helpers, no ORM.
 
 The reactivation side effect (``models/crm_rank_reactivation.py``) gathers the
 customer's data set-based and asks these functions which channel to use and on
@@ -10,6 +10,23 @@ import re
 import unicodedata
 
 CHANNELS = ("phone", "email", "direct_mail", "fax")
+
+# What a salesperson learnt approaching a dormant customer (the outcome of a
+# reactivation activity, crm.rank.quiet.reason), and what each outcome means:
+OUTCOMES = [
+    ("interested", "Interested"),
+    ("not_now", "Not Now"),
+    ("competitor", "Went to a Competitor"),
+    ("dissatisfied", "Dissatisfied"),
+    ("unreachable", "Unreachable"),
+    ("not_recorded", "Not Recorded"),
+]
+# the customer was reached (the reactivation report's "what brought them back");
+REACHED_OUTCOMES = ("interested", "not_now", "competitor", "dissatisfied")
+# the customer stays dormant: the done activity's message is no contact for the
+# rank (lib/facts.py); the outcomes proposing a defection to a sales manager are
+# crm.rank.defection's DEFECTION_REASON_OF_OUTCOME.
+QUIET_OUTCOMES = ("not_now", "unreachable", "competitor", "dissatisfied")
 
 # Separators people type between months: commas, Japanese commas, spaces.
 _MONTH_SEPARATORS = re.compile(r"[\s,、]+")

@@ -42,11 +42,6 @@ def parse_offsets(text):
     return tuple(sorted(months))
 
 
-def format_offsets(months):
-    """The canonical text of a plan: whole years as "1y", the rest as "6m"."""
-    return ",".join(f"{m // 12}y" if m % 12 == 0 else f"{m}m" for m in months)
-
-
 def add_months(day, months):
     """``day`` plus ``months`` calendar months (the 31st becomes the month's last day)."""
     month_index = day.month - 1 + months

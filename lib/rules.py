@@ -2,7 +2,7 @@
 
 A reader opens this module to learn the ranks (the README's section "The rank
 rules" says the same in words). It imports nothing from Odoo so it can be read
-and unit-tested on its own: the ORM gathers the facts (``engine/facts.py``),
+and unit-tested on its own: the ORM gathers the facts (``lib/facts.py``),
 this module decides, and the engine model (``crm.rank.engine``) writes what
 changed. Another addon adds or reorders rules by overriding
 ``crm.rank.engine._rank_rules``, not by editing this module.
@@ -15,9 +15,10 @@ import typing
 DEFAULT_DORMANCY_DAYS = 365
 DEFAULT_REFERRAL_THRESHOLD = 1
 
-# The ranks (key, label), in the order of the lifecycle: the selections of the
-# models are built from this tuple (Odoo translates the labels there).
-RANKS = (
+# The ranks (key, label), in the order of the lifecycle: every selection of a
+# rank (customers, deals, history, reports, wizards) is this list. A list, not
+# a tuple: Odoo translates the labels and records the values of list selections.
+RANKS = [
     ("gathering", "Information Gathering"),
     ("prospect", "Prospect"),
     ("lost", "Lost"),
@@ -25,11 +26,14 @@ RANKS = (
     ("dormant", "Dormant"),
     ("referral", "Referral"),
     ("defected", "Defected"),
-)
+]
 
-# Why a customer has their rank (key, label): one per outcome of the rules below.
-REASONS = (
-    ("defected_manual", "Marked defected by a manager"),
+# Why a customer has their rank (key, label): one per outcome of the rules below
+# (a list, like RANKS). "defected_manual" is any stored defection but a loss's:
+# a manager's, an import's, or a person's who left a defected customer (the
+# defection's origin says which).
+REASONS = [
+    ("defected_manual", "Marked defected"),
     ("defected_lost", "Deal lost for a defection reason"),
     ("construction", "Construction not completed yet"),
     ("open_opportunity", "Open opportunity"),
@@ -38,7 +42,7 @@ REASONS = (
     ("quiet", "No contact for the dormancy period"),
     ("after_care", "Completed contract, after-care"),
     ("inquiry", "Inquiry only"),
-)
+]
 
 
 class CustomerFacts(typing.NamedTuple):
@@ -59,8 +63,8 @@ class CustomerFacts(typing.NamedTuple):
     last_completion: datetime.date | None = None
     last_contact: datetime.date | None = None
     referral_count: int = 0
-    defected_manual: bool = False  # a stored defection (whoever or whatever caused it)
-    defected_lost: bool = False  # a defection loss not stored yet (the engine stores it)
+    is_defected: bool = False  # a stored defection (res.partner.is_defected), whoever or whatever made it
+    defected_lost: bool = False  # a defection loss not stored yet (crm.rank.defection stores it)
     defection_origin: str | None = None  # of the stored defection: "lost_deal", "manual"...
     dormancy_days: int = DEFAULT_DORMANCY_DAYS
     referral_threshold: int = DEFAULT_REFERRAL_THRESHOLD
@@ -93,7 +97,7 @@ def dormancy_date(facts):
 
 def rule_defected(facts, today):
     """A stored defection (a manager's, an import's, or a defection loss the engine stored)."""
-    if facts.defected_manual:
+    if facts.is_defected:
         return "defected", "defected_lost" if facts.defection_origin == "lost_deal" else "defected_manual"
     return None
 
@@ -151,6 +155,27 @@ RULES = (
     rule_completed,
     rule_inquiry,
 )
+
+
+# A dormant customer who comes back for one of these reasons (a new inquiry,
+# opportunity or contract) was reactivated; one who is only contacted was not.
+REACTIVATION_REASONS = ("inquiry", "open_opportunity", "construction")
+
+
+def became(rank, old_rank, new_rank):
+    """Whether a change from ``old_rank`` to ``new_rank`` enters ``rank`` (became dormant, defected...)."""
+    return new_rank == rank and old_rank != rank
+
+
+def entering(changes, rank):
+    """The customers of the engine's ``changes`` (``{id: ((old rank, old reason), (rank,
+    reason))}``) whose change enters ``rank``, in the order of ``changes``."""
+    return [pid for pid, (old, new) in changes.items() if became(rank, old[0], new[0])]
+
+
+def is_reactivation(old_rank, reason):
+    """Whether a change from ``old_rank`` for ``reason`` brings a dormant customer back."""
+    return old_rank == "dormant" and reason in REACTIVATION_REASONS
 
 
 def lead_own_rank(won_status, lead_type, active):

@@ -15,6 +15,7 @@ import pytz
 from odoo.tools import SQL
 
 from . import rules
+from .outreach import QUIET_OUTCOMES
 
 # The fields whose change can move a customer's rank at once, per model: what
 # the facts below read. The models' write() overrides mark the customers when
@@ -39,9 +40,6 @@ RANK_TRIGGERS = {
     # what can complete (or reopen) a construction
     "project.project": frozenset({"stage_id", "last_update_id", "last_update_status", "date", "active"}),
 }
-# Outcomes of an activity on a dormant customer after which the customer stays
-# dormant: that activity's message is no contact (crm.rank.quiet.reason).
-QUIET_OUTCOMES = ("not_now", "unreachable", "competitor", "dissatisfied")
 # Messages that count as a contact with the customer: a real exchange. Notes and
 # e-mails written by people from the chatter ('comment'), e-mails received from
 # the customer ('email': a reply, even to a newsletter), SMS written one to one
@@ -342,7 +340,7 @@ def gather(env, partner_ids, today, thresholds, company_ids=None):
             last_completion=row["last_completion"],
             last_contact=row["last_contact"],
             referral_count=row["referral_count"],
-            defected_manual=bool(row["is_defected"]),
+            is_defected=bool(row["is_defected"]),
             defected_lost=row["defected_lost"],
             defection_origin=row["defection_origin"],
             dormancy_days=dormancy_days,
