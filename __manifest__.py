@@ -1,6 +1,6 @@
 {
     "name": "CRM Customer Rank",
-    "version": "19.0.1.3.0",
+    "version": "19.0.1.4.0",
     "category": "Sales/CRM",
     "summary": "Seven customer ranks for renovation companies, with reactivation of "
     "dormant customers, referral requests and lost-reason follow-ups",
@@ -12,6 +12,12 @@
         "project",
         "mass_mailing_crm",
         "mass_mailing_sms",
+        # OCA modules (requirements-oca.txt; README, "Install"): readings,
+        # honorific titles, Japanese address order, the fax number
+        "l10n_jp_kana",
+        "l10n_jp_partner_title_qweb",
+        "l10n_jp_address_layout",
+        "partner_fax",
     ],
     "data": [
         "security/crm_customer_rank_security.xml",

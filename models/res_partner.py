@@ -113,7 +113,6 @@ class ResPartner(models.Model):
         help="How the customer prefers to be approached. Empty: automatic (phone, else "
         "e-mail, else direct mail to the postal address, else fax, depending on the data "
         "we have).")
-    fax = fields.Char(help="Fax number, for customers who prefer to be approached by fax.")
     crm_days_since_contact = fields.Integer(string="Days Since Last Contact", compute="_compute_crm_reactivation_facts")
     crm_last_contract_date = fields.Date(string="Last Contract", compute="_compute_crm_reactivation_facts")
     crm_days_since_contract = fields.Integer(
