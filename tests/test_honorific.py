@@ -115,6 +115,16 @@ class TestHonorific(CrmRankCase):
         fields = [field.get("name") for field in arch.xpath("//div[hasclass('o_address_format')]")[0].iter("field")]
         self.assertLess(fields.index("street"), fields.index("zip"))
 
+    def test_form_applies_after_the_oca_extensions(self):
+        """The customer form's extension anchors on the OCA's honorific title: it must apply
+        after the OCA's views whatever their ids. Upgrading from 19.0.1.3.0 creates the OCA's
+        views after ours (a lower id applies first at equal priority): the upgrade failed with
+        "cannot be located in parent view" until ours got a later priority."""
+        ours = self.env.ref("crm_customer_rank.res_partner_view_form")
+        for xmlid in ("l10n_jp_partner_title_qweb.view_partner_form", "partner_fax.view_partner_form_fax"):
+            with self.subTest(view=xmlid):
+                self.assertGreater(ours.priority, self.env.ref(xmlid).priority)
+
     def test_form_shows_the_default_as_placeholder(self):
         arch = etree.fromstring(self.env["res.partner"].get_view(view_type="form")["arch"])
         titles = arch.xpath("//field[@name='honorific_title']")
