@@ -81,14 +81,18 @@ class CrmRankDuplicate(models.AbstractModel):
         if readings:
             domain |= Domain.custom(
                 to_sql=lambda model, alias, query: SQL(
-                    "REPLACE(%s, ' ', '') IN %s", SQL.identifier(alias, "name_kana"), tuple(readings)
+                    "(%(column)s IS NOT NULL AND REPLACE(%(column)s, ' ', '') IN %(readings)s)",
+                    column=SQL.identifier(alias, "name_kana"),
+                    readings=tuple(readings),
                 )
             )
         own_ids = [partner._origin.id for partner in wanted if partner._origin.id]
         if own_ids:
             domain &= Domain("id", "not in", own_ids)
-        limit = DUPLICATE_LIMIT * len(wanted) * 4
-        candidates = Partner.search(domain, limit=limit, order="id")
+        # No LIMIT: with "ORDER BY id LIMIT n", PostgreSQL walks the primary key and
+        # filters every customer when nothing matches (0.7 s at 300,000 customers);
+        # without it, the indexes of each condition are used (a few ms).
+        candidates = Partner.search(domain, order="id")
         for partner, (patterns, reading) in wanted.items():
             family = partner.parent_id.commercial_partner_id or partner._origin.commercial_partner_id
             result[partner] = candidates.filtered(

@@ -17,7 +17,7 @@ from .crm_lost_reason import LOST_CATEGORIES
 from .crm_rank_defection import DEFECTION_FIELDS, DEFECTION_ORIGINS, DEFECTION_REASONS
 from .crm_rank_engine import ENGINE_FIELDS
 from .crm_rank_tools import check_selection_values, track_in_partner_language
-from .phone_search import phone_search_domain, phone_search_patterns
+from .phone_search import PHONE_STRIP_PATTERN, phone_search_domain, phone_search_patterns
 
 # Selections of the rank and its reason (declared in engine/rules.py).
 CRM_RANKS = list(rules.RANKS)
@@ -56,6 +56,16 @@ class ResPartner(models.Model):
     # Counting a mailing's recipients reads the active partners; with this
     # index, leaving the defected out costs an index-only scan, not a table scan.
     _crm_rank_active_idx = models.Index("(crm_rank) WHERE active IS TRUE")
+    # The duplicates looked for while a customer is typed in (crm.rank.duplicate): the fax
+    # numbers digits-only, as Odoo indexes the phone numbers (phone_validation), and the
+    # readings without their spaces. Partial: most customers have neither.
+    _crm_fax_digits_idx = models.Index(
+        lambda registry: f"USING gin (regexp_replace((fax::text), '{PHONE_STRIP_PATTERN}'::text, ''::text, "
+        "'g'::text) gin_trgm_ops) WHERE fax IS NOT NULL"
+        if registry.has_trigram
+        else ""
+    )
+    _crm_name_kana_compact_idx = models.Index("(REPLACE(name_kana, ' ', '')) WHERE name_kana IS NOT NULL")
 
     # The rank. Its three fields are "computed" only so that the ORM defers the
     # engine: _crm_rank_refresh marks them, _compute_crm_rank runs the engine
