@@ -32,12 +32,14 @@ class CrmRankSnapshot(models.Model):
                 SELECT month, company_id, crm_rank, customer_count
                   FROM crm_rank_snapshot_month
                  UNION ALL
-                SELECT date_trunc('month', now())::date, p.company_id, p.crm_rank, COUNT(*)
+                SELECT %s::date, p.company_id, p.crm_rank, COUNT(*)
                   FROM res_partner p
                  WHERE p.id = p.commercial_partner_id AND p.crm_rank IS NOT NULL
               GROUP BY p.company_id, p.crm_rank
               ) AS counts
-            """
+            """,
+            # the reader's month (Odoo's today, not the database server's clock)
+            fields.Date.context_today(self).replace(day=1),
         )
 
     def _web_read_group_groupby_formatter(self, groupby_spec, values):

@@ -52,7 +52,7 @@ class CrmRankSnapshotMonth(models.Model):
                 """
                 WITH months AS (
                     SELECT generate_series(date_trunc('month', %(first)s),
-                                           date_trunc('month', now()) - interval '1 month',
+                                           date_trunc('month', %(today)s::date) - interval '1 month',
                                            interval '1 month')::date AS month
                 ), spans AS (
                     SELECT h.partner_id, h.new_rank, h.company_id, h.date AS date_from,
@@ -61,7 +61,7 @@ class CrmRankSnapshotMonth(models.Model):
                 )
                 INSERT INTO crm_rank_snapshot_month (month, company_id, crm_rank, customer_count,
                                                      create_uid, create_date, write_uid, write_date)
-                SELECT m.month, s.company_id, s.new_rank, COUNT(*), %(uid)s, now(), %(uid)s, now()
+                SELECT m.month, s.company_id, s.new_rank, COUNT(*), %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM months m
                   JOIN spans s
                     ON s.date_from < m.month + interval '1 month'
@@ -71,6 +71,9 @@ class CrmRankSnapshotMonth(models.Model):
               GROUP BY m.month, s.company_id, s.new_rank
                 """,
                 first=first_month,
+                # Odoo's today (the update's), not the database server's clock
+                today=fields.Date.context_today(self),
+                now=self.env.cr.now(),
                 uid=self.env.uid,
             )
         )

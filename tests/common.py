@@ -1,8 +1,18 @@
 import datetime
+import os
 from contextlib import contextmanager
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import TransactionCase, freeze_time, new_test_user
+
+# The day the tests run, whatever the calendar says: an ordinary weekday in the
+# middle of a 30-day month. ``tools/test_awkward_days.sh`` sets CRM_RANK_TEST_NOW
+# to the awkward days (the 31st, 29 February, the eve of a daylight-saving
+# change) and runs the whole suite at them, the machine's clock moved too.
+TEST_NOW = os.environ.get("CRM_RANK_TEST_NOW") or "2026-06-10 10:00:00"
+# The time zone of the test users and of the engine's "today" (the same for all).
+TEST_TZ = os.environ.get("CRM_RANK_TEST_TZ") or "UTC"
 
 
 class CrmRankCase(TransactionCase):
@@ -11,15 +21,25 @@ class CrmRankCase(TransactionCase):
     Helpers create customers and move their deals the way users do (Odoo's own
     ``action_set_won`` / ``action_set_lost``), so the tests go through the same
     paths as the UI.
+
+    Every test runs on the day ``TEST_NOW`` (UTC), not on the day the suite
+    runs: a test that reasons about "today" (a month later, a year ago) gets the
+    same answer in every month. A test that needs another day says so with
+    ``_frozen``/``_at``; one that needs the real clock does not use this class.
     """
+
+    freeze_time = freeze_time(TEST_NOW)
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
-        # one "today" for the fixtures, the test users (who have no time zone) and
-        # the engine, whichever user's read or flush runs it (Brussels with demo data)
-        cls.env.user.tz = "UTC"
+        # create_date and write_date come from the cursor's clock, PostgreSQL's now():
+        # on the test's day too, as the clock moves (see _frozen)
+        cls.startClassPatcher(patch.object(cls.cr, "now", lambda: datetime.datetime.now()))
+        # one "today" for the fixtures, the test users (created with the context's
+        # time zone) and the engine, whichever user's read or flush runs it
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False, tz=TEST_TZ))
+        cls.env.user.tz = TEST_TZ
         cls.company = cls.env.company
         cls.company.write({"crm_rank_dormancy_days": 365, "crm_rank_referral_threshold": 1})
         cls.salesman = new_test_user(

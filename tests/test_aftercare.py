@@ -55,7 +55,9 @@ class TestAftercare(CrmRankCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write({"crm_inspection_plan": "1m,6m,1y", "crm_aftercare_notice_days": 30})
+        # a month of notice whatever the month: the 1-month inspection of a job
+        # completed today is due in 28 to 31 days, and handed out at once
+        cls.company.write({"crm_inspection_plan": "1m,6m,1y", "crm_aftercare_notice_days": 31})
         cls.water_heater = cls.env["crm.tag"].create(
             {
                 "name": "Water heater",

@@ -185,7 +185,11 @@ print("STATE " + json.dumps(state, default=str))
 
 @tagged("post_install", "-at_install", "faults")
 class TestFaults(BaseCase):
-    """The daily update survives kills and a second worker; upgrade and uninstall are clean."""
+    """The daily update survives kills and a second worker; upgrade and uninstall are clean.
+
+    On the real clock: the work runs in other Odoo processes, which a frozen
+    clock in this one does not reach (tools/test_awkward_days.sh moves theirs).
+    """
 
     @classmethod
     def setUpClass(cls):

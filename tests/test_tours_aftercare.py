@@ -5,6 +5,9 @@ from odoo.tests import HttpCase, new_test_user, tagged
 
 @tagged("post_install", "-at_install")
 class TestAftercareTour(HttpCase):
+    """On the real clock: the browser keeps its own, which a frozen Python clock
+    would contradict (tools/test_awkward_days.sh moves both)."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -9,6 +9,9 @@ from odoo.tools import SQL
 
 @tagged("post_install", "-at_install")
 class TestGuidanceTours(HttpCase):
+    """On the real clock: the browser keeps its own, which a frozen Python clock
+    would contradict (tools/test_awkward_days.sh moves both)."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
