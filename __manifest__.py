@@ -13,6 +13,12 @@
         "mass_mailing_crm",
         "mass_mailing_sms",
         "portal",
+        # OCA modules (requirements-oca.txt; README, "Install"): readings,
+        # honorific titles, Japanese address order, the fax number
+        "l10n_jp_kana",
+        "l10n_jp_partner_title_qweb",
+        "l10n_jp_address_layout",
+        "partner_fax",
     ],
     "data": [
         "security/crm_customer_rank_security.xml",

@@ -1,5 +1,6 @@
 from . import crm_rank_selection_check
 from . import res_company
+from . import format_address_mixin
 from . import res_config_settings
 from . import crm_lost_reason
 from . import crm_rank_history
@@ -9,6 +10,7 @@ from . import crm_rank_exit
 from . import crm_rank_suppression
 from . import crm_rank_referral
 from . import crm_rank_referral_ask
+from . import crm_rank_duplicate
 from . import res_partner
 from . import crm_lead
 from . import mailing_mailing

@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..lib.orm import cached_ref
 from .crm_rank_quiet_reason import DEFECTION_REVIEW_TYPE
@@ -39,9 +40,25 @@ class MailActivity(models.Model):
         "Marking it done asks for the outcome.",
     )
 
+    crm_partner_name_kana = fields.Char(
+        string="Reading",
+        compute="_compute_crm_partner_name_kana",
+        help="The reading (フリガナ) of the customer of an activity on a customer: the call "
+        "list is in あいうえお順 within each day.",
+    )
+
     # ------------------------------------------------------------
     # COMPUTES
     # ------------------------------------------------------------
+
+    @api.depends("res_model", "res_id")
+    def _compute_crm_partner_name_kana(self):
+        on_partners = self.filtered(lambda activity: activity.res_model == "res.partner" and activity.res_id)
+        # the reading of the activity's customer, whose name the activity shows anyway (res_name)
+        partners_sudo = self.env["res.partner"].sudo().browse(set(on_partners.mapped("res_id"))).exists()
+        readings = dict(zip(partners_sudo.ids, partners_sudo.mapped("name_kana"), strict=True))
+        for activity in self:
+            activity.crm_partner_name_kana = readings.get(activity.res_id) if activity in on_partners else False
 
     @api.depends("res_model", "res_id", "activity_type_id")
     def _compute_crm_outcome_kind(self):
@@ -66,6 +83,17 @@ class MailActivity(models.Model):
             ):
                 kind = "reactivation"
             activity.crm_outcome_kind = kind
+
+    def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
+        """The call list is ordered by its customers' readings (not stored on the activity)."""
+        if field_name == "crm_partner_name_kana":
+            reading = SQL(
+                "(SELECT partner.name_kana FROM res_partner partner WHERE partner.id = %s AND %s = 'res.partner')",
+                SQL.identifier(alias, "res_id"),
+                SQL.identifier(alias, "res_model"),
+            )
+            return SQL("%s %s %s", reading, direction, nulls)
+        return super()._order_field_to_sql(alias, field_name, direction, nulls, query)
 
     def _to_store_defaults(self, target):
         """The web client opens the outcome wizard for these activities."""

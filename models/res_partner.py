@@ -5,16 +5,18 @@ Fields on top; the work is done by service models: ``crm.rank.engine`` (ranks),
 facts of ``lib/facts.py``.
 """
 
+import unicodedata
+
 from odoo import api, fields, models
 from odoo.fields import Domain
 
 from ..lib import facts as rank_facts
 from ..lib import rules
 from ..lib.orm import check_selection_values
-from ..lib.phone_search import phone_search_domain, phone_search_patterns
+from ..lib.phone_search import PHONE_STRIP_PATTERN, phone_search_domain, phone_search_patterns
 from ..lib.tracking import track_in_partner_language
 from .crm_lost_reason import LOST_CATEGORIES
-from .crm_rank_defection import DEFECTION_ORIGINS, DEFECTION_REASONS
+from .crm_rank_defection import DEFECTION_FIELDS, DEFECTION_ORIGINS, DEFECTION_REASONS
 from .crm_rank_engine import ENGINE_FIELDS
 from .crm_rank_suppression import PARTNER_ADDRESS_FIELDS, PARTNER_FAMILY_FIELDS
 from .crm_rank_suppression import PENDING_KEY as SUPPRESSION_PENDING_KEY
@@ -24,14 +26,45 @@ USER, SALESMAN = "base.group_user", "sales_team.group_sale_salesman"  # who may 
 ENGINE_WRITE_FIELDS = ENGINE_FIELDS | {"write_date", "write_uid"}
 # Partner fields whose change can move a customer's rank at once (declared with the facts).
 RANK_TRIGGER_FIELDS = rank_facts.RANK_TRIGGERS["res.partner"]
+# Context key of Odoo's merge wizard (wizards/base_partner_merge_automatic_wizard.py): its
+# copy of the merged customers' fields leaves the defection out, which the wizard carries over.
+MERGE_CONTEXT_KEY = "crm_rank_merge"
+# Printed after the name when the partner's honorific title is empty (Japanese usage).
+HONORIFIC_PERSON, HONORIFIC_COMPANY = "様", "御中"
+# Hiragana -> katakana (ぁ..ゖ -> ァ..ヶ), for sorting readings stored in either.
+HIRAGANA_TO_KATAKANA = str.maketrans({chr(code): chr(code + 0x60) for code in range(0x3041, 0x3097)})
+
+
+def reading_sort_key(reading):
+    """Sort key of a reading in あいうえお順: full-width katakana whatever form it
+    was stored in (the kana format of l10n_jp_kana may change), readings first."""
+    if not reading or not reading.strip():
+        return (1, "")
+    return (0, unicodedata.normalize("NFKC", reading).translate(HIRAGANA_TO_KATAKANA).replace(" ", ""))
+
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    # The reading (フリガナ) of the name: the OCA's l10n_jp_kana mixins, applied
+    # to the customers the way its l10n_jp_kana_partner_name does (that module
+    # does not install on Odoo 19's current contacts list): normalised on create
+    # and write, found whichever kana is typed (name.kana.mixin).
+    _name = "res.partner"
+    _inherit = ["res.partner", "kana.mixin", "name.kana.mixin"]
 
     # Counting a mailing's recipients reads the active partners; with this
     # index, leaving the defected out costs an index-only scan, not a table scan.
     _crm_rank_active_idx = models.Index("(crm_rank) WHERE active IS TRUE")
+    # The duplicates looked for while a customer is typed in (crm.rank.duplicate): the fax
+    # numbers digits-only, as Odoo indexes the phone numbers (phone_validation), and the
+    # readings without their spaces. Partial: most customers have neither.
+    _crm_fax_digits_idx = models.Index(
+        lambda registry: f"USING gin (regexp_replace((fax::text), '{PHONE_STRIP_PATTERN}'::text, ''::text, "
+        "'g'::text) gin_trgm_ops) WHERE fax IS NOT NULL"
+        if registry.has_trigram
+        else ""
+    )
+    _crm_name_kana_compact_idx = models.Index("(REPLACE(name_kana, ' ', '')) WHERE name_kana IS NOT NULL")
 
     # The rank. Its three fields are "computed" only so that the ORM defers the
     # engine: _crm_rank_refresh marks them, _compute_crm_rank runs the engine
@@ -112,7 +145,6 @@ class ResPartner(models.Model):
         help="How the customer prefers to be approached. Empty: automatic (phone, else "
         "e-mail, else direct mail to the postal address, else fax, depending on the data "
         "we have).")
-    fax = fields.Char(help="Fax number, for customers who prefer to be approached by fax.")
     crm_days_since_contact = fields.Integer(string="Days Since Last Contact", compute="_compute_crm_reactivation_facts")
     crm_last_contract_date = fields.Date(string="Last Contract", compute="_compute_crm_reactivation_facts")
     crm_days_since_contract = fields.Integer(
@@ -143,6 +175,19 @@ class ResPartner(models.Model):
         string="Mourning Year (喪中)", groups=SALESMAN,
         help="The year in which the household is in mourning: no New Year card for the "
         "following New Year, a winter greeting (寒中見舞い) instead.")
+
+    # Japanese usage: the honorific printed after the name, duplicates caught at the door.
+    crm_honorific_default = fields.Char(
+        string="Default Honorific", compute="_compute_crm_addressee",
+        help="Printed when the honorific title is empty: 御中 for a company, 様 for a person.")
+    crm_addressee = fields.Char(
+        string="Addressee", compute="_compute_crm_addressee",
+        help="The name with its honorific title, as printed on certificates, direct mail, "
+        "fax lists and greeting cards.")
+    crm_duplicate_ids = fields.Many2many(
+        "res.partner", string="Possible Duplicates", compute="_compute_crm_duplicate_ids", groups=USER,
+        help="Other customers with the same phone or fax number (whatever its format) or the "
+        "same reading: the same family registered twice splits its deals, rank and defection.")
 
     # Cards and search.
     crm_address_line = fields.Char(
@@ -234,6 +279,24 @@ class ResPartner(models.Model):
             else:
                 partner.crm_address_line = ", ".join(filter(None, (partner.city, partner.country_id.name)))
 
+    @api.depends("name", "is_company", "honorific_title", "honorific_title_position")
+    def _compute_crm_addressee(self):
+        for partner in self:
+            default = HONORIFIC_COMPANY if partner.is_company else HONORIFIC_PERSON
+            title = (partner.honorific_title or "").strip() or default
+            name = partner.name or ""
+            partner.crm_honorific_default = default
+            if partner.honorific_title and partner.honorific_title_position == "before":
+                partner.crm_addressee = f"{title} {name}"
+            else:
+                partner.crm_addressee = f"{name} {title}"
+
+    @api.depends("phone", "fax", "name_kana", "parent_id", "is_company")
+    def _compute_crm_duplicate_ids(self):
+        duplicates = self.env["crm.rank.duplicate"]._find(self)
+        for partner in self:
+            partner.crm_duplicate_ids = duplicates[partner]
+
     def _search_crm_phone_search(self, operator, value):
         return phone_search_domain(self, self._phone_get_number_fields(), operator, value)
 
@@ -265,6 +328,10 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        if self.env.context.get(MERGE_CONTEXT_KEY):
+            # Odoo's merge wizard copies every field of the merged customers: the
+            # defection is carried over by the server instead (whoever merges)
+            vals = {key: value for key, value in vals.items() if key not in DEFECTION_FIELDS}
         engine, defection = self.env["crm.rank.engine"], self.env["crm.rank.defection"]
         engine._check_write([vals])
         check_selection_values(self, [vals])
@@ -333,6 +400,12 @@ class ResPartner(models.Model):
         self.ensure_one()
         return self.env["crm.rank.referral"]._action_referred(self)
 
+    def action_crm_merge_duplicates(self):
+        """Odoo's merge wizard, with this customer and its possible duplicates
+        (``crm.rank.duplicate._action_merge``)."""
+        self.ensure_one()
+        return self.env["crm.rank.duplicate"]._action_merge(self)
+
     def action_review_defection_proposal(self):
         """The defection wizard, filled in from the proposal."""
         self.ensure_one()
@@ -389,6 +462,11 @@ class ResPartner(models.Model):
     def _crm_rank_reinstate(self, note=False):
         """Reinstate the commercial customers of ``self`` (``crm.rank.defection``)."""
         self.env["crm.rank.defection"]._reinstate(self, note)
+
+    def _crm_sorted_by_reading(self):
+        """These partners in あいうえお順: by reading (whatever kana it is stored in),
+        those without one after, by name."""
+        return self.sorted(lambda partner: (*reading_sort_key(partner.name_kana), partner.name or "", partner.id))
 
     def _crm_rank_has_postal_address(self):
         """Enough of an address for a direct mail: street and city, or a postal code."""

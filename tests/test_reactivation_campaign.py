@@ -21,6 +21,7 @@ class TestReactivationCampaign(ReactivationCase):
         japan = cls.env.ref("base.jp")
         cls.person = cls._customer(
             "山田 花子",
+            name_kana="やまだ はなこ",  # typed in hiragana, stored in katakana
             zip="150-0001",
             state_id=cls.tokyo.id,
             country_id=japan.id,
@@ -31,6 +32,7 @@ class TestReactivationCampaign(ReactivationCase):
         )
         cls.company_customer = cls._customer(
             "株式会社 小林工務店",
+            name_kana="ｺﾊﾞﾔｼｺｳﾑﾃﾝ",  # half-width, stored full-width
             is_company=True,
             zip="220-0012",
             state_id=cls.kanagawa.id,
@@ -157,15 +159,16 @@ class TestReactivationCampaign(ReactivationCase):
         self.assertEqual(action["target"], "download")
         attachment, rows = self._csv(action)
         self.assertEqual(attachment.mimetype, "text/csv")
-        self.assertEqual(rows[0], ["Postal Code", "State", "City", "Street", "Street 2", "Addressee"])
+        self.assertEqual(rows[0], ["Postal Code", "State", "City", "Street", "Street 2", "Addressee", "Reading"])
+        # in あいうえお順 of the readings: コバヤシ before ヤマダ
         self.assertEqual(
-            sorted(rows[1:]),
-            sorted(
-                [
-                    ["150-0001", "東京都", "渋谷区", "神宮前1-2-3", "リフォームマンション101", "山田 花子 様"],
-                    ["220-0012", "神奈川県", "横浜市西区", "みなとみらい2-2-1", "", "株式会社 小林工務店 御中"],
-                ]
-            ),
+            rows[1:],
+            [
+                ["220-0012", "神奈川県", "横浜市西区", "みなとみらい2-2-1", "", "株式会社 小林工務店 御中"]
+                + ["コバヤシコウムテン"],
+                ["150-0001", "東京都", "渋谷区", "神宮前1-2-3", "リフォームマンション101", "山田 花子 様"]
+                + ["ヤマダ ハナコ"],
+            ],
         )
         self.assertNotIn("離反", attachment.raw.decode("utf-8-sig"))
 
@@ -184,6 +187,7 @@ class TestReactivationCampaign(ReactivationCase):
                     "みなとみらい2-2-1",
                     "",
                     "株式会社 小林工務店 御中",
+                    "コバヤシコウムテン",
                 ]
             ],
         )

@@ -11,6 +11,8 @@
 #   odoo_bin ARGS...          odoo-bin -c .local/odoo.conf ARGS...
 #   install_addon_db DB ARGS  new database with the addon (and $INSTALL_ALSO), then ja_JP loaded
 #   install_dev_requirements  pip install -r requirements-dev.txt (if needed)
+#   install_oca_requirements  pip install --no-deps -r requirements-oca.txt (if needed);
+#                             sets OCA_ADDONS_DIR, put on the addons path by prepare_addons_dir
 #   pick_free_port FIRST      first free TCP port on 127.0.0.1 from FIRST up
 #
 # Environment knobs:
@@ -88,6 +90,12 @@ prepare_addons_dir() {
     mkdir -p "$ADDONS_LINK_DIR"
     ln -sfn "$ADDON_DIR" "$ADDON_LINK"
     ADDONS_PATH="$ODOO_PATH/odoo/addons,$ODOO_PATH/addons,$ADDONS_LINK_DIR"
+    # The OCA modules' folder (install_oca_requirements): Odoo also finds it as
+    # part of the odoo.addons namespace of its Python, but only when Odoo runs
+    # from that same environment; named here, it is found in any case.
+    if [ -n "${OCA_ADDONS_DIR:-}" ]; then
+        ADDONS_PATH="$ADDONS_PATH,$OCA_ADDONS_DIR"
+    fi
 }
 
 # Two scripts on the same checkout would share .local/pg and .local/odoo.conf.
@@ -152,11 +160,10 @@ EOF
 
 # -------------------------------------------------------------- Python deps
 
-# Skip pip entirely when every "name==version" pin is already installed:
-# a rerun is then instant and needs no network.
-install_dev_requirements() {
-    local req="$REPO_ROOT/requirements-dev.txt"
-    if "$ODOO_PYTHON" - "$req" <<'EOF'
+# True when every "name==version" pin of requirements file $1 is installed in
+# Odoo's Python: the scripts then skip pip (a rerun is instant, needs no network).
+requirements_installed() {
+    "$ODOO_PYTHON" - "$1" <<'EOF'
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
@@ -171,12 +178,31 @@ for line in open(sys.argv[1], encoding="utf-8"):
     except PackageNotFoundError:
         sys.exit(1)
 EOF
-    then
-        return 0
-    fi
+}
+
+install_dev_requirements() {
+    local req="$REPO_ROOT/requirements-dev.txt"
+    requirements_installed "$req" && return 0
     log "Installing development requirements into $ODOO_PYTHON"
     "$ODOO_PYTHON" -m pip install -q --disable-pip-version-check -r "$req" \
         || die "pip install -r requirements-dev.txt failed"
+}
+
+# The OCA modules the addon depends on (requirements-oca.txt), from the Python
+# registry into Odoo's Python. --no-deps: the wheels require "odoo==19.0.*",
+# which pip would otherwise try to fetch over the Odoo already there; their
+# only other dependency (jaconv) is pinned in the file. Sets OCA_ADDONS_DIR
+# (where pip put them: site-packages/odoo/addons) and checks each module is there.
+install_oca_requirements() {
+    local req="$REPO_ROOT/requirements-oca.txt"
+    if ! requirements_installed "$req"; then
+        log "Installing the OCA modules of requirements-oca.txt into $ODOO_PYTHON"
+        "$ODOO_PYTHON" -m pip install -q --disable-pip-version-check --no-deps -r "$req" \
+            || die "pip install --no-deps -r requirements-oca.txt failed"
+    fi
+    OCA_ADDONS_DIR="$("$ODOO_PYTHON" "$REPO_ROOT/tools/oca_addons_dir.py" "$req")" \
+        || die "the OCA modules of requirements-oca.txt are not where pip should have put them"
+    export OCA_ADDONS_DIR
 }
 
 # ---------------------------------------------------------------- ports

@@ -47,3 +47,13 @@ for code, label, label_ja, count in rows:
 total = sum(r[3] for r in rows)
 print(f"{'':<{width_code}}  {'total':<{width_label}}  {total:>5}")
 print(f"({ranked_people - total} contact persons of these companies share their company's rank)")
+
+customers = Partner.search(domain)
+with_reading = customers.filtered("name_kana")
+titles = sorted(set(customers.mapped("honorific_title")) - {False})
+print(
+    f"Readings (フリガナ): {len(with_reading)} of {len(customers)} customers; "
+    f"honorific titles set: {', '.join(titles) or 'none'} (empty: 様 for a person, 御中 for a company)"
+)
+country = env.company.country_id
+print(f"Company country: {country.name or '-'}; Japanese address form: {bool(country.address_view_id)}")

@@ -213,6 +213,7 @@ main() {
     parse_args "$@"
     find_odoo
     lock_checkout  # before touching .local: another run may be using it
+    install_oca_requirements
     prepare_addons_dir
     install_dev_requirements
     [ "$LINT" = 0 ] || run_lint

@@ -12,3 +12,4 @@ from . import crm_rank_referral_outcome
 from . import crm_rank_greeting
 from . import mailing_sms_test
 from . import portal_wizard_user
+from . import base_partner_merge_automatic_wizard

@@ -117,6 +117,7 @@ class CrmRankCampaign(models.TransientModel):
         for wizard in self:
             selected = wizard._selected_customers()
             customers = selected - selected.filtered_domain(DEFECTED_DOMAIN)
+            customers = customers._crm_sorted_by_reading()
             wizard.customer_ids = customers
             wizard.line_ids = [Command.clear()] + [Command.create({"partner_id": partner.id}) for partner in customers]
             wizard.customer_count = len(customers)
@@ -240,28 +241,27 @@ class CrmRankCampaign(models.TransientModel):
             "name": self.env._("Call List"),
             "res_model": "mail.activity",
             "view_mode": "list,form",
-            "views": [(False, "list"), (False, "form")],
+            "views": [(self.env.ref("crm_customer_rank.mail_activity_view_list_call").id, "list"), (False, "form")],
             "domain": [("id", "in", activities.ids)],
             "context": {"create": False},
             "target": "current",
         }
 
     def action_export_direct_mail(self):
-        """CSV of postal addresses in Japanese order, for a direct-mail print shop."""
+        """CSV of postal addresses in Japanese order, for a direct-mail print shop,
+        in あいうえお順 of the readings."""
         self.ensure_one()
-        customers = self.customer_ids.filtered(lambda p: p._crm_rank_has_postal_address())
-        header = [self.env._("Postal Code"), self.env._("State"), self.env._("City")]
-        header += [self.env._("Street"), self.env._("Street 2"), self.env._("Addressee")]
+        customers = self.customer_ids.filtered(lambda p: p._crm_rank_has_postal_address())._crm_sorted_by_reading()
+        header = self._csv_address_header()
         rows = [self._csv_address(partner) for partner in customers]
         filename = self.env._("direct_mail_list_%(date)s.csv", date=fields.Date.context_today(self))
         return self._download_csv(filename, header, rows)
 
     def action_export_fax(self):
-        """CSV of fax numbers, with the postal address, in Japanese order."""
+        """CSV of fax numbers, with the postal address in Japanese order, in あいうえお順."""
         self.ensure_one()
-        customers = self.customer_ids.filtered(lambda p: (p.fax or "").strip())
-        header = [self.env._("Fax"), self.env._("Postal Code"), self.env._("State"), self.env._("City")]
-        header += [self.env._("Street"), self.env._("Street 2"), self.env._("Addressee")]
+        customers = self.customer_ids.filtered(lambda p: (p.fax or "").strip())._crm_sorted_by_reading()
+        header = [self.env._("Fax"), *self._csv_address_header()]
         rows = [[partner.fax.strip(), *self._csv_address(partner)] for partner in customers]
         filename = self.env._("fax_list_%(date)s.csv", date=fields.Date.context_today(self))
         return self._download_csv(filename, header, rows)
@@ -270,17 +270,29 @@ class CrmRankCampaign(models.TransientModel):
     # BUSINESS
     # ------------------------------------------------------------
 
+    def _csv_address_header(self):
+        """The headers of ``_csv_address``'s columns, in the user's language."""
+        return [
+            self.env._("Postal Code"),
+            self.env._("State"),
+            self.env._("City"),
+            self.env._("Street"),
+            self.env._("Street 2"),
+            self.env._("Addressee"),
+            self.env._("Reading"),
+        ]
+
     def _csv_address(self, partner):
-        """Postal code, state, city, street, street 2, name with its honorific:
-        様 for a person, 御中 for a company (Japanese usage)."""
-        honorific = "御中" if partner.is_company else "様"
+        """Postal code, state, city, street, street 2, the name with its honorific
+        title (by default 様 for a person, 御中 for a company), the reading."""
         return [
             partner.zip or "",
             partner.state_id.name or "",
             partner.city or "",
             partner.street or "",
             partner.street2 or "",
-            f"{partner.name} {honorific}",
+            partner.crm_addressee,
+            partner.name_kana or "",
         ]
 
     @staticmethod

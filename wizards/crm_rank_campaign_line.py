@@ -15,6 +15,7 @@ class CrmRankCampaignLine(models.TransientModel):
 
     wizard_id = fields.Many2one("crm.rank.campaign", required=True, ondelete="cascade")
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True)
+    name_kana = fields.Char(related="partner_id.name_kana")
     crm_rank = fields.Selection(related="partner_id.crm_rank")
     user_id = fields.Many2one(related="partner_id.user_id")
     phone = fields.Char(related="partner_id.phone")

@@ -47,8 +47,8 @@ class CrmRankGreeting(models.TransientModel):
                 # in mourning during the year before this New Year
                 mourning_year = wizard.year - 1
                 mourning = customers.filtered(lambda p, year=mourning_year: p.crm_mourning_year == year)
-            wizard.customer_ids = customers - mourning
-            wizard.mourning_ids = mourning
+            wizard.customer_ids = (customers - mourning)._crm_sorted_by_reading()
+            wizard.mourning_ids = mourning._crm_sorted_by_reading()
             wizard.card_count = len(customers) - len(mourning)
             wizard.mourning_count = len(mourning)
 
@@ -67,15 +67,15 @@ class CrmRankGreeting(models.TransientModel):
         return customers.filtered(lambda p: p._crm_rank_has_postal_address())
 
     def action_export(self):
-        """The list in the direct-mail CSV format, with the card of each customer."""
+        """The list in the direct-mail CSV format, with the card of each customer, in
+        あいうえお順 of the readings (New Year cards, then winter greetings)."""
         self.ensure_one()
         season = dict(self._fields["season"]._description_selection(self.env))[self.season]
         winter = self.env._("Winter Greeting (寒中見舞い)")
         # the campaign wizard owns the direct-mail CSV format
         campaign = self.env["crm.rank.campaign"].create({"crm_rank": False})
-        header = [self.env._("Card"), self.env._("Postal Code"), self.env._("State"), self.env._("City")]
-        header += [self.env._("Street"), self.env._("Street 2"), self.env._("Addressee")]
-        rows = [[season, *campaign._csv_address(partner)] for partner in self.customer_ids]
-        rows += [[winter, *campaign._csv_address(partner)] for partner in self.mourning_ids]
+        header = [self.env._("Card"), *campaign._csv_address_header()]
+        rows = [[season, *campaign._csv_address(partner)] for partner in self.customer_ids._crm_sorted_by_reading()]
+        rows += [[winter, *campaign._csv_address(partner)] for partner in self.mourning_ids._crm_sorted_by_reading()]
         filename = self.env._("greeting_cards_%(year)s.csv", year=self.year)
         return campaign._download_csv(filename, header, rows)
