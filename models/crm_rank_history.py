@@ -12,6 +12,7 @@ CAUSES = [
     ("scheduled", "Scheduled update"),
     ("manual", "Manual"),
     ("install", "Installation"),
+    ("aftercare", "After-care visit"),
 ]
 # A dormant customer who comes back for one of these reasons (a new inquiry,
 # opportunity or contract) was reactivated; one who is only contacted was not.

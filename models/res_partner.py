@@ -223,7 +223,7 @@ class ResPartner(models.Model):
         for partner in self:
             item = first.get(partner.commercial_partner_id.id)
             partner.crm_next_aftercare_date = item.due_date if item else False
-            partner.crm_next_aftercare_name = f"{item.name}: {item.lead_id.name}" if item else False
+            partner.crm_next_aftercare_name = item._reason_to_call() if item else False
 
     @api.depends("zip", "state_id", "city", "street", "street2", "country_id")
     def _compute_crm_address_line(self):
