@@ -145,6 +145,7 @@ class TestAftercareWeek(CrmRankCase):
         customer.invalidate_recordset()
         self.assertRegex(customer.crm_next_aftercare_name, r"^1-month inspection \(overdue\): ")
         self.assertIn("Next reason to call: 1-month inspection (overdue)", customer.crm_rank_guidance)
+        self.assertTrue(customer.crm_next_aftercare_overdue)  # the card and the form show it in red
         japanese = customer.with_context(lang="ja_JP")
         self.assertRegex(japanese.crm_next_aftercare_name, r"^1ヶ月点検（期限切れ）: ")
 

@@ -28,8 +28,8 @@ registry.category("web_tour.tours").add("crm_rank_aftercare_tour", {
         },
         {
             trigger:
-                ".o_kanban_record:contains('Tour Aftercare Sato') .o_crm_next_aftercare:contains('1-month inspection (overdue)')",
-            content: "The customer's card says the next reason to call, marked overdue",
+                ".o_kanban_record:contains('Tour Aftercare Sato') .o_crm_next_aftercare.text-danger:contains('1-month inspection (overdue)')",
+            content: "The customer's card says the next reason to call, marked overdue (in red)",
         },
         {
             trigger: ".o_main_navbar button:contains('After-care')",
