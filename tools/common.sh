@@ -11,6 +11,7 @@
 #   odoo_bin ARGS...          odoo-bin -c .local/odoo.conf ARGS...
 #   install_addon_db DB ARGS  new database with the addon, then ja_JP loaded
 #   install_dev_requirements  pip install -r requirements-dev.txt (if needed)
+#   ensure_printing           wkhtmltopdf and Japanese fonts for PDFs (Debian, as root)
 #   pick_free_port FIRST      first free TCP port on 127.0.0.1 from FIRST up
 #
 # Environment knobs:
@@ -177,6 +178,37 @@ EOF
     log "Installing development requirements into $ODOO_PYTHON"
     "$ODOO_PYTHON" -m pip install -q --disable-pip-version-check -r "$req" \
         || die "pip install -r requirements-dev.txt failed"
+}
+
+# ------------------------------------------------------------- printing
+
+# PDFs (warranty certificate, inspection sheet, call list) need wkhtmltopdf, and
+# Japanese text needs a CJK font (without one wkhtmltopdf prints empty boxes).
+# Debian's packages are installed when missing and run as root; otherwise a
+# warning says what to install: Odoo still runs, and shows the documents as web
+# pages to print from the browser.
+ensure_printing() {
+    local -a missing=()
+    command -v wkhtmltopdf >/dev/null || missing+=(wkhtmltopdf)
+    if command -v fc-list >/dev/null && [ -z "$(fc-list :lang=ja family 2>/dev/null | head -n 1)" ]; then
+        missing+=(fonts-noto-cjk)
+    elif ! command -v fc-list >/dev/null && ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
+        missing+=(fonts-noto-cjk)
+    fi
+    [ "${#missing[@]}" -gt 0 ] || return 0
+    if ! is_root || ! command -v apt-get >/dev/null; then
+        warn "PDF printing needs ${missing[*]} (Debian: apt-get install ${missing[*]}, as root);" \
+            "without it Odoo shows the documents as web pages"
+        return 0
+    fi
+    log "Installing what printing needs (apt-get install ${missing[*]})"
+    export DEBIAN_FRONTEND=noninteractive
+    local apt=(apt-get -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends)
+    if ! "${apt[@]}" install "${missing[@]}" >/dev/null; then
+        "${apt[@]}" update >/dev/null || true
+        "${apt[@]}" install "${missing[@]}" >/dev/null \
+            || warn "apt-get install ${missing[*]} failed: Odoo will show the documents as web pages, not PDFs"
+    fi
 }
 
 # ---------------------------------------------------------------- ports

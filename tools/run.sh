@@ -115,6 +115,7 @@ main() {
     find_odoo
     [ "$SERVE" = 0 ] || check_http_port  # fail before the install, not after
     lock_checkout  # before touching .local: another run may be using it
+    ensure_printing
     prepare_addons_dir
     trap on_exit EXIT
     trap 'exit 130' INT
