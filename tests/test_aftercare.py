@@ -4,6 +4,7 @@ import base64
 import datetime
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
@@ -190,7 +191,7 @@ class TestAftercare(CrmRankCase):
         self.assertEqual(item.outcome, "unreachable")
         self.assertFalse(activity.exists())
         contact = self.env["res.partner"].browse(customer.id).crm_last_contact_date
-        self.assertEqual(contact, deal.create_date.date())  # the inquiry only
+        self.assertEqual(contact, fields.Date.context_today(deal, deal.create_date))  # the inquiry only
 
     def test_activity_done_from_the_chatter_closes_the_item(self):
         deal = self._won(self._customer("Chatter"), completion=0)
