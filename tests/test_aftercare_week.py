@@ -185,6 +185,15 @@ class TestAftercareWeek(CrmRankCase):
             self.env["res.partner"]._cron_update_crm_rank()
         self.assertRank(customer, "contracted", "after_care")
 
+    def test_activity_done_from_the_chatter_is_contact_at_once(self):
+        customer, _deal, item = self._dormant_customer_with_an_inspection_due()
+        with self._at(367):
+            self.Item._cron_schedule_activities()  # overdue within the grace period: handed out
+            self.assertTrue(item.activity_id)
+            item.activity_id.with_user(self.salesman).action_feedback(feedback="All fine")
+        self.assertEqual((item.state, item.outcome), ("done", "fine"))
+        self.assertRank(customer, "contracted", "after_care")
+
     def test_unreachable_without_activity_stays_dormant(self):
         customer, _deal, item = self._dormant_customer_with_an_inspection_due()
         with self._at(367):
