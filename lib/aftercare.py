@@ -13,6 +13,13 @@ import unicodedata
 
 # The default inspection plan of a company (months after completion).
 DEFAULT_INSPECTION_PLAN = "1m,6m,1y,2y,5y,10y"
+# Days an item may stay overdue before it is missed, for a company that set no
+# other: two months. A visit put off by a busy season (New Year, Obon) or by the
+# customer is still made within them; beyond them it is pointless (a 1-month
+# inspection three months late is no 1-month inspection) and the next item of
+# the plan is the better reason to call. The referral request has the same grace.
+DEFAULT_GRACE_DAYS = 60
+MAX_GRACE_DAYS = 365
 MAX_OFFSET_MONTHS = 50 * 12  # fifty years: anything longer is a typo
 
 # "6m", "1y", "6ヶ月", "1年", "18" (months); separated by commas, Japanese commas or spaces
@@ -49,6 +56,18 @@ def add_months(day, months):
     next_month = datetime.date(year + month // 12, month % 12 + 1, 1)
     last_day = (next_month - datetime.timedelta(days=1)).day
     return datetime.date(year, month, min(day.day, last_day))
+
+
+def missed_before(today, grace_days):
+    """The first due date that is not missed on ``today``: an item due before it,
+    still not recorded, is missed (``grace_days`` after its due date)."""
+    return today - datetime.timedelta(days=grace_days)
+
+
+def initial_state(due, today, grace_days):
+    """The state an item gets when it is planned: a job entered late (completed
+    years ago, imported) gets its long-past items as missed, not as overdue work."""
+    return "missed" if due < missed_before(today, grace_days) else "planned"
 
 
 def plan_for(tag_plans, company_plan):

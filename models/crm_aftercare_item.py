@@ -6,7 +6,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
-from odoo.tools import split_every
+from odoo.tools import SQL, plaintext2html, split_every
 
 from ..lib import aftercare, outreach, rules
 from ..lib import facts as rank_facts
@@ -29,9 +29,12 @@ AFTERCARE_KINDS = [
     ("warranty", "Warranty End"),
     ("replacement", "Equipment Replacement"),
 ]
+# Labels of their own ("Recorded", "Status"): msgids shared with other fields
+# (a construction "Done", a partner's "State") get those fields' translations.
 AFTERCARE_STATES = [
     ("planned", "Planned"),
-    ("done", "Done"),
+    ("done", "Recorded"),
+    ("missed", "Missed"),
     ("cancel", "Cancelled"),
 ]
 AFTERCARE_OUTCOMES = [
@@ -39,6 +42,26 @@ AFTERCARE_OUTCOMES = [
     ("repair", "Repair Needed"),
     ("unreachable", "Customer Unreachable"),
 ]
+# Outcomes that are a contact with the customer (someone visited or spoke to them).
+CONTACT_OUTCOMES = ("fine", "repair")
+# What the scheduled action writes on the items (planning, cancelling, missing)
+# leaves no chatter line: the catch-up plans hundreds of thousands of items, and
+# the deal's chatter says why (a completion date moved, a defection). A user's
+# change (an outcome, a due date moved by hand) is tracked.
+SYSTEM_CONTEXT = {"tracking_disable": True, "mail_create_nolog": True, "mail_create_nosubscribe": True}
+
+
+def current_condition(alias):
+    """SQL: the item ``alias`` is on the work list now (``is_current``): planned,
+    and for an inspection the first planned inspection of its job."""
+    return SQL(
+        """(%(i)s.state = 'planned' AND (%(i)s.kind != 'inspection' OR NOT EXISTS (
+                SELECT 1 FROM crm_aftercare_item earlier
+                 WHERE earlier.lead_id = %(i)s.lead_id AND earlier.kind = 'inspection'
+                   AND earlier.state = 'planned'
+                   AND (earlier.due_date, earlier.id) < (%(i)s.due_date, %(i)s.id))))""",
+        i=SQL.identifier(alias),
+    )
 
 
 class CrmAftercareItem(models.Model):
@@ -47,12 +70,16 @@ class CrmAftercareItem(models.Model):
 
     Items are planned when a job is completed (``_sync_leads``), re-planned when
     its completion date moves, and cancelled when the deal is no longer a
-    completed won job or its customer is defected. An activity is handed to the
-    salesperson when the item comes close (``_cron_schedule_activities``).
+    completed won job or its customer is defected. A job has one inspection on
+    the work list at a time (``is_current``): the later ones wait until it is
+    recorded or missed. An item not recorded within the company's grace period
+    after its due date is missed (``_mark_missed``, daily): kept for the record,
+    off the work list, its activity removed. An activity is handed to the
+    salesperson when the current item comes close (``_cron_schedule_activities``).
     """
 
     _name = "crm.aftercare.item"
-    _inherit = ["crm.rank.selection.check"]
+    _inherit = ["mail.thread", "crm.rank.selection.check"]
     _description = "After-care Item"
     _order = "due_date, id"
     _rec_names_search = ["lead_id", "partner_id"]
@@ -68,12 +95,19 @@ class CrmAftercareItem(models.Model):
         index=True,
         precompute=True,
     )
-    user_id = fields.Many2one("res.users", string="Salesperson", related="lead_id.user_id", store=True, precompute=True)
-    team_id = fields.Many2one("crm.team", string="Sales Team", related="lead_id.team_id", store=True, precompute=True)
+    # tracking=False: a related field inherits its target's tracking; the deal tracks these
+    user_id = fields.Many2one(
+        "res.users", string="Salesperson", related="lead_id.user_id", store=True, precompute=True, tracking=False
+    )
+    team_id = fields.Many2one(
+        "crm.team", string="Sales Team", related="lead_id.team_id", store=True, precompute=True, tracking=False
+    )
     company_id = fields.Many2one("res.company", related="lead_id.company_id", store=True, precompute=True)
     # depends on the customer only: a rank change does not search the after-care
     # lists of the customer's deals (the engine moves ranks on every deal change)
-    crm_rank = fields.Selection(related="partner_id.crm_rank", string="Customer Rank", depends=["partner_id"])
+    crm_rank = fields.Selection(
+        related="partner_id.crm_rank", string="Customer Rank", depends=["partner_id"], tracking=False
+    )
     kind = fields.Selection(AFTERCARE_KINDS, required=True)
     # tells the items of one kind of a job apart (UNIQUE below): an inspection's
     # months after completion, a replacement's equipment id, 0 for the warranty end
@@ -82,10 +116,24 @@ class CrmAftercareItem(models.Model):
         default=0,
         help="Months after completion of an inspection; the equipment of a replacement; 0 for the warranty end.",
     )
-    due_date = fields.Date(required=True, index=True)
-    state = fields.Selection(AFTERCARE_STATES, required=True, default="planned", index=True)
-    outcome = fields.Selection(AFTERCARE_OUTCOMES, readonly=True)
-    done_date = fields.Date(readonly=True)
+    due_date = fields.Date(required=True, index=True, tracking=True)
+    state = fields.Selection(
+        AFTERCARE_STATES, string="Status", required=True, default="planned", index=True, tracking=True
+    )
+    outcome = fields.Selection(AFTERCARE_OUTCOMES, readonly=True, tracking=True)
+    done_date = fields.Date(string="Recorded On", readonly=True)
+    is_current = fields.Boolean(
+        string="On the Work List",
+        compute="_compute_is_current",
+        search="_search_is_current",
+        help="Planned, and for an inspection the first one of its job still planned: the later "
+        "inspections of a job wait until the earlier one is recorded or missed.",
+    )
+    note = fields.Text(
+        help="What was found or agreed at the visit: printed on the inspection sheet, and written "
+        "on the deal with the outcome."
+    )
+    partner_phone = fields.Char(related="partner_id.phone", string="Phone", tracking=False)
     # indexed: deleting an equipment, an activity (marking it done) or a deal makes
     # PostgreSQL look for the items that point to it (a scan of every item without)
     equipment_id = fields.Many2one("crm.aftercare.equipment", ondelete="cascade", index="btree_not_null")
@@ -111,54 +159,151 @@ class CrmAftercareItem(models.Model):
             else:
                 item.name = self.env._("Replace: %(equipment)s", equipment=item.equipment_id.name or "")
 
+    @api.depends(
+        "state", "kind", "due_date", "lead_id.crm_aftercare_item_ids.state", "lead_id.crm_aftercare_item_ids.due_date"
+    )
+    def _compute_is_current(self):
+        planned_ids = [item.id for item in self if item.state == "planned" and isinstance(item.id, int)]
+        current_ids = set()
+        if planned_ids:
+            self.flush_model(["lead_id", "kind", "state", "due_date"])
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT i.id FROM crm_aftercare_item i WHERE i.id = ANY(%s) AND %s",
+                    planned_ids,
+                    current_condition("i"),
+                )
+            )
+            current_ids = {row[0] for row in rows}
+        for item in self:
+            item.is_current = item.id in current_ids
+
+    def _search_is_current(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        current = Domain.custom(to_sql=lambda model, alias, query: current_condition(alias))
+        if True in value and False in value:
+            return Domain.TRUE
+        return current if True in value else ~current
+
     # ------------------------------------------------------------
     # ACTIONS
     # ------------------------------------------------------------
 
     def action_done_fine(self):
+        """The visit found everything in order: recorded, and said so (a toast)."""
         self._record_outcome("fine")
+        return self._outcome_notification("fine")
 
     def action_done_repair(self):
         """The customer needs a repair: an opportunity for it, so the customer becomes a prospect."""
         self._record_outcome("repair")
         if len(self) == 1:
             return self.repair_lead_id.get_formview_action()
-        return True
+        return self._outcome_notification("repair")
 
     def action_done_unreachable(self):
         self._record_outcome("unreachable")
+        return self._outcome_notification("unreachable")
+
+    def action_print_inspection_sheet(self):
+        """The sheet taken to the visit (点検シート): customer, job, equipment, checklist, signatures."""
+        # config=False: no layout dialog for an administrator whose company has not
+        # chosen a document layout (Odoo's standard layout is used)
+        return self.env.ref("crm_customer_rank.action_report_crm_aftercare_inspection").report_action(
+            self, config=False
+        )
+
+    def _outcome_notification(self, outcome):
+        """A toast saying what was recorded; the list or form reloads after it."""
+        labels = dict(self._fields["outcome"]._description_selection(self.env))
+        if len(self) == 1:
+            message = self.env._(
+                "%(item)s of %(customer)s recorded: %(outcome)s.",
+                item=self.name,
+                customer=self.partner_id.display_name,
+                outcome=labels[outcome],
+            )
+        else:
+            message = self.env._(
+                "%(count)s after-care items recorded: %(outcome)s.", count=len(self), outcome=labels[outcome]
+            )
+        if outcome in CONTACT_OUTCOMES:
+            message += " " + self.env._("The visit counts as a contact with the customer.")
+        else:
+            message += " " + self.env._("No contact: the dormancy clock keeps running.")
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("After-care"),
+                "message": message,
+                "type": "success" if outcome in CONTACT_OUTCOMES else "warning",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     def _record_outcome(self, outcome):
         """Close the items with ``outcome``.
 
-        Fine and repair needed are a real contact: the activity is marked done (or a
-        note is written on the deal), which the dormancy clock counts. An
-        unreachable customer was not contacted: the activity is removed and a log
-        line, which is no contact, says why.
+        Fine and repair needed are a real contact, whichever way they are
+        recorded: the activity is marked done, or, for an item that has none
+        (it came due before the notice, or was overdue when it was handed out),
+        a note is written on the deal as a person writes one (a comment); the
+        dormancy clock counts both, and the customer's rank is decided again at
+        once. An unreachable customer was not contacted: the activity is removed
+        and a log line, which is no contact, says why. Recording an inspection
+        ends the earlier inspections of its job still planned (missed): one
+        inspection per job is open at a time.
         """
         if self.filtered(lambda item: item.state != "planned"):
             raise UserError(self.env._("Only planned after-care items can be recorded."))
         today = fields.Date.context_today(self)
         labels = dict(self._fields["outcome"]._description_selection(self.env))
+        texts = {item: f"{item.name}: {labels[outcome]}" for item in self}
         with_activity = self.filtered("activity_id")
-        feedback = {item.activity_id: f"{item.name}: {labels[outcome]}" for item in with_activity}
         activities = with_activity.activity_id
-        vals = {"state": "done", "outcome": outcome, "done_date": today}
+        feedback = {
+            item.activity_id: texts[item] + (f"\n{item.note}" if item.note else "") for item in with_activity
+        }
         if outcome == "repair":
             self._create_repair_leads()
-        self.write(vals)
-        if outcome == "unreachable":
+        self.write({"state": "done", "outcome": outcome, "done_date": today})
+        self._earlier_inspections()._close_missed()
+        if outcome not in CONTACT_OUTCOMES:
             activities.unlink()
             for item in self:
-                item.lead_id._message_log(body=Markup("<p>%s</p>") % f"{item.name}: {labels[outcome]}")
+                item.lead_id._message_log(body=Markup("<p>%s</p>") % texts[item])
             return
         for activity in activities:
             activity.action_feedback(feedback=feedback[activity])
         for item in self - with_activity:
-            item.lead_id.message_post(
-                body=Markup("<p>%s</p>") % f"{item.name}: {labels[outcome]}",
-                subtype_xmlid="mail.mt_note",
-            )
+            body = Markup("<p>%s</p>") % texts[item]
+            if item.note:
+                body += plaintext2html(item.note)
+            # a comment, as a note written from the chatter: a contact for the dormancy clock
+            item.lead_id.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
+        self.partner_id._crm_rank_refresh("aftercare")
+
+    def _earlier_inspections(self):
+        """The planned inspections of these items' jobs due before the inspection recorded."""
+        inspections = self.filtered(lambda item: item.kind == "inspection")
+        if not inspections:
+            return self.browse()
+        last = {}
+        for item in inspections:
+            last[item.lead_id.id] = max(last.get(item.lead_id.id, item.due_date), item.due_date)
+        planned = self.search(
+            [("lead_id", "in", list(last)), ("kind", "=", "inspection"), ("state", "=", "planned")]
+        )
+        return planned.filtered(lambda item: item.due_date <= last[item.lead_id.id]) - self
+
+    def _close_missed(self):
+        """A user's path to *missed* (tracked): these planned items are missed, their activities removed."""
+        if not self:
+            return
+        self.activity_id.unlink()
+        self.write({"state": "missed"})
 
     def _create_repair_leads(self):
         leads = self.env["crm.lead"].create(
@@ -213,6 +358,15 @@ class CrmAftercareItem(models.Model):
         )
         return {item.partner_id.id: item for item in self.sudo().browse([row[0] for row in rows])}
 
+    def _reason_to_call(self):
+        """The item as the customer's next reason to call, in the reader's language:
+        its name and its deal, marked when it is overdue (still within the grace
+        period: past it the item is missed and the next one is the reason)."""
+        self.ensure_one()
+        if self.due_date < fields.Date.context_today(self):
+            return self.env._("%(item)s (overdue): %(deal)s", item=self.name, deal=self.lead_id.name)
+        return f"{self.name}: {self.lead_id.name}"
+
     @api.model
     def _at_risk_partner_ids(self, days=AT_RISK_DAYS):
         """Customers in after-care whose dormancy date falls within ``days`` and who
@@ -262,7 +416,10 @@ class CrmAftercareItem(models.Model):
 
         A completed won job of a customer who is not defected gets the items of
         its plan; every other deal's planned items are cancelled. Items already
-        done are never touched, and no item is planned twice.
+        recorded are never touched, and no item is planned twice. An item
+        planned (or re-planned) past its grace period is missed from the start:
+        a job entered years after its completion gets its old inspections for
+        the record, not as overdue work.
 
         :param has_items: ``False`` when the caller knows these deals have no
             item yet (``_cron_sync``): they are not looked up.
@@ -271,17 +428,22 @@ class CrmAftercareItem(models.Model):
         leads_sudo = leads.sudo().with_context(active_test=False)
         if not leads_sudo:
             return
-        items_sudo = self.sudo().search([("lead_id", "in", leads_sudo.ids)]) if has_items else self.sudo()
+        items_sudo = self.sudo().with_context(**SYSTEM_CONTEXT)
         existing = defaultdict(dict)  # {lead id: {(kind, key): item}}: linear in the items
-        for item in items_sudo:
+        for item in items_sudo.search([("lead_id", "in", leads_sudo.ids)]) if has_items else items_sudo:
             existing[item.lead_id.id][item.kind, item.key] = item
         wanted = self._wanted_items(leads_sudo)
+        today = fields.Date.context_today(self)
+        grace = self._grace_days()
         to_create, cancel_ids = [], []
+        replan = defaultdict(list)  # {(due date, state): [item id]}
         for lead in leads_sudo:
             lead_wanted = wanted.get(lead.id, {})
             lead_items = existing.get(lead.id, {})
+            grace_days = grace.get(lead.company_id.id, aftercare.DEFAULT_GRACE_DAYS)
             for (kind, key), due in lead_wanted.items():
                 item = lead_items.get((kind, key))
+                state = aftercare.initial_state(due, today, grace_days)
                 if not item:
                     to_create.append(
                         {
@@ -289,21 +451,39 @@ class CrmAftercareItem(models.Model):
                             "kind": kind,
                             "key": key,
                             "due_date": due,
+                            "state": state,
                             "equipment_id": key if kind == "replacement" else False,
                         }
                     )
-                elif item.state == "cancel" or (item.state == "planned" and item.due_date != due):
-                    item.write({"state": "planned", "due_date": due})
-                    if item.activity_id:
-                        item.activity_id.date_deadline = due
+                elif item.state == "cancel" or (item.state in ("planned", "missed") and item.due_date != due):
+                    replan[due, state].append(item.id)
             cancel_ids += [
                 item.id
                 for wanted_key, item in lead_items.items()
                 if wanted_key not in lead_wanted and item.state == "planned"
             ]
         if to_create:
-            self.sudo().create(to_create)
-        self.sudo().browse(cancel_ids)._cancel()
+            items_sudo.create(to_create)
+        for (due, state), item_ids in replan.items():
+            moved = items_sudo.browse(item_ids)
+            if state == "missed":
+                moved.activity_id.unlink()
+            else:
+                moved.activity_id.date_deadline = due
+            moved.write({"state": state, "due_date": due})
+        items_sudo.browse(cancel_ids)._cancel()
+
+    @api.model
+    def _grace_days(self):
+        """``{company id: grace period in days}`` of every company, whoever runs it
+        (items without a company: ``aftercare.DEFAULT_GRACE_DAYS``)."""
+        companies_sudo = (
+            self.env["res.company"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_fetch([], ["crm_aftercare_grace_days"])
+        )
+        return {company.id: company.crm_aftercare_grace_days for company in companies_sudo}
 
     @api.model
     def _sync_changed_leads(self, leads, fnames):
@@ -355,7 +535,7 @@ class CrmAftercareItem(models.Model):
         if not self:
             return
         self.activity_id.unlink()
-        self.write({"state": "cancel"})
+        self.with_context(**SYSTEM_CONTEXT).write({"state": "cancel"})
 
     @api.model
     def _cancel_for_customers(self, defected_ids):
@@ -399,6 +579,44 @@ class CrmAftercareItem(models.Model):
             for chunk in split_every(SYNC_CHUNK, lead_ids):
                 self._sync_leads(self.env["crm.lead"].browse(chunk), has_items=has_items)
                 self._release_cache()
+        self._mark_missed()
+
+    @api.model
+    def _mark_missed(self):
+        """The planned items not recorded within their company's grace period
+        become missed: one UPDATE whatever their number (the catch-up after an
+        upgrade misses years of items at once), their activities removed in
+        chunks. The next inspection of each job is then on the work list
+        (``is_current``). Returns the number of items missed.
+        """
+        today = fields.Date.context_today(self)
+        grace = self._grace_days()
+        company_ids = [*grace, None]  # None: the items without a company
+        cutoffs = [aftercare.missed_before(today, days) for days in grace.values()]
+        cutoffs.append(aftercare.missed_before(today, aftercare.DEFAULT_GRACE_DAYS))
+        self.flush_model(["state", "due_date", "company_id", "activity_id"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                UPDATE crm_aftercare_item i
+                   SET state = 'missed', write_date = %(now)s, write_uid = %(uid)s
+                  FROM unnest(%(company_ids)s::int[], %(cutoffs)s::date[]) AS c(company_id, cutoff)
+                 WHERE i.state = 'planned' AND i.due_date < c.cutoff
+                   AND i.company_id IS NOT DISTINCT FROM c.company_id
+             RETURNING i.id, i.activity_id
+                """,
+                now=self.env.cr.now(),
+                uid=self.env.uid,
+                company_ids=company_ids,
+                cutoffs=cutoffs,
+            )
+        )
+        self.invalidate_model(["state", "write_date", "write_uid"])
+        activity_ids = [activity_id for _item_id, activity_id in rows if activity_id]
+        for chunk in split_every(SCHEDULE_CHUNK, activity_ids):
+            self.env["mail.activity"].sudo().browse(chunk).unlink()
+            self._release_cache()
+        return len(rows)
 
     @api.model
     def _cron_schedule_activities(self):
@@ -419,17 +637,21 @@ class CrmAftercareItem(models.Model):
             .search_fetch([("crm_aftercare_notice_days", ">=", 0)], ["crm_aftercare_notice_days"])
         )
         notice = {company.id: company.crm_aftercare_notice_days for company in companies_sudo}
+        grace = self._grace_days()
 
-        # Coming due within the notice, or overdue by less than it: an item due long
-        # ago (a job completed years before the addon was installed, imported history)
-        # stays on the Overdue list without burying its salesperson under activities.
-        def window(days):
-            return Domain("due_date", ">=", today - relativedelta(days=days)) & Domain(
-                "due_date", "<=", today + relativedelta(days=days)
+        # Coming due within the notice, or overdue within the grace period (an item
+        # that came on the work list late: the earlier inspection of its job was
+        # recorded or missed after this one's date). Only the current item of a job.
+        def window(notice_days, grace_days):
+            return Domain("due_date", ">=", aftercare.missed_before(today, grace_days)) & Domain(
+                "due_date", "<=", today + relativedelta(days=notice_days)
             )
 
-        due = Domain.OR(Domain("company_id", "=", company_id) & window(days) for company_id, days in notice.items())
-        due |= Domain("company_id", "not in", list(notice)) & window(DEFAULT_NOTICE_DAYS)
+        due = Domain.OR(
+            Domain("company_id", "=", company_id) & window(days, grace.get(company_id, aftercare.DEFAULT_GRACE_DAYS))
+            for company_id, days in notice.items()
+        )
+        due |= Domain("company_id", "not in", list(notice)) & window(DEFAULT_NOTICE_DAYS, aftercare.DEFAULT_GRACE_DAYS)
         item_ids = (
             self.sudo()
             .search(
@@ -437,6 +659,7 @@ class CrmAftercareItem(models.Model):
                 & Domain("activity_id", "=", False)
                 & Domain("partner_id", "not any", DEFECTED_DOMAIN)
                 & due
+                & Domain("is_current", "=", True)
             )
             .ids
         )
@@ -498,7 +721,8 @@ class CrmAftercareItem(models.Model):
                     }
                 )
         activities = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)
-        for item, activity in zip(self.sudo().browse(ordered_ids), activities, strict=True):
+        items_sudo = self.sudo().with_context(**SYSTEM_CONTEXT).browse(ordered_ids)
+        for item, activity in zip(items_sudo, activities, strict=True):
             item.activity_id = activity
         return activities
 

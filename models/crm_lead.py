@@ -146,6 +146,13 @@ class CrmLead(models.Model):
     warranty_scope = fields.Text(help="What the warranty covers (printed on the warranty certificate).")
     warranty_exclusions = fields.Text(help="What the warranty does not cover (printed on the certificate).")
     warranty_end_date = fields.Date(string="Warranty Ends", compute="_compute_warranty_end_date", store=True)
+    warranty_number = fields.Char(
+        string="Warranty Certificate No.",
+        readonly=True,
+        copy=False,
+        help="Given when the warranty certificate is first printed; reprints keep it.",
+    )
+    warranty_issue_date = fields.Date(string="Warranty Certificate Issued", readonly=True, copy=False)
 
     # Finding a caller by phone, in any format (lib/phone_search.py).
     crm_phone_search = fields.Char(
@@ -328,7 +335,23 @@ class CrmLead(models.Model):
         leads = self.filtered(lambda lead: lead.won_status == "won" and lead.completion_date)
         if not leads:
             raise UserError(self.env._("A warranty certificate is printed for a won deal with a completion date."))
-        return self.env.ref("crm_customer_rank.action_report_crm_warranty").report_action(leads)
+        leads._crm_warranty_issue()
+        # config=False: no layout dialog for an administrator whose company has not
+        # chosen a document layout (Odoo's standard layout is used)
+        return self.env.ref("crm_customer_rank.action_report_crm_warranty").report_action(leads, config=False)
+
+    def _crm_warranty_issue(self):
+        """Number and date the certificates printed for the first time (sequence
+        ``crm.warranty.certificate`` of the deal's company); reprints keep both."""
+        today = fields.Date.context_today(self)
+        for lead in self.filtered(lambda lead: not lead.warranty_number):
+            sequence = self.env["ir.sequence"].with_company(lead.company_id or self.env.company)
+            lead.write(
+                {
+                    "warranty_number": sequence.next_by_code("crm.warranty.certificate", sequence_date=today),
+                    "warranty_issue_date": today,
+                }
+            )
 
     # ------------------------------------------------------------
     # BUSINESS (hooks another addon may extend)

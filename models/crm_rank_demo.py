@@ -6,9 +6,14 @@ history over the past as a company's real data would be. No production code
 calls them.
 """
 
-from odoo import api, models
+import datetime
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..lib import facts as rank_facts
 from ..lib import rules
 
 
@@ -149,6 +154,89 @@ class CrmRankDemo(models.AbstractModel):
                    AND p.id = ANY(%(ids)s)
                 """,
                 ids=demo_partner_ids,
+            )
+        )
+        self.env.invalidate_all()
+
+    @api.model
+    def _record_past_aftercare(self, open_days=14):
+        """Demo data only: the company did its after-care before today.
+
+        Every inspection, warranty end or replacement of the demo's jobs due more
+        than ``open_days`` ago gets an outcome recorded a few days after it was due,
+        as the salesperson would have: *fine*, with its note on the deal dated that
+        day (a visit is a contact). A dormant customer's visits stopped: the items
+        due within their dormancy period before today were missed, or tried and
+        the customer was unreachable (no contact), so they stay dormant. What
+        came due in the last ``open_days`` days stays open (overdue): this week's
+        work.
+        """
+        today = fields.Date.context_today(self)
+        items = (
+            self.env["crm.aftercare.item"]
+            .sudo()
+            .search(
+                [
+                    ("state", "in", ["planned", "missed"]),
+                    ("due_date", "<", today - datetime.timedelta(days=open_days)),
+                ]
+            )
+        )
+        if not items:
+            return
+        customers = items.partner_id
+        facts = rank_facts.gather(self.env, customers.ids, today, self.env["crm.rank.engine"]._thresholds())
+        dormant = set(customers.filtered(lambda partner: partner.crm_rank == "dormant").ids)
+        ids, outcomes, dates = [], [], []
+        visits = []  # (item, day) of the visits: a note on the deal
+        for item in items:
+            day = min(item.due_date + datetime.timedelta(days=item.id % 5), today - datetime.timedelta(days=1))
+            fact = facts.get(item.partner_id.id) or rules.CustomerFacts()
+            wakes = item.partner_id.id in dormant and day + datetime.timedelta(days=fact.dormancy_days) > today
+            if wakes and item.state == "missed":
+                continue  # never tried: kept as missed
+            ids.append(item.id)
+            outcomes.append("unreachable" if wakes else "fine")
+            dates.append(day)
+            if not wakes:
+                visits.append((item, day))
+        self.env.flush_all()
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE crm_aftercare_item i
+                   SET state = 'done', outcome = v.outcome, done_date = v.day
+                  FROM unnest(%(ids)s::int[], %(outcomes)s::varchar[], %(dates)s::date[]) AS v(id, outcome, day)
+                 WHERE i.id = v.id
+                """,
+                ids=ids,
+                outcomes=outcomes,
+                dates=dates,
+            )
+        )
+        self.env.invalidate_all()
+        message_ids, message_dates = [], []
+        for item, day in visits:
+            item_lang = item.with_context(lang=item.user_id.lang or "ja_JP")
+            labels = dict(item_lang._fields["outcome"]._description_selection(item_lang.env))
+            message = item.lead_id.message_post(
+                body=Markup("<p>%s</p>") % f"{item_lang.name}: {labels['fine']}",
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+                author_id=item.user_id.partner_id.id or self.env.user.partner_id.id,
+            )
+            message_ids.append(message.id)
+            message_dates.append(datetime.datetime.combine(day, datetime.time(2)))  # 11:00 in Tokyo
+        self.env.flush_all()
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE mail_message m SET date = v.day
+                  FROM unnest(%(ids)s::int[], %(dates)s::timestamp[]) AS v(id, day)
+                 WHERE m.id = v.id
+                """,
+                ids=message_ids,
+                dates=message_dates,
             )
         )
         self.env.invalidate_all()

@@ -12,6 +12,7 @@ CAUSES = [
     ("scheduled", "Scheduled update"),
     ("manual", "Manual"),
     ("install", "Installation"),
+    ("aftercare", "After-care visit"),
 ]
 
 

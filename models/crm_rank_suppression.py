@@ -38,6 +38,7 @@ class CrmRankSuppression(models.Model):
     _rec_name = "address"
 
     address = fields.Char(
+        string="E-mail or Number",
         required=True, readonly=True, index=True,
         help="Normalised e-mail address, or phone number in international format (E.164).")
     address_type = fields.Selection(ADDRESS_TYPES, string="Type", required=True, readonly=True)

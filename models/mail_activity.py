@@ -164,6 +164,8 @@ class MailActivity(models.Model):
         kinds = {activity.id: activity.crm_outcome_kind for activity in todo}
         keys = {activity.id: (activity.res_model, activity.res_id, activity.activity_type_id.id) for activity in todo}
         messages, next_activities = super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
+        # the visit is a contact (the done message): the customer's rank is decided again at once
+        aftercare_sudo.partner_id._crm_rank_refresh("aftercare")
         todo = todo.exists()  # activities of deleted records are removed
         if not todo:
             return messages, next_activities

@@ -114,8 +114,15 @@ class ResCompany(models.Model):
         help="The salesperson gets the activity of an inspection, a warranty end or an "
         "equipment replacement this many days before it is due.",
     )
+    crm_aftercare_grace_days = fields.Integer(
+        string="After-care Grace (days)",
+        default=aftercare.DEFAULT_GRACE_DAYS,
+        help="An inspection, a warranty end or an equipment replacement not recorded this many "
+        "days after it was due is missed: it leaves the work list (kept for the record), its "
+        "activity is removed, and the next inspection of the job takes its place.",
+    )
 
-    @api.constrains("crm_inspection_plan", "crm_aftercare_notice_days")
+    @api.constrains("crm_inspection_plan", "crm_aftercare_notice_days", "crm_aftercare_grace_days")
     def _check_crm_aftercare(self):
         for company in self:
             parse_or_refuse(
@@ -128,3 +135,10 @@ class ResCompany(models.Model):
             )
             if not 0 <= company.crm_aftercare_notice_days <= 365:
                 raise ValidationError(self.env._("The after-care notice must be between 0 and 365 days."))
+            if not 1 <= company.crm_aftercare_grace_days <= aftercare.MAX_GRACE_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "The after-care grace period must be between 1 and %(max)s days.",
+                        max=aftercare.MAX_GRACE_DAYS,
+                    )
+                )

@@ -15,6 +15,7 @@ class ResConfigSettings(models.TransientModel):
     )
     crm_inspection_plan = fields.Char(related="company_id.crm_inspection_plan", readonly=False)
     crm_aftercare_notice_days = fields.Integer(related="company_id.crm_aftercare_notice_days", readonly=False)
+    crm_aftercare_grace_days = fields.Integer(related="company_id.crm_aftercare_grace_days", readonly=False)
     crm_rank_business_model_ids = fields.Many2many(
         "ir.model",
         string="Business Documents",

@@ -171,6 +171,8 @@ class ResPartner(models.Model):
         help="When the customer's next inspection, warranty end or equipment replacement is due.")
     crm_next_aftercare_name = fields.Char(
         string="Next Reason to Call", compute="_compute_crm_next_aftercare", groups=SALESMAN)
+    crm_next_aftercare_overdue = fields.Boolean(
+        string="Next Reason to Call Overdue", compute="_compute_crm_next_aftercare", groups=SALESMAN)
     crm_mourning_year = fields.Integer(
         string="Mourning Year (喪中)", groups=SALESMAN,
         help="The year in which the household is in mourning: no New Year card for the "
@@ -267,7 +269,8 @@ class ResPartner(models.Model):
         for partner in self:
             item = first.get(partner.commercial_partner_id.id)
             partner.crm_next_aftercare_date = item.due_date if item else False
-            partner.crm_next_aftercare_name = f"{item.name}: {item.lead_id.name}" if item else False
+            partner.crm_next_aftercare_name = item._reason_to_call() if item else False
+            partner.crm_next_aftercare_overdue = bool(item) and item.due_date < fields.Date.context_today(partner)
 
     @api.depends("zip", "state_id", "city", "street", "street2", "country_id")
     def _compute_crm_address_line(self):

@@ -4,8 +4,6 @@ import base64
 import datetime
 from unittest.mock import patch
 
-from dateutil.relativedelta import relativedelta
-
 from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
@@ -38,6 +36,13 @@ class TestAftercarePure:
     def test_plan_of_the_kinds_of_work_else_the_company(self):
         assert aftercare.plan_for(["1y", "6m,1y"], "1m,10y") == (6, 12)
         assert aftercare.plan_for([], "1m,10y") == (1, 120)
+
+    def test_missed_after_the_grace_period(self):
+        today = datetime.date(2026, 6, 10)
+        assert aftercare.missed_before(today, 60) == datetime.date(2026, 4, 11)
+        assert aftercare.initial_state(datetime.date(2026, 4, 11), today, 60) == "planned"
+        assert aftercare.initial_state(datetime.date(2026, 4, 10), today, 60) == "missed"
+        assert aftercare.initial_state(datetime.date(2026, 7, 1), today, 60) == "planned"
 
     def test_desired_items(self):
         completion = datetime.date(2026, 4, 1)
@@ -95,7 +100,7 @@ class TestAftercare(CrmRankCase):
         deal.completion_date = self.today
         equipment = self.env["crm.aftercare.equipment"].create({"name": "Eco water heater", "lead_id": deal.id})
         self.assertEqual(equipment.life_years, 10)
-        self.assertEqual(equipment.replacement_date, self.today + relativedelta(years=10))
+        self.assertEqual(equipment.replacement_date, aftercare.add_months(self.today, 120))  # 29 Feb: 28 Feb
         items = self._items(deal)
         self.assertEqual(
             sorted((item.kind, item.key) for item in items),
@@ -253,17 +258,23 @@ class TestAftercare(CrmRankCase):
         action = self.Item.action_open_at_risk()
         self.assertEqual(action["domain"], [("id", "in", ids)])
 
-    def test_items_due_long_ago_get_no_activity(self):
-        """A job completed years ago (history entered late): its old inspections stay on the
-        Overdue list; only what is due within the notice, or overdue by less, gets an activity."""
+    def test_items_due_long_ago_are_missed(self):
+        """A job completed years ago (history entered late): its old inspections are missed from
+        the start (kept for the record, off the work list, no activity); a job whose 1-month
+        inspection is 10 days late still has it as overdue work, with its activity."""
         customer = self._customer("Completed long ago")
         deal = self._won(customer, completion=-3 * 365)  # 1m, 6m, 1y: all long overdue
         recent = self._won(self._customer("Completed last month"), completion=-40)  # 1m: 10 days late
         activities = self.Item._cron_schedule_activities()
-        self.assertFalse(self._items(deal).activity_id)
+        self.assertFalse(self.Item.search([("lead_id", "=", deal.id)]).activity_id)
         self.assertFalse(activities.filtered(lambda a: a.res_id == deal.id))
-        self.assertEqual(len(self._items(deal)), 3, "still planned, on the Overdue list")
-        self.assertEqual(self._items(recent)[0].activity_id.res_id, recent.id)
+        self.assertFalse(self._items(deal), "nothing left on the work list")
+        self.assertEqual(self._items(deal, "missed").mapped("key"), [1, 6, 12])
+        first = self._items(recent)[0]
+        self.assertEqual((first.key, first.is_current), (1, True))
+        self.assertEqual(first.activity_id.res_id, recent.id)
+        customer.invalidate_recordset()
+        self.assertFalse(customer.crm_next_aftercare_name, "a missed inspection is no reason to call")
 
     def test_activities_in_each_salespersons_language_go_to_their_items(self):
         """Items of salespeople with different languages each get their own activity."""

@@ -13,6 +13,7 @@
 #   install_dev_requirements  pip install -r requirements-dev.txt (if needed)
 #   install_oca_requirements  pip install --no-deps -r requirements-oca.txt (if needed);
 #                             sets OCA_ADDONS_DIR, put on the addons path by prepare_addons_dir
+#   ensure_printing           wkhtmltopdf and Japanese fonts for PDFs (Debian, as root)
 #   pick_free_port FIRST      first free TCP port on 127.0.0.1 from FIRST up
 #
 # Environment knobs:
@@ -203,6 +204,35 @@ install_oca_requirements() {
     OCA_ADDONS_DIR="$("$ODOO_PYTHON" "$REPO_ROOT/tools/oca_addons_dir.py" "$req")" \
         || die "the OCA modules of requirements-oca.txt are not where pip should have put them"
     export OCA_ADDONS_DIR
+# ------------------------------------------------------------- printing
+
+# PDFs (warranty certificate, inspection sheet, call list) need wkhtmltopdf, and
+# Japanese text needs a CJK font (without one wkhtmltopdf prints empty boxes).
+# Debian's packages are installed when missing and run as root; otherwise a
+# warning says what to install: Odoo still runs, and shows the documents as web
+# pages to print from the browser.
+ensure_printing() {
+    local -a missing=()
+    command -v wkhtmltopdf >/dev/null || missing+=(wkhtmltopdf)
+    if command -v fc-list >/dev/null && [ -z "$(fc-list :lang=ja family 2>/dev/null | head -n 1)" ]; then
+        missing+=(fonts-noto-cjk)
+    elif ! command -v fc-list >/dev/null && ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
+        missing+=(fonts-noto-cjk)
+    fi
+    [ "${#missing[@]}" -gt 0 ] || return 0
+    if ! is_root || ! command -v apt-get >/dev/null; then
+        warn "PDF printing needs ${missing[*]} (Debian: apt-get install ${missing[*]}, as root);" \
+            "without it Odoo shows the documents as web pages"
+        return 0
+    fi
+    log "Installing what printing needs (apt-get install ${missing[*]})"
+    export DEBIAN_FRONTEND=noninteractive
+    local apt=(apt-get -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends)
+    if ! "${apt[@]}" install "${missing[@]}" >/dev/null; then
+        "${apt[@]}" update >/dev/null || true
+        "${apt[@]}" install "${missing[@]}" >/dev/null \
+            || warn "apt-get install ${missing[*]} failed: Odoo will show the documents as web pages, not PDFs"
+    fi
 }
 
 # ---------------------------------------------------------------- ports

@@ -116,6 +116,7 @@ main() {
     [ "$SERVE" = 0 ] || check_http_port  # fail before the install, not after
     lock_checkout  # before touching .local: another run may be using it
     install_oca_requirements
+    ensure_printing
     prepare_addons_dir
     trap on_exit EXIT
     trap 'exit 130' INT

@@ -55,6 +55,14 @@ SHOTS = [
         [(RANK_TAB, ".o_form_view button .fa-ban"), (".o_form_view button:has(.fa-ban)", ".modal .o_form_view")],
     ),
     ("mailing-excluded.png", "action-mass_mailing.mailing_mailing_action_mail/{mailing}", ".o_form_view", []),
+    # the after-care week: the due list on this week's work, an overdue item
+    ("aftercare-due.png", "action-crm_customer_rank.crm_aftercare_item_action", ".o_list_view .o_data_row", []),
+    (
+        "aftercare-item.png",
+        "action-crm_customer_rank.crm_aftercare_item_action/{item}",
+        ".o_form_view .o_crm_aftercare_overdue",
+        [],
+    ),
 ]
 
 
@@ -181,6 +189,14 @@ def main():
          "kwargs": {}},
         cookie,
     )
+    # an overdue item of this week's work
+    item_ids, _cookie = json_rpc(
+        args.url, "/web/dataset/call_kw",
+        {"model": "crm.aftercare.item", "method": "search",
+         "args": [[("is_current", "=", True), ("due_date", "<", time.strftime("%Y-%m-%d"))]],
+         "kwargs": {"limit": 1, "order": "due_date"}},
+        cookie,
+    )
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     browser = Browser(chromium)
@@ -189,7 +205,9 @@ def main():
         browser.call("Network.setCookie", name="session_id", value=cookie,
                      domain=host, path="/")
         for name, path, selector, clicks in SHOTS:
-            path = path.format(partner=partner_ids[0] if partner_ids else "", mailing=mailing_id)
+            path = path.format(
+                partner=partner_ids[0] if partner_ids else "", mailing=mailing_id, item=item_ids[0] if item_ids else ""
+            )
             browser.call("Page.navigate", url=f"{args.url}/odoo/{path}")
             browser.wait_for(selector)
             for target, then in clicks:

@@ -218,6 +218,7 @@ main() {
     install_dev_requirements
     [ "$LINT" = 0 ] || run_lint
     ensure_browser
+    ensure_printing  # the PDF test runs where wkhtmltopdf is, and skips elsewhere
     trap cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM

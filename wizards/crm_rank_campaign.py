@@ -234,6 +234,14 @@ class CrmRankCampaign(models.TransientModel):
             },
         }
 
+    def action_print_call_list(self):
+        """The call list on paper (架電リスト): the customers, their number, the reason
+        to call and boxes for the result, for the person making the calls."""
+        self.ensure_one()
+        # config=False: no layout dialog for an administrator whose company has not
+        # chosen a document layout (Odoo's standard layout is used)
+        return self.env.ref("crm_customer_rank.action_report_crm_rank_call_list").report_action(self, config=False)
+
     def _call_list_action(self, activities):
         """The activities as a list, soonest first, in the main window."""
         return {
