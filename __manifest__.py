@@ -1,6 +1,6 @@
 {
     "name": "CRM Customer Rank",
-    "version": "19.0.1.3.0",
+    "version": "19.0.1.4.0",
     "category": "Sales/CRM",
     "summary": "Seven customer ranks for renovation companies, with reactivation of "
     "dormant customers, referral requests and lost-reason follow-ups",
@@ -50,7 +50,6 @@
         "demo/res_company_demo.xml",
         "demo/crm_tag_demo.xml",
         "demo/crm_customer_rank_demo.xml",
-        "demo/crm_lead_source_demo.xml",
         "demo/crm_aftercare_demo.xml",
     ],
     "assets": {

@@ -42,6 +42,7 @@ def post_init_hook(env):
             field = env[model_name]._fields[fname]
             env.remove_to_compute(field, env.records_to_compute(field))
     env["crm.lead"]._crm_lost_category_sync()
+    env["crm.rank.responsible"]._fill_missing()
     env["res.partner"]._crm_rank_update_all(cause="install")
     env["crm.lead"]._crm_rank_sync()
     env["crm.rank.snapshot.month"]._rebuild()

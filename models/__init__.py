@@ -5,8 +5,10 @@ from . import crm_rank_history
 from . import crm_rank_engine
 from . import crm_rank_defection
 from . import crm_rank_referral
+from . import crm_rank_responsible
 from . import res_partner
 from . import crm_lead
+from . import mailing_filter
 from . import mailing_mailing
 from . import mailing_contact
 from . import mailing_trace

@@ -26,6 +26,8 @@ LOST_FOLLOWUP_FIELDS = frozenset({"lost_reason_id", "active", "probability", "st
 # (a deal reopened, lost or archived after its completion loses its planned items
 # at the daily update, so that moving deals through stages costs no query here)
 AFTERCARE_FIELDS = frozenset({"completion_date", "partner_id", "project_id", "tag_ids", "warranty_years"})
+# Lead fields whose change can win a deal (its salesperson then takes care of the customer).
+WON_FIELDS = frozenset({"stage_id", "probability", "active"})
 # Lead fields whose change can give a customer a referrer.
 REFERRER_FIELDS = frozenset({"partner_id", "referrer_partner_id"})
 REFERRAL_ASK_OUTCOMES = [
@@ -137,6 +139,7 @@ class CrmLead(models.Model):
         leads = super().create(vals_list)
         leads._crm_rank_after_change()
         leads.partner_id._crm_rank_refresh("deal")
+        self.env["crm.rank.responsible"]._sync_from_deals(leads, leads.filtered(lambda lead: lead.won_status == "won"))
         return leads
 
     def write(self, vals):
@@ -147,9 +150,15 @@ class CrmLead(models.Model):
                 self._crm_aftercare_sync(vals)
             return res
         before = self.partner_id
+        won_before = self.filtered(lambda lead: lead.won_status == "won") if not WON_FIELDS.isdisjoint(vals) else None
         res = super().write(vals)
         self._crm_rank_after_change(vals)
         (before | self.partner_id)._crm_rank_refresh("deal")
+        won = self.browse()
+        if won_before is not None:
+            won = self.filtered(lambda lead: lead.won_status == "won") - won_before
+        if won or "partner_id" in vals:
+            self.env["crm.rank.responsible"]._sync_from_deals(self if "partner_id" in vals else won, won)
         return res
 
     def unlink(self):
@@ -388,7 +397,14 @@ class CrmLead(models.Model):
             return
         today = fields.Date.context_today(self)
         model_id = self.env["ir.model"]._get_id("crm.lead")
-        assignees = {lead.id: lead.user_id.id or self.env.uid for lead in todo}
+        # the customer's responsible salesperson (crm.rank.responsible), else whoever lost it
+        responsible = self.env["crm.rank.responsible"]._assign(
+            {
+                lead.id: (lead.partner_id.commercial_partner_id.user_id.id, lead.user_id.id, lead.team_id.id)
+                for lead in todo
+            }
+        )
+        assignees = {lead.id: responsible[lead.id] or self.env.uid for lead in todo}
         vals_list = []
         # written in the language of the salesperson who does the follow-up
         for lang, lead_ids in self.env["mail.activity"]._crm_rank_group_by_reader(assignees).items():
