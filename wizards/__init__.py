@@ -9,3 +9,4 @@ from . import mail_activity_schedule
 from . import crm_rank_reactivation_outcome
 from . import crm_rank_referral_outcome
 from . import crm_rank_greeting
+from . import crm_rank_greeting_line

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.fields import Domain
 
 GREETING_SEASONS = [
@@ -28,6 +28,14 @@ class CrmRankGreeting(models.TransientModel):
         string="In Mourning (Winter Greeting Instead)",
         compute="_compute_customers",
     )
+    # what the wizard lists (see crm.rank.greeting.line): the cards, and the
+    # households in mourning who get a winter greeting instead
+    card_line_ids = fields.One2many(
+        "crm.rank.greeting.line", "wizard_id", string="Card List", compute="_compute_customers"
+    )
+    mourning_line_ids = fields.One2many(
+        "crm.rank.greeting.line", "mourning_wizard_id", string="Winter Greeting List", compute="_compute_customers"
+    )
     card_count = fields.Integer(string="Cards to Send", compute="_compute_customers")
     mourning_count = fields.Integer(string="Winter Greetings (寒中見舞い)", compute="_compute_customers")
 
@@ -47,6 +55,12 @@ class CrmRankGreeting(models.TransientModel):
                 mourning = customers.filtered(lambda p, year=mourning_year: p.crm_mourning_year == year)
             wizard.customer_ids = customers - mourning
             wizard.mourning_ids = mourning
+            wizard.card_line_ids = [Command.clear()] + [
+                Command.create({"partner_id": partner.id}) for partner in customers - mourning
+            ]
+            wizard.mourning_line_ids = [Command.clear()] + [
+                Command.create({"partner_id": partner.id}) for partner in mourning
+            ]
             wizard.card_count = len(customers) - len(mourning)
             wizard.mourning_count = len(mourning)
 
