@@ -39,3 +39,6 @@ from . import test_phone_search
 from . import test_dates_display
 from . import test_rank_extending
 from . import test_last_lost_reason
+from . import test_responsible_salesperson
+from . import test_reception
+from . import test_first_week
