@@ -54,6 +54,7 @@ SHOTS = [
         [(RANK_TAB, ".o_form_view button .fa-ban"), (".o_form_view button:has(.fa-ban)", ".modal .o_form_view")],
     ),
     ("mailing-excluded.png", "action-mass_mailing.mailing_mailing_action_mail/{mailing}", ".o_form_view", []),
+    ("caller-lookup.png", "action-crm_customer_rank.res_partner_action_caller_lookup", ".o_list_view .o_data_row", []),
 ]
 
 
@@ -185,6 +186,8 @@ def main():
     browser = Browser(chromium)
     try:
         browser.call("Network.enable")
+        # the demo company's time zone, not the machine's: office hours read as such
+        browser.call("Emulation.setTimezoneOverride", timezoneId="Asia/Tokyo")
         browser.call("Network.setCookie", name="session_id", value=cookie,
                      domain=host, path="/")
         for name, path, selector, clicks in SHOTS:
