@@ -182,8 +182,15 @@ class CrmRankDemo(models.AbstractModel):
         """
         data = self.env["ir.model.data"].search([("model", "=", "res.partner"), ("module", "!=", "crm_customer_rank")])
         partners = self.env["res.partner"].browse(data.mapped("res_id")).exists()
-        users = self.env["res.users"].with_context(active_test=False).search([])
-        companies = self.env["res.company"].with_context(active_test=False).search([])
+        # the users and companies among them (archived ones too)
+        users = (
+            self.env["res.users"]
+            .with_context(active_test=False)
+            .search(["|", ("partner_id", "in", partners.ids), ("partner_id.parent_id", "in", partners.ids)])
+        )
+        companies = (
+            self.env["res.company"].with_context(active_test=False).search([("partner_id", "in", partners.ids)])
+        )
         kept = users.partner_id | companies.partner_id
         kept |= kept.parent_id
         (partners - kept).action_archive()
