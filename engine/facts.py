@@ -10,6 +10,8 @@ grow with the number of customers, and a large batch reads each table once.
 import contextlib
 import datetime
 
+import pytz
+
 from odoo.tools import SQL
 
 from . import rules
@@ -75,9 +77,18 @@ DENSE_BATCH_MIN = 1000
 DENSE_RATIO = 0.25
 
 
-def _as_date(value):
+def local_tz(env):
+    """The time zone of the engine's "today" (``fields.Date.context_today``):
+    the context's, else the user's, else UTC. Moments (stored in UTC) become
+    dates in it, so that an inquiry at 8:00 in Tokyo is "today" there."""
+    tz = env.context.get("tz") or env.user.tz
+    return tz if tz in pytz.all_timezones_set else "UTC"
+
+
+def _as_date(value, tz="UTC"):
+    """The day of ``value`` in ``tz``: a moment (naive UTC) becomes a date there."""
     if isinstance(value, datetime.datetime):
-        return value.date()
+        return pytz.utc.localize(value).astimezone(pytz.timezone(tz)).date()
     return value
 
 
@@ -269,7 +280,8 @@ def customer_rows(env, partner_ids, today, company_ids=None):
                    d.last_won, d.last_lost, d.last_completion,
                    -- a new deal counts as a contact too, and so does signing a contract
                    -- (the day a deal is won: the customer met us to sign)
-                   GREATEST(c.last_message, d.last_lead_created, d.last_won)::date AS last_contact,
+                   (GREATEST(c.last_message, d.last_lead_created, d.last_won)
+                    AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS last_contact,
                    COALESCE(r.referral_count, 0) AS referral_count,
                    -- a deal lost for a defection reason, after a won deal and after
                    -- the last reinstatement (the latest such loss decides both)
@@ -291,6 +303,7 @@ def customer_rows(env, partner_ids, today, company_ids=None):
             referrals=referral_facts(partner_ids),
             last_deals=last_deal_facts(partner_ids, today),
             in_batch=in_batch(SQL("cp.id"), partner_ids),
+            tz=local_tz(env),
         )
     )
 
@@ -406,8 +419,8 @@ def reactivation_facts(env, partner_ids, today, company_ids=None):
     for pid in partner_ids:
         deal = deals.get(pid) or {}
         customer = customers.get(pid) or {}
-        last_contact = _as_date(customer.get("last_contact"))
-        last_contract = _as_date(deal.get("last_contract"))
+        last_contact = customer.get("last_contact")
+        last_contract = _as_date(deal.get("last_contract"), local_tz(env))
         result[pid] = {
             "won_count": 0,
             "won_amount": 0.0,

@@ -68,16 +68,18 @@ class CrmRankDemo(models.AbstractModel):
                 .mapped("res_id")
             )
         tz = self.env.company.partner_id.tz or self.env.user.tz or "Asia/Tokyo"
+        now = self.env.cr.now()  # the transaction's moment, as create_date
 
         def office_time(column, spread):
             # the column's local day at 9:00 + (id * spread mod 9 h), back to UTC
             return SQL(
                 "LEAST((date_trunc('day', (%(col)s AT TIME ZONE 'UTC') AT TIME ZONE %(tz)s)"
                 " + (540 + (id * %(spread)s) %% 540) * INTERVAL '1 minute')"
-                " AT TIME ZONE %(tz)s AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')",
+                " AT TIME ZONE %(tz)s AT TIME ZONE 'UTC', %(now)s)",
                 col=SQL.identifier(column),
                 tz=tz,
                 spread=spread,
+                now=now,
             )
 
         self.env.flush_all()
@@ -85,12 +87,12 @@ class CrmRankDemo(models.AbstractModel):
             SQL(
                 """UPDATE crm_lead
                       SET create_date = %(created)s,
-                          date_open = LEAST(%(created)s + (id %% 45 + 2) * INTERVAL '1 minute',
-                                            now() AT TIME ZONE 'UTC'),
+                          date_open = LEAST(%(created)s + (id %% 45 + 2) * INTERVAL '1 minute', %(now)s),
                           date_closed = CASE WHEN date_closed IS NULL THEN NULL ELSE %(closed)s END
                     WHERE id = ANY(%(ids)s) AND create_date IS NOT NULL""",
                 created=office_time("create_date", 97),
                 closed=office_time("date_closed", 131),
+                now=now,
                 ids=list(lead_ids),
             )
         )

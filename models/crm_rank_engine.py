@@ -525,12 +525,22 @@ class CrmRankEngine(models.AbstractModel):
 
         Called by ``res.partner._cron_update_crm_rank`` (the scheduled action).
         """
-        changed = self._update_all(cause="scheduled")
-        self.env["crm.lead"]._crm_referral_ask_schedule()
-        self.env["crm.rank.snapshot.month"]._close_months()
-        self.env["crm.aftercare.item"]._cron_sync()
-        self.env["crm.aftercare.item"]._cron_schedule_activities()
+        engine = self.with_context(tz=self._company_tz())  # the company's day
+        changed = engine._update_all(cause="scheduled")
+        engine.env["crm.lead"]._crm_referral_ask_schedule()
+        engine.env["crm.rank.snapshot.month"]._close_months()
+        engine.env["crm.aftercare.item"]._cron_sync()
+        engine.env["crm.aftercare.item"]._cron_schedule_activities()
         return changed
+
+    @api.model
+    def _company_tz(self):
+        """The time zone of the company's day: its address's, else its working
+        hours'. The scheduler runs as OdooBot, who usually has none: its "today"
+        would be UTC's, yesterday in Tokyo until 9:00."""
+        company = self.env.company
+        company_tz = company.partner_id.tz or company.resource_calendar_id.tz
+        return company_tz or self.env.context.get("tz") or self.env.user.tz
 
     @api.model
     def _apply_bulk(self, changes, cause, today, commercial_ids):
