@@ -114,7 +114,7 @@ class CrmLead(models.Model):
         renovation companies often record the win after the work, and imported
         history carries the import's dates."""
         today = fields.Date.context_today(self)
-        latest = today.replace(year=today.year + COMPLETION_MAX_YEARS_AHEAD, day=min(today.day, 28))
+        latest = today + relativedelta(years=COMPLETION_MAX_YEARS_AHEAD)  # 29 February: 28 February
         for lead in self:
             if lead.completion_date and not COMPLETION_DATE_MIN <= lead.completion_date <= latest:
                 raise ValidationError(

@@ -41,6 +41,7 @@ class CrmRankCase(TransactionCase):
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False, tz=TEST_TZ))
         cls.env.user.tz = TEST_TZ
         cls.company = cls.env.company
+        cls.company.partner_id.tz = TEST_TZ  # the scheduled update's day (crm.rank.engine._company_tz)
         cls.company.write({"crm_rank_dormancy_days": 365, "crm_rank_referral_threshold": 1})
         cls.salesman = new_test_user(
             cls.env, login="rank_salesman", groups="sales_team.group_sale_salesman",

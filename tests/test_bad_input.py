@@ -3,6 +3,8 @@
 import datetime
 import re
 
+from dateutil.relativedelta import relativedelta
+
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools.translate import code_translations
@@ -189,7 +191,7 @@ class TestRankBadInputChannels(CrmRankCase):
 
     def test_completion_typo_in_form(self):
         form = Form(self.deal.with_user(self.salesman))
-        form.completion_date = self.deal.date_closed.date().replace(year=1925)
+        form.completion_date = self.deal.date_closed.date().replace(year=1925, day=1)
         with self.assertRaises(ValidationError):
             form.save()
         self.assertEqual(self.deal.completion_date, self.today)
@@ -208,7 +210,7 @@ class TestRankBadInputChannels(CrmRankCase):
                 self.deal.with_user(self.salesman).write({"completion_date": value})
         self.assertEqual(self.deal.completion_date, self.today)
         # the bounds themselves are accepted
-        for value in ("1950-01-01", self.today.replace(year=self.today.year + 9).isoformat()):
+        for value in ("1950-01-01", (self.today + relativedelta(years=10)).isoformat()):
             self.deal.with_user(self.salesman).write({"completion_date": value})
 
     # -- defection ----------------------------------------------------------------

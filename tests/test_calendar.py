@@ -2,6 +2,7 @@
 
 import datetime
 
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from ..engine import aftercare
@@ -72,3 +73,15 @@ class TestCalendar(CrmRankCase):
         with self._frozen(datetime.datetime(2026, 12, 31, 15, 30)):
             self.env["res.partner"].with_user(self.env.ref("base.user_root"))._cron_update_crm_rank()
             self.assertRank(customer, "dormant")
+
+    def test_completion_ten_years_ahead_on_the_31st_and_on_29_february(self):
+        """The typo guard's last day is ten years on, the same day (28 February for the 29th)."""
+        deal = self._won(self._customer("Planned far ahead"))
+        with self._frozen(datetime.datetime(2027, 1, 31, 10)):
+            deal.completion_date = datetime.date(2037, 1, 31)
+            with self.assertRaises(ValidationError):
+                deal.completion_date = datetime.date(2037, 2, 1)
+        with self._frozen(datetime.datetime(2028, 2, 29, 10)):
+            deal.completion_date = datetime.date(2038, 2, 28)
+            with self.assertRaises(ValidationError):
+                deal.completion_date = datetime.date(2038, 3, 1)

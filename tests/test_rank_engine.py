@@ -1,5 +1,7 @@
 """Ranks follow deals at once: every rule through the ORM, the way users move deals."""
 
+from dateutil.relativedelta import relativedelta
+
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
@@ -41,7 +43,7 @@ class TestRankEngine(CrmRankCase):
         customer = self._customer("Tanaka Koji")
         deal = self._won(customer)
         self.assertRank(customer, "contracted", "construction")
-        deal.completion_date = self.today.replace(year=self.today.year + 1)
+        deal.completion_date = self.today + relativedelta(years=1)
         self.assertRank(customer, "contracted", "construction")
         deal.completion_date = self.today
         self.assertRank(customer, "contracted", "after_care")
@@ -242,7 +244,7 @@ class TestRankEngine(CrmRankCase):
         customer = self._customer("Early completion")
         deal = self._won(customer)
         with self.assertRaises(ValidationError):
-            deal.completion_date = deal.date_closed.date().replace(year=1900)
+            deal.completion_date = deal.date_closed.date().replace(year=1900, day=1)
         self.assertFalse(deal.completion_date)
 
     def test_completion_date_in_form(self):
