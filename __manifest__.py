@@ -62,7 +62,6 @@
         "demo/res_company_demo.xml",
         "demo/crm_tag_demo.xml",
         "demo/crm_customer_rank_demo.xml",
-        "demo/crm_lead_source_demo.xml",
         "demo/crm_aftercare_demo.xml",
     ],
     "assets": {

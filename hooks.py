@@ -42,6 +42,7 @@ def post_init_hook(env):
             field = env[model_name]._fields[fname]
             env.remove_to_compute(field, env.records_to_compute(field))
     env["crm.lost.reason"]._crm_sync_lead_categories()
+    env["crm.rank.responsible"]._fill_missing()
     env["res.partner"]._crm_rank_update_all(cause="install")
     env["crm.rank.engine"]._sync_lead_ranks()
     env["crm.rank.snapshot.month"]._rebuild()

@@ -276,8 +276,9 @@ def customer_rows(env, partner_ids, today, company_ids=None):
             SELECT cp.id AS partner_id, cp.is_defected, cp.defection_origin, cp.company_id,
                    d.deal_count, d.open_leads, d.open_opportunities, d.won_count, d.won_running,
                    d.last_won, d.last_lost, d.last_completion,
-                   -- a new deal counts as a contact too
-                   (GREATEST(c.last_message, d.last_lead_created)
+                   -- a new deal counts as a contact too, and so does signing a contract
+                   -- (the day a deal is won: the customer met us to sign)
+                   (GREATEST(c.last_message, d.last_lead_created, d.last_won)
                     AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS last_contact,
                    COALESCE(r.referral_count, 0) AS referral_count,
                    -- a deal lost for a defection reason, after a won deal and after

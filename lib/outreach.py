@@ -9,7 +9,13 @@ import datetime
 import re
 import unicodedata
 
+# The channels tried in this order when the customer has no preference (or one
+# their data does not allow).
 CHANNELS = ("phone", "email", "direct_mail", "fax")
+# Channels used only when the customer prefers them: LINE (reached through the
+# company's official account, which the salesperson knows), SMS (a number to
+# text) and a visit (a postal address to go to).
+PREFERRED_ONLY = ("line", "sms", "visit")
 
 # What a salesperson learnt approaching a dormant customer (the outcome of a
 # reactivation activity, crm.rank.quiet.reason), and what each outcome means:
@@ -71,11 +77,21 @@ def choose_channel(preference, *, phone=False, email=False, postal=False, fax=Fa
     """Channel to approach a customer: their preference when we can use it,
     otherwise phone, e-mail (not blacklisted), direct mail (postal address), fax.
 
-    The flags say whether the customer has usable data for each channel.
-    Without any usable data we still ask for a call: the salesperson knows the
-    customer and finds a way.
+    The flags say whether the customer has usable data for each channel. A
+    preference for LINE is always usable (the salesperson reaches them through
+    the company's account); SMS needs a phone number and a visit a postal
+    address. Without any usable data we still ask for a call: the salesperson
+    knows the customer and finds a way.
     """
-    available = {"phone": phone, "email": email, "direct_mail": postal, "fax": fax}
+    available = {
+        "phone": phone,
+        "email": email,
+        "direct_mail": postal,
+        "fax": fax,
+        "line": True,
+        "sms": phone,
+        "visit": postal,
+    }
     if preference in available and available[preference]:
         return preference
     for channel in CHANNELS:

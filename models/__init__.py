@@ -11,8 +11,10 @@ from . import crm_rank_suppression
 from . import crm_rank_referral
 from . import crm_rank_referral_ask
 from . import crm_rank_duplicate
+from . import crm_rank_responsible
 from . import res_partner
 from . import crm_lead
+from . import mailing_filter
 from . import mailing_mailing
 from . import mailing_contact
 from . import mailing_trace

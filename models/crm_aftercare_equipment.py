@@ -19,7 +19,8 @@ class CrmAftercareEquipment(models.Model):
     partner_id = fields.Many2one(
         related="lead_id.partner_id.commercial_partner_id", string="Customer", store=True, index="btree_not_null"
     )
-    user_id = fields.Many2one("res.users", string="Salesperson", related="lead_id.user_id", store=True)
+    # the customer's responsible salesperson (crm.rank.responsible), else the job's
+    user_id = fields.Many2one("res.users", string="Salesperson", compute="_compute_user_id", store=True)
     company_id = fields.Many2one("res.company", related="lead_id.company_id", store=True)
     # depends on the customer only: a rank change does not search the after-care
     # lists of the customer's deals (the engine moves ranks on every deal change)
@@ -35,6 +36,11 @@ class CrmAftercareEquipment(models.Model):
         help="By default the life of the job's kind of work.",
     )
     replacement_date = fields.Date(string="Replacement Due", compute="_compute_replacement_date", store=True)
+
+    @api.depends("partner_id.user_id", "lead_id.user_id")
+    def _compute_user_id(self):
+        for equipment in self:
+            equipment.user_id = equipment.partner_id.user_id or equipment.lead_id.user_id
 
     @api.depends("lead_id.tag_ids.crm_equipment_life_years")
     def _compute_life_years(self):

@@ -95,10 +95,11 @@ class CrmAftercareItem(models.Model):
         index=True,
         precompute=True,
     )
-    # tracking=False: a related field inherits its target's tracking; the deal tracks these
+    # the customer's responsible salesperson (crm.rank.responsible), else the job's
     user_id = fields.Many2one(
-        "res.users", string="Salesperson", related="lead_id.user_id", store=True, precompute=True, tracking=False
+        "res.users", string="Salesperson", compute="_compute_user_id", store=True, precompute=True
     )
+    # tracking=False: a related field inherits its target's tracking; the deal tracks it
     team_id = fields.Many2one(
         "crm.team", string="Sales Team", related="lead_id.team_id", store=True, precompute=True, tracking=False
     )
@@ -144,6 +145,11 @@ class CrmAftercareItem(models.Model):
         "UNIQUE(lead_id, kind, key)",
         "A job has each inspection, warranty end and replacement once.",
     )
+
+    @api.depends("partner_id.user_id", "lead_id.user_id")
+    def _compute_user_id(self):
+        for item in self:
+            item.user_id = item.partner_id.user_id or item.lead_id.user_id
 
     @api.depends("kind", "key", "equipment_id.name")
     @api.depends_context("lang")
@@ -312,7 +318,7 @@ class CrmAftercareItem(models.Model):
                     "name": self.env._("Repair after %(item)s: %(deal)s", item=item.name, deal=item.lead_id.name),
                     "type": "opportunity",
                     "partner_id": item.lead_id.partner_id.id,
-                    "user_id": item.lead_id.user_id.id,
+                    "user_id": item.user_id.id,
                     "team_id": item.lead_id.team_id.id,
                     "tag_ids": [fields.Command.set(item.lead_id.tag_ids.ids)],
                 }

@@ -26,6 +26,8 @@ from .crm_rank_referral_ask import REFERRAL_ASK_OUTCOMES
 
 # Lead fields whose change can move the customer's rank at once (declared with the facts).
 RANK_TRIGGER_FIELDS = rank_facts.RANK_TRIGGERS["crm.lead"]
+# Lead fields whose change can win a deal (its salesperson then takes care of the customer).
+WON_FIELDS = frozenset({"stage_id", "probability", "active"})
 # Completion dates outside these bounds are typos (see ``_check_completion_date``).
 COMPLETION_DATE_MIN = datetime.date(1950, 1, 1)
 COMPLETION_MAX_YEARS_AHEAD = 10
@@ -276,15 +278,23 @@ class CrmLead(models.Model):
         leads = super().create(vals_list)
         leads._crm_features_follow()
         leads.partner_id._crm_rank_refresh("deal")
+        self.env["crm.rank.responsible"]._sync_from_deals(leads, leads.filtered(lambda lead: lead.won_status == "won"))
         return leads
 
     def write(self, vals):
         self._crm_rank_check_write([vals])
         before = self.partner_id if not RANK_TRIGGER_FIELDS.isdisjoint(vals) else None
+        won_before = self.filtered(lambda lead: lead.won_status == "won") if not WON_FIELDS.isdisjoint(vals) else None
         res = super().write(vals)
         self._crm_features_follow(vals)
         if before is not None:
             (before | self.partner_id)._crm_rank_refresh("deal")
+        won = self.browse()
+        if won_before is not None:
+            won = self.filtered(lambda lead: lead.won_status == "won") - won_before
+        if won or "partner_id" in vals:
+            # the customer's salesperson follows the deals (crm.rank.responsible)
+            self.env["crm.rank.responsible"]._sync_from_deals(self if "partner_id" in vals else won, won)
         return res
 
     def unlink(self):

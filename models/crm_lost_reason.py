@@ -169,7 +169,14 @@ class CrmLostReason(models.Model):
             return
         today = fields.Date.context_today(self)
         model_id = self.env["ir.model"]._get_id("crm.lead")
-        assignees = {lead.id: lead.user_id.id or self.env.uid for lead in todo}
+        # the customer's responsible salesperson (crm.rank.responsible), else whoever lost it
+        responsible = self.env["crm.rank.responsible"]._assign(
+            {
+                lead.id: (lead.partner_id.commercial_partner_id.user_id.id, lead.user_id.id, lead.team_id.id)
+                for lead in todo
+            }
+        )
+        assignees = {lead.id: responsible[lead.id] or self.env.uid for lead in todo}
         vals_list = []
         # written in the language of the salesperson who does the follow-up
         for lang, lead_ids in self.env["mail.activity"]._crm_rank_group_by_reader(assignees).items():

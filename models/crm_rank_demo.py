@@ -27,7 +27,9 @@ class CrmRankDemo(models.AbstractModel):
     def _backdate_leads(self, lead_ids):
         """Demo data only: a closed deal was created some weeks before it closed.
 
-        The open demo inquiries of the addon are spread over the last three months.
+        The open demo inquiries of the addon are spread evenly over the three
+        months before the install day, the first of the demo file the most
+        recent (so every month of the reports has some, up to this week).
         """
         self.env.flush_all()
         self.env.execute_query(
@@ -44,8 +46,12 @@ class CrmRankDemo(models.AbstractModel):
         )
         self.env.execute_query(
             SQL(
-                "UPDATE crm_lead SET create_date = create_date - (id %% 90) * INTERVAL '1 day'"
-                " WHERE id = ANY(%s) AND date_closed IS NULL",
+                """UPDATE crm_lead l
+                      SET create_date = l.create_date - spread.days_ago * INTERVAL '1 day'
+                     FROM (SELECT id, (ROW_NUMBER() OVER (ORDER BY id) - 1) * 89
+                                      / GREATEST(COUNT(*) OVER () - 1, 1) AS days_ago
+                             FROM crm_lead WHERE id = ANY(%s) AND date_closed IS NULL) AS spread
+                    WHERE l.id = spread.id""",
                 open_demo_ids,
             )
         )
@@ -124,6 +130,14 @@ class CrmRankDemo(models.AbstractModel):
                       JOIN res_partner p ON p.id = l.partner_id
                      WHERE p.commercial_partner_id = ANY(%(ids)s)
                   GROUP BY 1
+                ), referred AS (
+                    -- when each referrer's referred customers first came to us
+                    SELECT ref.commercial_partner_id AS partner_id, MIN(l.create_date) AS first_referred
+                      FROM res_partner p
+                      JOIN res_partner ref ON ref.id = p.referrer_partner_id
+                      JOIN crm_lead l ON l.partner_id = p.id
+                     WHERE ref.commercial_partner_id = ANY(%(ids)s)
+                  GROUP BY 1
                 )
                 UPDATE crm_rank_history h
                    SET date = LEAST(h.date, CASE
@@ -134,8 +148,15 @@ class CrmRankDemo(models.AbstractModel):
                        WHEN h.new_rank = 'lost' THEN f.last_lost
                        WHEN h.new_rank = 'dormant'
                            THEN f.last_completion::timestamp + %(dormancy)s * INTERVAL '1 day'
+                       -- a past customer became a referral customer when the one they
+                       -- referred came; a defected one on the day of the defection
+                       WHEN h.new_rank = 'referral' THEN GREATEST(f.last_won, r.first_referred)
+                       WHEN h.new_rank = 'defected' THEN CASE WHEN cp.defection_origin = 'lost_deal'
+                           THEN f.last_lost ELSE cp.defection_date::timestamp END
                    END)
                   FROM facts f
+                  JOIN res_partner cp ON cp.id = f.partner_id
+             LEFT JOIN referred r ON r.partner_id = f.partner_id
                  WHERE h.partner_id = f.partner_id
                 """,
                 ids=demo_partner_ids,
@@ -240,3 +261,26 @@ class CrmRankDemo(models.AbstractModel):
             )
         )
         self.env.invalidate_all()
+
+    def _archive_odoo_demo_contacts(self):
+        """Demo data only: archive Odoo's own demo contacts (US furniture companies and
+        their people), which would open Contacts next to the renovation company's customers.
+
+        Only partners carrying another module's external id (Odoo's demo data) are
+        touched, and never one of a user or a company (or the company of such a partner).
+        """
+        data = self.env["ir.model.data"].search([("model", "=", "res.partner"), ("module", "!=", "crm_customer_rank")])
+        partners = self.env["res.partner"].browse(data.mapped("res_id")).exists()
+        # the users and companies among them (archived ones too)
+        users = (
+            self.env["res.users"]
+            .with_context(active_test=False)
+            .search(["|", ("partner_id", "in", partners.ids), ("partner_id.parent_id", "in", partners.ids)])
+        )
+        companies = (
+            self.env["res.company"].with_context(active_test=False).search([("partner_id", "in", partners.ids)])
+        )
+        kept = users.partner_id | companies.partner_id
+        kept |= kept.parent_id
+        (partners - kept).action_archive()
+

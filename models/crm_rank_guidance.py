@@ -95,16 +95,18 @@ class CrmRankGuidance(models.Model):
         lost = partners.filtered(lambda partner: partner.crm_rank == "lost").commercial_partner_id
         playbooks = self.env["crm.lost.reason"]._crm_rank_playbooks(lost.ids)
         result = {}
-        for partner in partners:
+        # the next reason to call is part of the guidance for whoever reads it, the
+        # reception too (sales users only may read the after-care fields themselves)
+        for partner, partner_sudo in zip(partners, partners.sudo(), strict=True):
             record = guidance.get(partner.id)
             texts = [
                 record.guidance if record else False,
                 playbooks.get(partner.commercial_partner_id.id),
-                partner.crm_next_aftercare_name
+                partner_sudo.crm_next_aftercare_name
                 and self.env._(
                     "Next reason to call: %(item)s (%(date)s)",
-                    item=partner.crm_next_aftercare_name,
-                    date=format_date(self.env, partner.crm_next_aftercare_date),
+                    item=partner_sudo.crm_next_aftercare_name,
+                    date=format_date(self.env, partner_sudo.crm_next_aftercare_date),
                 ),
             ]
             result[partner.id] = (record.hint if record else False, "\n\n".join(filter(None, texts)) or False)

@@ -55,7 +55,8 @@ class CrmRankHistory(models.Model):
     salesperson_id = fields.Many2one(
         "res.users",
         index="btree_not_null",
-        help="Salesperson of the customer's last completed work when the rank changed.",
+        help="The customer's responsible salesperson when the rank changed (else the salesperson "
+        "of their last completed work).",
     )
     became_dormant = fields.Boolean(
         compute="_compute_became_dormant",
@@ -96,17 +97,18 @@ class CrmRankHistory(models.Model):
         if partner_ids:
             self.env.flush_all()
             today = fields.Date.context_today(self)
-            commercial = {
-                partner.id: partner.commercial_partner_id.id
-                for partner in self.env["res.partner"].sudo().browse(partner_ids)
-            }
-            last_deals = rank_facts.last_completed_deals(self.env, set(commercial.values()), today)
+            partners_sudo = self.env["res.partner"].sudo().browse(partner_ids)
+            commercial = {partner.id: partner.commercial_partner_id for partner in partners_sudo}
+            last_deals = rank_facts.last_completed_deals(
+                self.env, {customer.id for customer in commercial.values()}, today
+            )
             vals_list = [
                 vals
                 if "salesperson_id" in vals or not vals.get("partner_id")
                 else {
                     **vals,
-                    "salesperson_id": last_deals.get(commercial[vals["partner_id"]], {}).get("last_deal_user_id"),
+                    "salesperson_id": commercial[vals["partner_id"]].user_id.id
+                    or last_deals.get(commercial[vals["partner_id"]].id, {}).get("last_deal_user_id"),
                 }
                 for vals in vals_list
             ]
@@ -211,14 +213,25 @@ class CrmRankHistory(models.Model):
         partner_ids, old_ranks, new_ranks, reasons = (list(column) for column in zip(*rows, strict=True))
         self.env.flush_all()
         today = fields.Date.context_today(self)
-        commercial = dict(
-            self.env.execute_query(
-                SQL("SELECT id, commercial_partner_id FROM res_partner WHERE id = ANY(%s)", partner_ids)
+        rows_by_partner = {
+            partner_id: (commercial_id, user_id)
+            for partner_id, commercial_id, user_id in self.env.execute_query(
+                SQL(
+                    """SELECT p.id, p.commercial_partner_id, cp.user_id
+                         FROM res_partner p JOIN res_partner cp ON cp.id = p.commercial_partner_id
+                        WHERE p.id = ANY(%s)""",
+                    partner_ids,
+                )
             )
+        }
+        last_deals = rank_facts.last_completed_deals(
+            self.env, {commercial_id for commercial_id, _user in rows_by_partner.values()}, today
         )
-        last_deals = rank_facts.last_completed_deals(self.env, set(commercial.values()), today)
+        # the customer's responsible salesperson, else the one of their last completed work
         salesperson_ids = [
-            last_deals.get(commercial.get(partner_id), {}).get("last_deal_user_id") for partner_id in partner_ids
+            rows_by_partner.get(partner_id, (None, None))[1]
+            or last_deals.get(rows_by_partner.get(partner_id, (None, None))[0], {}).get("last_deal_user_id")
+            for partner_id in partner_ids
         ]
         # the computed fields, by the computes' own definitions
         reactivations = [rules.is_reactivation(old, reason) for _pid, old, _new, reason in rows]

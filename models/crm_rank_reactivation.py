@@ -16,6 +16,9 @@ CHANNEL_ACTIVITY_TYPES = {
     "email": "crm_customer_rank.mail_activity_type_reactivation_email",
     "direct_mail": "crm_customer_rank.mail_activity_type_direct_mail",
     "fax": "crm_customer_rank.mail_activity_type_fax",
+    "line": "crm_customer_rank.mail_activity_type_reactivation_line",
+    "sms": "crm_customer_rank.mail_activity_type_reactivation_sms",
+    "visit": "crm_customer_rank.mail_activity_type_reactivation_visit",
 }
 
 
@@ -176,33 +179,16 @@ class CrmRankReactivation(models.AbstractModel):
     def _assignees(self, facts, contacts):
         """``{partner id: user id or False}``: who approaches each customer.
 
-        The salesperson of their last completed work; when that user is archived,
-        gone or not an internal user, the leader of that deal's sales team; then
-        the customer's own salesperson; else nobody (the activity stays on the
-        customer, unassigned, for a manager to hand out).
+        Their responsible salesperson (``crm.rank.responsible._assign``): the
+        customer's own salesperson, else the salesperson of their last completed
+        work, else that deal's sales team leader, else nobody.
         """
-        user_ids = {fact["last_deal_user_id"] for fact in facts.values()}
-        user_ids |= {contact.get("user_id") for contact in contacts.values()}
-        team_ids = {fact["last_deal_team_id"] for fact in facts.values()} - {None}
-        # who may receive work is a question of settings, not of the caller's rights
-        teams_sudo = self.env["crm.team"].sudo().with_context(active_test=False).browse(team_ids)
-        leaders = {team.id: team.user_id.id for team in teams_sudo}
-        users_sudo = (
-            self.env["res.users"]
-            .sudo()
-            .with_context(active_test=False)
-            .browse((user_ids | set(leaders.values())) - {None, False})
+        return self.env["crm.rank.responsible"]._assign(
+            {
+                pid: (contacts.get(pid, {}).get("user_id"), fact["last_deal_user_id"], fact["last_deal_team_id"])
+                for pid, fact in facts.items()
+            }
         )
-        valid = {user.id for user in users_sudo.exists() if user.active and not user.share}
-        result = {}
-        for pid, fact in facts.items():
-            candidates = (
-                fact["last_deal_user_id"],
-                leaders.get(fact["last_deal_team_id"]),
-                contacts.get(pid, {}).get("user_id"),
-            )
-            result[pid] = next((uid for uid in candidates if uid in valid), False)
-        return result
 
     @api.model
     def _facts_names(self, facts):

@@ -18,6 +18,12 @@ class MailingMailing(models.Model):
     # COMPUTES
     # ------------------------------------------------------------
 
+    @api.depends("mailing_model_id", "mailing_domain", "contact_list_ids", "ab_testing_enabled", "ab_testing_pc")
+    def _compute_total(self):
+        """Odoo's recipient count, recounted as the filter or the lists change on a
+        form not saved yet (its compute declares no dependency: the form said 0)."""
+        return super()._compute_total()
+
     @api.depends("mailing_model_id", "mailing_domain", "contact_list_ids")
     def _compute_crm_defected_excluded_count(self):
         for mailing in self:

@@ -24,6 +24,17 @@ from .crm_rank_suppression import PENDING_KEY as SUPPRESSION_PENDING_KEY
 USER, SALESMAN = "base.group_user", "sales_team.group_sale_salesman"  # who may read the fields
 # What the engine's own rank writes carry (see _fields_sync).
 ENGINE_WRITE_FIELDS = ENGINE_FIELDS | {"write_date", "write_uid"}
+# How a customer prefers to be approached (engine/outreach.py chooses among them;
+# each has its activity type, crm.rank.reactivation.CHANNEL_ACTIVITY_TYPES).
+CONTACT_CHANNELS = [
+    ("phone", "Phone"),
+    ("email", "Email"),
+    ("line", "LINE"),
+    ("sms", "SMS"),
+    ("visit", "Visit"),
+    ("direct_mail", "Direct Mail"),
+    ("fax", "Fax"),
+]
 # Partner fields whose change can move a customer's rank at once (declared with the facts).
 RANK_TRIGGER_FIELDS = rank_facts.RANK_TRIGGERS["res.partner"]
 # Context key of Odoo's merge wizard (wizards/base_partner_merge_automatic_wizard.py): its
@@ -140,27 +151,33 @@ class ResPartner(models.Model):
     # Reactivation (crm.rank.reactivation): how to approach the customer, and
     # the facts to judge why they went quiet.
     crm_contact_channel = fields.Selection(
-        [("phone", "Phone"), ("email", "Email"), ("direct_mail", "Direct Mail"), ("fax", "Fax")],
+        CONTACT_CHANNELS,
         string="Preferred Channel",
-        help="How the customer prefers to be approached. Empty: automatic (phone, else "
-        "e-mail, else direct mail to the postal address, else fax, depending on the data "
-        "we have).")
-    crm_days_since_contact = fields.Integer(string="Days Since Last Contact", compute="_compute_crm_reactivation_facts")
-    crm_last_contract_date = fields.Date(string="Last Contract", compute="_compute_crm_reactivation_facts")
+        help="How the customer prefers to be approached; each channel gives its own kind of "
+        "activity. LINE, SMS and visit are used only when chosen here (SMS needs a phone "
+        "number, a visit a postal address). Empty: automatic (phone, else e-mail, else "
+        "direct mail to the postal address, else fax, depending on the data we have).")
+    # deal facts (the won amount): for sales users, not the reception
+    crm_days_since_contact = fields.Integer(
+        string="Days Since Last Contact", compute="_compute_crm_reactivation_facts", groups=SALESMAN)
+    crm_last_contract_date = fields.Date(
+        string="Last Contract", compute="_compute_crm_reactivation_facts", groups=SALESMAN)
     crm_days_since_contract = fields.Integer(
-        string="Days Since Last Contract", compute="_compute_crm_reactivation_facts")
+        string="Days Since Last Contract", compute="_compute_crm_reactivation_facts", groups=SALESMAN)
     crm_won_amount = fields.Monetary(
         string="Won Amount", currency_field="crm_currency_id", compute="_compute_crm_reactivation_facts",
+        groups=SALESMAN,
         help="Sum of the expected revenue of the customer's won deals.")
-    crm_currency_id = fields.Many2one("res.currency", string="Currency", compute="_compute_crm_reactivation_facts")
+    crm_currency_id = fields.Many2one(
+        "res.currency", string="Currency", compute="_compute_crm_reactivation_facts", groups=SALESMAN)
     crm_first_source_id = fields.Many2one(
-        "utm.source", string="Acquisition Source", compute="_compute_crm_reactivation_facts",
+        "utm.source", string="Acquisition Source", compute="_compute_crm_reactivation_facts", groups=SALESMAN,
         help="Source of the customer's first inquiry.")
     crm_first_medium_id = fields.Many2one(
-        "utm.medium", string="Acquisition Medium", compute="_compute_crm_reactivation_facts",
+        "utm.medium", string="Acquisition Medium", compute="_compute_crm_reactivation_facts", groups=SALESMAN,
         help="Medium of the customer's first inquiry.")
     crm_last_work_tag_ids = fields.Many2many(
-        "crm.tag", string="Last Work", compute="_compute_crm_reactivation_facts",
+        "crm.tag", string="Last Work", compute="_compute_crm_reactivation_facts", groups=SALESMAN,
         help="Kinds of work of the customer's last completed deal.")
     crm_quiet_reason_ids = fields.One2many(
         "crm.rank.quiet.reason", "partner_id", string="Reactivation Outcomes", readonly=True, groups=SALESMAN)
@@ -190,6 +207,13 @@ class ResPartner(models.Model):
         "res.partner", string="Possible Duplicates", compute="_compute_crm_duplicate_ids", groups=USER,
         help="Other customers with the same phone or fax number (whatever its format) or the "
         "same reading: the same family registered twice splits its deals, rank and defection.")
+    # Who takes care of the customer: the company's salesperson for a contact person
+    # (crm.rank.responsible keeps it in step with the deals).
+    crm_user_id = fields.Many2one(
+        "res.users", string="Responsible Salesperson", related="commercial_partner_id.user_id", groups=USER,
+        help="The salesperson who takes care of this customer: calls, after-care and reactivation go "
+        "to them, and the receptionist transfers callers to them. Set by the customer's first deal, "
+        "then by each deal they sign; change it on the customer (Sales & Purchase tab).")
 
     # Cards and search.
     crm_address_line = fields.Char(

@@ -58,11 +58,12 @@ class CrmRankReactivationReport(models.Model):
         "(in the season of their kind of work, or another time), a campaign's deal or a mailing sent "
         "to them; otherwise they came back on their own.",
     )
-    days_to_reactivation = fields.Float(
+    days_to_reactivation = fields.Integer(
         string="Days to Come Back",
         readonly=True,
         aggregator="avg",
-        help="Days between becoming dormant and coming back (reactivated customers only).",
+        help="Days between becoming dormant and coming back (reactivated customers only: empty for "
+        "the others, and left out of the average).",
     )
 
     @property
@@ -84,7 +85,9 @@ class CrmRankReactivationReport(models.Model):
                    1 AS dormant_count,
                    CASE WHEN d.reactivation_id IS NULL THEN 0 ELSE 1 END AS reactivated_count,
                    CASE WHEN d.reactivation_id IS NULL THEN 0.0 ELSE 100.0 END AS reactivation_rate,
-                   EXTRACT(EPOCH FROM d.reactivation_date - d.date) / 86400.0 AS days_to_reactivation,
+                   -- whole days, NULL for those still dormant (AVG leaves them out)
+                   ROUND(EXTRACT(EPOCH FROM d.reactivation_date - d.date) / 86400.0)::integer
+                       AS days_to_reactivation,
                    CASE WHEN d.reactivation_id IS NOT NULL THEN COALESCE(came_back.trigger, 'own') END AS trigger
               FROM crm_rank_history d
          LEFT JOIN (

@@ -48,3 +48,6 @@ from . import test_exit_events
 from . import test_suppression_list
 from . import test_defected_meaning
 from . import test_daily_jobs
+from . import test_responsible_salesperson
+from . import test_reception
+from . import test_first_week

@@ -214,8 +214,9 @@ class TestReactivationActivities(ReactivationCase):
         self._won(salesperson, completion=0)
         leader = self._customer("Salesperson left, team leader takes over")
         self._won(leader, completion=0, user_id=self.gone.id, team_id=self.led_team.id)
-        own = self._customer("Own salesperson", user_id=self.own.id)
+        own = self._customer("Reassigned by a manager after the win")
         self._won(own, completion=0, user_id=self.gone.id)
+        own.user_id = self.own
         nobody = self._customer("Nobody left")
         self._won(nobody, completion=0, user_id=False, team_id=False)
         self.gone.action_archive()

@@ -37,6 +37,15 @@ class TestRankTours(HttpCase):
             }
         )
         cls.won_deal.write({"stage_id": won_stage.id})
+        cls.lost_deal = Lead.create(
+            {
+                "name": "Tour Roof",
+                "type": "opportunity",
+                "partner_id": Partner.create({"name": "Tour Customer C"}).id,
+                "user_id": cls.manager.id,
+            }
+        )
+        cls.lost_deal.action_set_lost()
         cls.env.cr.flush()  # as the setup's commit would: what the ranks' changes cause
 
     def test_pipeline_by_rank(self):

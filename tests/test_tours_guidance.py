@@ -18,8 +18,12 @@ class TestGuidanceTours(HttpCase):
         cls.salesman = new_test_user(
             cls.env, login="rank_tour_seller", name="Tour Seller", groups="sales_team.group_sale_salesman"
         )
+        # reception rights only: the caller lookup, no deals
         cls.receptionist = new_test_user(
-            cls.env, login="rank_receptionist", name="Tour Receptionist", groups="sales_team.group_sale_salesman"
+            cls.env,
+            login="rank_receptionist",
+            name="Tour Receptionist",
+            groups="crm_customer_rank.group_crm_rank_reception",
         )
         cls.env.company.country_id = cls.env.ref("base.jp")
         Partner = cls.env["res.partner"]
@@ -49,7 +53,8 @@ class TestGuidanceTours(HttpCase):
 
     def test_receptionist_finds_the_caller_by_phone(self):
         self.assertEqual(self.caller.crm_rank, "lost")
-        self.assertNotEqual(self.caller.user_id, self.receptionist)
+        self.assertEqual(self.caller.crm_user_id, self.salesman, "the salesperson of their deal takes care of them")
+        self.assertFalse(self.receptionist.has_group("sales_team.group_sale_salesman"))
         self.start_tour("/odoo", "crm_rank_receptionist_tour", login="rank_receptionist")
 
     def test_reactivation_outcome_from_the_chatter(self):

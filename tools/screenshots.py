@@ -63,6 +63,7 @@ SHOTS = [
         ".o_form_view .o_crm_aftercare_overdue",
         [],
     ),
+    ("caller-lookup.png", "action-crm_customer_rank.res_partner_action_caller_lookup", ".o_list_view .o_data_row", []),
 ]
 
 
@@ -202,6 +203,8 @@ def main():
     browser = Browser(chromium)
     try:
         browser.call("Network.enable")
+        # the demo company's time zone, not the machine's: office hours read as such
+        browser.call("Emulation.setTimezoneOverride", timezoneId="Asia/Tokyo")
         browser.call("Network.setCookie", name="session_id", value=cookie,
                      domain=host, path="/")
         for name, path, selector, clicks in SHOTS:

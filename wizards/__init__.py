@@ -13,3 +13,4 @@ from . import crm_rank_greeting
 from . import mailing_sms_test
 from . import portal_wizard_user
 from . import base_partner_merge_automatic_wizard
+from . import crm_rank_greeting_line

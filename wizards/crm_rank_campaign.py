@@ -47,7 +47,7 @@ class CrmRankCampaign(models.TransientModel):
         "res.users",
         string="Salespeople",
         domain=[("share", "=", False)],
-        help="Customers followed by one of these salespeople (on the customer or on a won deal).",
+        help="Customers whose responsible salesperson (the salesperson on the customer) is one of these.",
     )
     state_ids = fields.Many2many("res.country.state", string="States")
     city = fields.Char()
@@ -138,17 +138,13 @@ class CrmRankCampaign(models.TransientModel):
             domain &= Domain("state_id", "in", self.state_ids.ids)
         if self.city:
             domain &= Domain("city", "ilike", self.city.strip())
-        if self.tag_ids or self.user_ids:
-            deal_domain = Domain("won_status", "=", "won")
-            if self.tag_ids:
-                deal_domain &= Domain("tag_ids", "in", self.tag_ids.ids)
-            if self.user_ids:
-                deal_domain &= Domain("user_id", "in", self.user_ids.ids)
+        if self.user_ids:
+            # one customer, one responsible salesperson (crm.rank.responsible)
+            domain &= Domain("user_id", "in", self.user_ids.ids)
+        if self.tag_ids:
+            deal_domain = Domain("won_status", "=", "won") & Domain("tag_ids", "in", self.tag_ids.ids)
             deals = self.env["crm.lead"].with_context(active_test=False)._read_group(deal_domain, ["partner_id"])
-            by_deal = Domain("id", "in", [partner.commercial_partner_id.id for (partner,) in deals])
-            if self.user_ids and not self.tag_ids:
-                by_deal |= Domain("user_id", "in", self.user_ids.ids)
-            domain &= by_deal
+            domain &= Domain("id", "in", [partner.commercial_partner_id.id for (partner,) in deals])
         if self.aftercare_kind:
             domain &= Domain("id", "in", self._aftercare_due_customer_ids())
         return self.env["res.partner"].search(domain)

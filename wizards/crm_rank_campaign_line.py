@@ -17,7 +17,7 @@ class CrmRankCampaignLine(models.TransientModel):
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True)
     name_kana = fields.Char(related="partner_id.name_kana")
     crm_rank = fields.Selection(related="partner_id.crm_rank")
-    user_id = fields.Many2one(related="partner_id.user_id")
+    user_id = fields.Many2one(related="partner_id.user_id", string="Responsible Salesperson")
     phone = fields.Char(related="partner_id.phone")
     email = fields.Char(related="partner_id.email")
     zip = fields.Char(related="partner_id.zip")

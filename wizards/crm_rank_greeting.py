@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.fields import Domain
 
 from ..models.crm_rank_defection import DEFECTED_DOMAIN
@@ -30,6 +30,14 @@ class CrmRankGreeting(models.TransientModel):
         string="In Mourning (Winter Greeting Instead)",
         compute="_compute_customers",
     )
+    # what the wizard lists (see crm.rank.greeting.line): the cards, and the
+    # households in mourning who get a winter greeting instead
+    card_line_ids = fields.One2many(
+        "crm.rank.greeting.line", "wizard_id", string="Card List", compute="_compute_customers"
+    )
+    mourning_line_ids = fields.One2many(
+        "crm.rank.greeting.line", "mourning_wizard_id", string="Winter Greeting List", compute="_compute_customers"
+    )
     card_count = fields.Integer(string="Cards to Send", compute="_compute_customers")
     mourning_count = fields.Integer(string="Winter Greetings (寒中見舞い)", compute="_compute_customers")
 
@@ -47,9 +55,17 @@ class CrmRankGreeting(models.TransientModel):
                 # in mourning during the year before this New Year
                 mourning_year = wizard.year - 1
                 mourning = customers.filtered(lambda p, year=mourning_year: p.crm_mourning_year == year)
-            wizard.customer_ids = (customers - mourning)._crm_sorted_by_reading()
-            wizard.mourning_ids = mourning._crm_sorted_by_reading()
-            wizard.card_count = len(customers) - len(mourning)
+            customers = (customers - mourning)._crm_sorted_by_reading()
+            mourning = mourning._crm_sorted_by_reading()
+            wizard.customer_ids = customers
+            wizard.mourning_ids = mourning
+            wizard.card_line_ids = [Command.clear()] + [
+                Command.create({"partner_id": partner.id}) for partner in customers
+            ]
+            wizard.mourning_line_ids = [Command.clear()] + [
+                Command.create({"partner_id": partner.id}) for partner in mourning
+            ]
+            wizard.card_count = len(customers)
             wizard.mourning_count = len(mourning)
 
     def _past_customers(self):
