@@ -204,6 +204,8 @@ install_oca_requirements() {
     OCA_ADDONS_DIR="$("$ODOO_PYTHON" "$REPO_ROOT/tools/oca_addons_dir.py" "$req")" \
         || die "the OCA modules of requirements-oca.txt are not where pip should have put them"
     export OCA_ADDONS_DIR
+}
+
 # ------------------------------------------------------------- printing
 
 # PDFs (warranty certificate, inspection sheet, call list) need wkhtmltopdf, and
