@@ -180,7 +180,7 @@ class CrmRankDemo(models.AbstractModel):
         self.env.invalidate_all()
 
     @api.model
-    def _record_past_aftercare(self, open_days=14):
+    def _record_past_aftercare(self, skip_lead_ids=(), open_days=14):
         """Demo data only: the company did its after-care before today.
 
         Every inspection, warranty end or replacement of the demo's jobs due more
@@ -190,7 +190,8 @@ class CrmRankDemo(models.AbstractModel):
         due within their dormancy period before today were missed, or tried and
         the customer was unreachable (no contact), so they stay dormant. What
         came due in the last ``open_days`` days stays open (overdue): this week's
-        work.
+        work. The jobs ``skip_lead_ids`` were never visited: their past items stay
+        missed (the demo's customer at risk of going dormant).
         """
         today = fields.Date.context_today(self)
         items = (
@@ -200,6 +201,7 @@ class CrmRankDemo(models.AbstractModel):
                 [
                     ("state", "in", ["planned", "missed"]),
                     ("due_date", "<", today - datetime.timedelta(days=open_days)),
+                    ("lead_id", "not in", list(skip_lead_ids)),
                 ]
             )
         )
@@ -262,6 +264,7 @@ class CrmRankDemo(models.AbstractModel):
         )
         self.env.invalidate_all()
 
+    @api.model
     def _archive_odoo_demo_contacts(self):
         """Demo data only: archive Odoo's own demo contacts (US furniture companies and
         their people), which would open Contacts next to the renovation company's customers.

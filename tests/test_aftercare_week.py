@@ -80,7 +80,7 @@ class TestAftercareWeek(CrmRankCase):
             self.assertRegex(customer.crm_next_aftercare_name, r"^1-month inspection \(overdue\): ")
             self.assertIn("(overdue)", customer.crm_rank_guidance)
         with self._frozen(due + datetime.timedelta(days=61)):
-            self.env["res.partner"]._cron_update_crm_rank()  # the daily scheduled action
+            self._run_scheduled_actions()  # the daily scheduled actions
             self.assertEqual(one.state, "missed")
             self.assertFalse(activity.exists(), "its activity is removed")
             six = self._item(deal, 6)
@@ -182,7 +182,7 @@ class TestAftercareWeek(CrmRankCase):
         history = self._history(customer)[-1]
         self.assertEqual((history.old_rank, history.new_rank, history.cause), ("dormant", "contracted", "aftercare"))
         with self._at(368):
-            self.env["res.partner"]._cron_update_crm_rank()
+            self._run_scheduled_actions()
         self.assertRank(customer, "contracted", "after_care")
 
     def test_activity_done_from_the_chatter_is_contact_at_once(self):
@@ -198,7 +198,7 @@ class TestAftercareWeek(CrmRankCase):
         customer, _deal, item = self._dormant_customer_with_an_inspection_due()
         with self._at(367):
             item.action_done_unreachable()
-            self.env["res.partner"]._cron_update_crm_rank()
+            self._run_scheduled_actions()
         self.assertRank(customer, "dormant", "quiet")
 
     def test_fine_gives_feedback_and_is_tracked(self):

@@ -89,7 +89,7 @@ class TestResponsibleSalesperson(ReactivationCase):
         deal = self._won(customer, completion=0, user_id=self.other.id)
         customer.user_id = self.third
         with self._at(30):
-            activities = self.env["crm.lead"]._crm_referral_ask_schedule()
+            activities = self.env["crm.rank.referral.ask"]._schedule_due()
         self.assertEqual(activities.filtered(lambda a: a.res_id == deal.id).user_id, self.third)
         reason = self.env["crm.lost.reason"].create(
             {

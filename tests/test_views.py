@@ -115,7 +115,10 @@ class TestViews(TransactionCase):
         self.assertEqual(kept.exists(), kept, "the other views stay")
 
     def _fake_merged_views(self, names, model, parent, arch='<xpath expr="//sheet" position="before"><div/></xpath>'):
-        """The addon's views ``names`` as they were before their merge, each with the XML id it had."""
+        """The addon's views ``names`` as they were before their merge, each with the XML id it had.
+
+        They apply after the addon's views (priority 30), so that a customisation of one
+        finds the addon's fields, as it found them in the merged view itself."""
         views = self.env["ir.ui.view"].create(
             [
                 {
@@ -123,6 +126,7 @@ class TestViews(TransactionCase):
                     "model": model,
                     "inherit_id": self.env.ref(parent).id,
                     "arch": arch,
+                    "priority": 30,
                 }
                 for name in names
             ]
