@@ -178,6 +178,7 @@ class CrmRankDemo(models.AbstractModel):
             )
         )
         self.env.invalidate_all()
+        self.env["crm.rank.history"]._store_spans(set(demo_partner_ids))
 
     @api.model
     def _record_past_aftercare(self, skip_lead_ids=(), open_days=14):

@@ -51,3 +51,4 @@ from . import test_daily_jobs
 from . import test_responsible_salesperson
 from . import test_reception
 from . import test_first_week
+from . import test_movements

@@ -1,0 +1,316 @@
+"""Rank movements (#28): how many customers move from each rank to each other,
+how long they stay, what moved them, and the time in rank on the customer.
+
+The counts are pinned on a small known history (``JOURNEYS``), written as the
+history rows the engine would have written; the engine's own paths (two moves
+on one day, a reinstatement after a defection) are checked end to end.
+"""
+
+import datetime
+
+from odoo.tests import tagged
+from odoo.tools import SQL
+
+from .common import CrmRankCase
+
+# customer: (day of the first inquiry, [(day, old rank, new rank, reason, cause)])
+JOURNEYS = {
+    # the funnel to the end: inquiry, prospect, contract, referral
+    "Aoki": (0, [
+        (0, False, "gathering", "inquiry", "deal"),
+        (10, "gathering", "prospect", "open_opportunity", "deal"),
+        (40, "prospect", "contracted", "construction", "deal"),
+        (100, "contracted", "referral", "referrals", "referral"),
+    ]),
+    # lost as a prospect, still lost
+    "Baba": (0, [
+        (0, False, "gathering", "inquiry", "deal"),
+        (30, "gathering", "prospect", "open_opportunity", "deal"),
+        (50, "prospect", "lost", "last_deal_lost", "deal"),
+    ]),
+    # contracted twice, dormant in between, back with a new inquiry
+    "Chiba": (40, [
+        (40, False, "prospect", "open_opportunity", "deal"),
+        (45, "prospect", "contracted", "construction", "deal"),
+        (200, "contracted", "dormant", "quiet", "scheduled"),
+        (260, "dormant", "prospect", "inquiry", "deal"),
+        (300, "prospect", "contracted", "construction", "deal"),
+    ]),
+    # defected, reinstated by a manager, then dormant
+    "Doi": (45, [
+        (45, False, "gathering", "inquiry", "deal"),
+        (60, "gathering", "prospect", "open_opportunity", "deal"),
+        (70, "prospect", "contracted", "construction", "deal"),
+        (90, "contracted", "defected", "defected_manual", "manual"),
+        (150, "defected", "contracted", "after_care", "manual"),
+        (300, "contracted", "dormant", "quiet", "scheduled"),
+    ]),
+}
+# the history starts this many days before today (at 9:00): "now" is day 400 and one hour
+START_DAYS_AGO = 400
+
+
+@tagged("post_install", "-at_install")
+class TestMovementCounts(CrmRankCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Report = cls.env["crm.rank.movement.report"]
+        cls.Duration = cls.env["crm.rank.duration.report"]
+        cls.start = datetime.datetime.combine(cls.today, datetime.time(9)) - datetime.timedelta(days=START_DAYS_AGO)
+        cls.web = cls.env["utm.source"].create({"name": "Website"})
+        cls.flyer = cls.env["utm.source"].create({"name": "Flyer"})
+        cls.bathroom = cls.env["crm.tag"].create({"name": "Bathroom"})
+        cls.customers = {}
+        for name, (first_day, _moves) in JOURNEYS.items():
+            customer = cls._customer(name, user_id=cls.salesman.id)
+            lead = cls._deal(
+                customer,
+                lead_type="lead",
+                source_id=(cls.web if first_day == 0 else cls.flyer).id,
+                tag_ids=[(6, 0, cls.bathroom.ids)],
+            )
+            cls.env.flush_all()
+            cls.env.execute_query(
+                SQL(
+                    "UPDATE crm_lead SET create_date = %s WHERE id = %s",
+                    cls.start + datetime.timedelta(days=first_day, hours=3),
+                    lead.id,
+                )
+            )
+            cls.customers[name] = customer
+        cls.env.invalidate_all()
+        cls.env.cr.flush()  # the engine's rows of the inquiries, replaced by the known history
+        partners = cls.env["res.partner"].browse([customer.id for customer in cls.customers.values()])
+        cls.env["crm.rank.history"].search([("partner_id", "in", partners.ids)]).unlink()
+        cls.partners = partners
+        # one batch, a customer's rows out of order: the stored neighbours follow the dates
+        cls.env["crm.rank.history"].create(
+            [
+                {
+                    "partner_id": cls.customers[name].id,
+                    "date": cls.start + datetime.timedelta(days=day),
+                    "old_rank": old,
+                    "new_rank": new,
+                    "reason": reason,
+                    "cause": cause,
+                }
+                for name, (_first, moves) in JOURNEYS.items()
+                for day, old, new, reason, cause in reversed(moves)
+            ]
+        )
+
+    def _grouped(self, groupby, domain=(), aggregates=("move_count:sum",)):
+        domain = [("partner_id", "in", self.partners.ids), *domain]
+        return {
+            row[: len(groupby)] if len(groupby) > 1 else row[0]: row[len(groupby) :]
+            for row in self.Report._read_group(domain, list(groupby), list(aggregates))
+        }
+
+    def test_from_to_matrix(self):
+        matrix = {key: count for key, (count,) in self._grouped(["old_rank", "new_rank"]).items()}
+        self.assertEqual(
+            matrix,
+            {
+                (False, "gathering"): 3,
+                (False, "prospect"): 1,
+                ("gathering", "prospect"): 3,
+                ("prospect", "contracted"): 4,
+                ("prospect", "lost"): 1,
+                ("contracted", "referral"): 1,
+                ("contracted", "dormant"): 2,
+                ("contracted", "defected"): 1,
+                ("defected", "contracted"): 1,
+                ("dormant", "prospect"): 1,
+            },
+        )
+
+    def test_days_in_the_rank_left(self):
+        rows = self.Report.search([("partner_id", "in", self.partners.ids)])
+        days = {}
+        for row in rows:
+            days.setdefault((row.partner_id.name, row.old_rank), []).append(row.days_in_old_rank)
+        self.assertEqual(days[("Aoki", False)], [0])  # a first rank: none (0 as read by the ORM)
+        self.assertEqual(days[("Aoki", "prospect")], [30])
+        self.assertEqual(sorted(days[("Chiba", "prospect")]), [5, 40])
+        self.assertEqual(days[("Doi", "defected")], [60])
+        # the average days in gathering before moving to prospect: (10 + 30 + 15) / 3
+        (average,) = self._grouped(["old_rank"], [("old_rank", "=", "gathering")], ["days_in_old_rank:avg"])[
+            "gathering"
+        ]
+        self.assertAlmostEqual(average, 55 / 3)
+        # the customers still in a rank, and for how long (until now: day 400 and one hour)
+        still = rows.filtered("still_count")
+        self.assertEqual(
+            sorted((row.partner_id.name, row.new_rank, row.days_in_new_rank) for row in still),
+            [("Aoki", "referral", 300), ("Baba", "lost", 350), ("Chiba", "contracted", 100), ("Doi", "dormant", 100)],
+        )
+
+    def test_median_and_average_per_rank(self):
+        rows = {row.crm_rank: row for row in self.Duration.search([])}
+        self.assertEqual(rows["gathering"].left_count, 3)
+        self.assertEqual(rows["gathering"].median_days, 15)
+        self.assertEqual(rows["prospect"].left_count, 5)  # 5, 10, 20, 30, 40 days
+        self.assertEqual(rows["prospect"].median_days, 20)
+        self.assertEqual(rows["prospect"].average_days, 21)
+        self.assertEqual(rows["contracted"].left_count, 4)  # 20, 60, 150, 155 days
+        self.assertEqual(rows["contracted"].median_days, 105)
+        self.assertEqual(rows["contracted"].still_count, 1)
+        self.assertEqual(rows["contracted"].median_days_so_far, 100)
+        self.assertEqual(rows["lost"].still_count, 1)
+        self.assertEqual(rows["lost"].left_count, 0)
+
+    def test_funnel_next_step(self):
+        funnel = self._grouped(
+            ["new_rank"],
+            [("new_rank", "in", ["gathering", "prospect", "contracted", "referral"])],
+            ["move_count:sum", "moved_on_count:sum", "conversion_rate:avg"],
+        )
+        self.assertEqual(funnel["gathering"], (3, 3, 100.0))
+        self.assertEqual(funnel["prospect"], (5, 4, 80.0))  # Baba was lost
+        self.assertEqual(funnel["contracted"], (5, 1, 20.0))  # only Aoki referred someone
+        self.assertEqual(funnel["referral"], (1, 0, 0.0))
+
+    def test_cohorts(self):
+        by_cohort = self._grouped(["first_inquiry_date:month"], [("old_rank", "!=", False)])
+        self.assertEqual(sorted(count for (count,) in by_cohort.values()), [5, 9])
+        self.assertEqual(len(by_cohort), 2)
+        by_source = {source.name: count for source, (count,) in self._grouped(["source_id"]).items()}
+        self.assertEqual(by_source, {"Website": 7, "Flyer": 11})
+        (by_tag,) = self._grouped(["tag_id"]).items()
+        self.assertEqual(by_tag, (self.bathroom, (18,)))
+        by_team = self._grouped(["team_id"])
+        self.assertEqual(list(by_team), [self.team])
+        by_user = self._grouped(["user_id"])
+        self.assertEqual(list(by_user), [self.salesman])
+
+    def test_what_moved_them(self):
+        causes = self._grouped(["direction", "cause"], [("old_rank", "!=", False)])
+        causes = {key: count for key, (count,) in causes.items()}
+        self.assertEqual(
+            causes,
+            {
+                ("up", "deal"): 8,
+                ("up", "referral"): 1,
+                ("up", "manual"): 1,  # the reinstatement
+                ("down", "deal"): 1,
+                ("down", "scheduled"): 2,
+                ("down", "manual"): 1,  # the defection
+            },
+        )
+        comeback = self.Report.search([("partner_id", "in", self.partners.ids), ("is_reactivation", "=", True)])
+        self.assertEqual(comeback.partner_id, self.customers["Chiba"])
+        self.assertEqual(comeback.days_in_old_rank, 60)
+
+    def test_times_on_the_customer(self):
+        times = {
+            partner.name: (
+                partner.crm_rank_contracted_count,
+                partner.crm_rank_lost_count,
+                partner.crm_rank_dormant_count,
+            )
+            for partner in self.partners
+        }
+        self.assertEqual(
+            times, {"Aoki": (1, 0, 0), "Baba": (0, 1, 0), "Chiba": (2, 0, 1), "Doi": (2, 0, 1)}
+        )
+        Partner = self.env["res.partner"]
+        mine = [("id", "in", self.partners.ids)]
+        self.assertEqual(
+            set(Partner.search([*mine, ("crm_rank_contracted_count", ">=", 2)]).mapped("name")), {"Chiba", "Doi"}
+        )
+        self.assertEqual(
+            set(Partner.search([*mine, ("crm_rank_dormant_count", "=", 0)]).mapped("name")), {"Aoki", "Baba"}
+        )
+        self.assertEqual(Partner.search([*mine, ("crm_rank_lost_count", "!=", 0)]).mapped("name"), ["Baba"])
+
+    def test_times_cost_the_same_queries_for_few_or_many(self):
+        few, many = self.partners[:1], self.partners
+        self._count_queries(few.mapped, "crm_rank_dormant_count")  # warm-up
+        _values, queries_few = self._count_queries(few.mapped, "crm_rank_dormant_count")
+        _values, queries_many = self._count_queries(many.mapped, "crm_rank_dormant_count")
+        self.assertEqual(queries_few, queries_many)
+
+    def test_neighbours_follow_edits(self):
+        """Deleting a change joins its neighbours; the spans are stored again."""
+        aoki = self.customers["Aoki"]
+        history = self.env["crm.rank.history"].search([("partner_id", "=", aoki.id)], order="date, id")
+        self.assertEqual(history.mapped("next_rank"), ["prospect", "contracted", "referral", False])
+        history[2].unlink()  # prospect -> contracted
+        history = history.exists()
+        self.assertEqual(history.mapped("next_rank"), ["prospect", "referral", False])
+        self.assertEqual(history[2].previous_date, history[1].date)
+
+    def test_click_through_to_customers(self):
+        rows = self.Report.search([("partner_id", "in", self.partners.ids), ("old_rank", "=", "prospect")])
+        action = rows.action_open_partners()
+        self.assertEqual(self.env["res.partner"].search(action["domain"]), self.partners)
+        self.assertEqual(rows[0].action_open_partner()["res_id"], rows[0].partner_id.id)
+
+
+@tagged("post_install", "-at_install")
+class TestMovementPaths(CrmRankCase):
+    """The engine's own paths write the history the report reads."""
+
+    def _moves(self, partner):
+        self._flush()
+        rows = self.env["crm.rank.movement.report"].search([("partner_id", "=", partner.id)], order="date, id")
+        return [(row.old_rank, row.new_rank, row.days_in_old_rank, row.cause) for row in rows]
+
+    def test_two_moves_in_one_day(self):
+        customer = self._customer("Two moves a day")
+        day = datetime.datetime.combine(self.today, datetime.time(8)) - datetime.timedelta(days=5)
+        with self._frozen(day):
+            deal = self._deal(customer, lead_type="lead")
+        with self._frozen(day + datetime.timedelta(minutes=30)):
+            deal.write({"type": "opportunity"})
+        with self._frozen(day + datetime.timedelta(hours=1)):
+            deal.action_set_won()
+        self.assertEqual(
+            self._moves(customer),
+            [
+                (False, "gathering", 0, "deal"),
+                ("gathering", "prospect", 0, "deal"),
+                ("prospect", "contracted", 0, "deal"),
+            ],
+        )
+        customer.invalidate_recordset()
+        self.assertEqual(customer.crm_rank_days, 5)
+        self.assertEqual(customer.crm_rank_contracted_count, 1)
+        # the stalled prospects filter: not a prospect any more
+        stalled = self.env["res.partner"].search([("crm_rank", "=", "prospect"), ("crm_rank_days", ">", 90)])
+        self.assertNotIn(customer, stalled)
+
+    def test_stalled_prospects_filter(self):
+        stalled, fresh = self._customer("Stalled"), self._customer("Fresh")
+        with self._at(-120):
+            self._deal(stalled)
+        with self._at(-30):
+            self._deal(fresh)
+        Partner = self.env["res.partner"]
+        found = Partner.search([("id", "in", (stalled | fresh).ids), ("crm_rank", "=", "prospect"), ("crm_rank_days", ">", 90)])
+        self.assertEqual(found, stalled)
+        found = Partner.search([("id", "in", (stalled | fresh).ids), ("crm_rank_days", "<=", 90)])
+        self.assertEqual(found, fresh)
+        self.assertEqual((stalled.crm_rank_days, fresh.crm_rank_days), (120, 30))
+
+    def test_reinstated_after_defection(self):
+        customer = self._customer("Came back after a complaint")
+        with self._at(-200):
+            self._won(customer, completion=-150)
+        with self._at(-100):
+            customer._crm_rank_mark_defected("moved")
+        with self._at(-40):
+            customer._crm_rank_reinstate("Apologised")
+        moves = self._moves(customer)
+        self.assertEqual(
+            [(old, new, days) for old, new, days, _cause in moves],
+            [
+                (False, "contracted", 0),
+                ("contracted", "defected", 100),
+                ("defected", "contracted", 60),
+            ],
+        )
+        customer.invalidate_recordset()
+        self.assertEqual(customer.crm_rank_contracted_count, 2)
+        self.assertEqual(customer.crm_rank_days, 40)
