@@ -29,7 +29,7 @@ class CrmRankDurationReport(models.Model):
     median_days = fields.Float(string="Median Days Before Leaving", readonly=True, digits=(16, 1), aggregator="avg")
     still_count = fields.Integer(string="Customers Still There", readonly=True)
     median_days_so_far = fields.Float(
-        string="Median Days So Far",
+        string="Median Days in Rank So Far",
         readonly=True,
         digits=(16, 1),
         aggregator="avg",
