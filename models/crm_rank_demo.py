@@ -181,6 +181,17 @@ class CrmRankDemo(models.AbstractModel):
         self.env["crm.rank.history"]._store_spans(set(demo_partner_ids))
 
     @api.model
+    def _rebuild_history(self):
+        """Demo data only: the demo customers' past moves, replayed from their deals
+        (``crm.rank.history.rebuild``), not one row "nothing -> the current rank"."""
+        demo_partner_ids = (
+            self.env["ir.model.data"]
+            .search([("module", "=", "crm_customer_rank"), ("model", "=", "res.partner")])
+            .mapped("res_id")
+        )
+        self.env["crm.rank.history.rebuild"]._rebuild(demo_partner_ids)
+
+    @api.model
     def _record_past_aftercare(self, skip_lead_ids=(), open_days=14):
         """Demo data only: the company did its after-care before today.
 

@@ -16,6 +16,7 @@ CAUSES = [
     ("manual", "Manual"),
     ("install", "Installation"),
     ("aftercare", "After-care visit"),
+    ("rebuild", "Rebuilt from past deals"),
 ]
 
 # The ranks a customer may enter again and again, counted on the customer ("Times Dormant"...).

@@ -23,9 +23,7 @@ class CrmRankDurationReport(models.Model):
     crm_rank = fields.Selection(rules.RANKS, string="Customer Rank", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     left_count = fields.Integer(string="Customers Who Left", readonly=True, help="Moves out of the rank.")
-    average_days = fields.Float(
-        string="Average Days Before Leaving", readonly=True, digits=(16, 1), aggregator="avg"
-    )
+    average_days = fields.Float(string="Average Days Before Leaving", readonly=True, digits=(16, 1), aggregator="avg")
     median_days = fields.Float(string="Median Days Before Leaving", readonly=True, digits=(16, 1), aggregator="avg")
     still_count = fields.Integer(string="Customers Still There", readonly=True)
     median_days_so_far = fields.Float(

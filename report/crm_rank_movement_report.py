@@ -58,8 +58,7 @@ class CrmRankMovementReport(models.Model):
         string="Days in From Rank",
         readonly=True,
         aggregator="avg",
-        help="Days the customer had spent in the rank they left (empty for a first rank; "
-        "left out of the average).",
+        help="Days the customer had spent in the rank they left (empty for a first rank; left out of the average).",
     )
     next_rank = fields.Selection(
         rules.RANKS,
@@ -97,9 +96,7 @@ class CrmRankMovementReport(models.Model):
         readonly=True,
         help="When the customer's first inquiry came in: group by its month, quarter or year for cohorts.",
     )
-    source_id = fields.Many2one(
-        "utm.source", string="Source of First Inquiry", readonly=True
-    )
+    source_id = fields.Many2one("utm.source", string="Source of First Inquiry", readonly=True)
     tag_id = fields.Many2one(
         "crm.tag",
         string="Kind of Work",

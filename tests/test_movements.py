@@ -7,9 +7,13 @@ on one day, a reinstatement after a defection) are checked end to end.
 """
 
 import datetime
+import unittest
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import SQL
+
+from odoo.addons.crm_customer_rank.lib import replay
 
 from .common import CrmRankCase
 
@@ -315,3 +319,93 @@ class TestMovementPaths(CrmRankCase):
         customer.invalidate_recordset()
         self.assertEqual(customer.crm_rank_contracted_count, 2)
         self.assertEqual(customer.crm_rank_days, 40)
+
+
+class TestReplay(unittest.TestCase):
+    """The past moves replayed from a customer's deals (pure Python)."""
+
+    def test_replay_from_the_deals(self):
+        base = datetime.datetime(2025, 1, 1, 9)
+
+        def day(days):
+            return base + datetime.timedelta(days=days)
+
+        deals = [
+            replay.PastDeal(day(0), "opportunity", "won", day(20), day(60).date()),
+            replay.PastDeal(day(200), "opportunity", "lost", day(230), active=False),
+        ]
+        changes = replay.replay(deals, day(400), referred=[day(300)], dormancy_days=100, referral_threshold=1)
+        self.assertEqual(
+            [(moment - base, rank) for moment, rank, _reason in changes],
+            [
+                (datetime.timedelta(0), "prospect"),
+                (datetime.timedelta(20), "contracted"),
+                # the dormancy period ends 100 days after the completion, at the start of the day
+                (datetime.timedelta(160, hours=-9), "dormant"),
+                (datetime.timedelta(200), "prospect"),
+                (datetime.timedelta(230), "lost"),
+                (datetime.timedelta(300), "referral"),
+            ],
+        )
+
+    def test_replay_defection(self):
+        base = datetime.datetime(2025, 1, 1, 9)
+        deals = [replay.PastDeal(base, "opportunity", "won", base, base.date())]
+        changes = replay.replay(
+            deals, base + datetime.timedelta(days=50), defected_on=(base + datetime.timedelta(days=30)).date(),
+            defection_origin="manual",
+        )
+        self.assertEqual([(rank, reason) for _moment, rank, reason in changes],
+                         [("contracted", "after_care"), ("defected", "defected_manual")])
+
+
+@tagged("post_install", "-at_install")
+class TestRebuild(CrmRankCase):
+    def _backdate(self, deal, created, closed=None):
+        self.env.flush_all()
+        now = datetime.datetime.combine(self.today, datetime.time(10))
+        self.env.execute_query(
+            SQL(
+                "UPDATE crm_lead SET create_date = %s, date_closed = %s WHERE id = %s",
+                now + datetime.timedelta(days=created),
+                closed is not None and now + datetime.timedelta(days=closed) or None,
+                deal.id,
+            )
+        )
+        self.env.invalidate_all()
+
+    def test_rebuild_imported_customer(self):
+        imported, moved = self._customer("Imported"), self._customer("Moved since")
+        won = self._won(imported, completion=-300)
+        opportunity = self._deal(imported)
+        self._backdate(won, -400, -380)
+        self._backdate(opportunity, -30)
+        self._deal(moved, lead_type="lead")
+        with self._at(1):
+            self._deal(moved)  # a second row: rebuilding would lose it
+        self.assertEqual(len(self._history(imported)), 1)
+        with self._at(1):
+            action = self.env["crm.rank.history.rebuild"].with_user(self.sales_manager)._action_rebuild(
+                imported | moved
+            )
+        self.assertIn("1", action["params"]["message"])
+        history = self._history(imported).sorted(lambda entry: (entry.date, entry.id))
+        self.assertEqual(
+            [(entry.old_rank, entry.new_rank, (entry.date.date() - self.today).days, entry.cause) for entry in history],
+            [
+                (False, "prospect", -400, "rebuild"),
+                ("prospect", "contracted", -380, "rebuild"),
+                ("contracted", "prospect", -30, "rebuild"),
+            ],
+        )
+        imported.invalidate_recordset()
+        self.assertEqual(imported.crm_rank_days, 30)
+        self.assertEqual(len(self._history(moved)), 2)
+        moves = self.env["crm.rank.movement.report"].search([("partner_id", "=", imported.id)], order="date")
+        self.assertEqual(moves.mapped("days_in_old_rank"), [0, 20, 350])
+
+    def test_rebuild_is_for_managers(self):
+        customer = self._customer("Imported")
+        self._deal(customer)
+        with self.assertRaises(AccessError):
+            self.env["crm.rank.history.rebuild"].with_user(self.salesman)._action_rebuild(customer)
