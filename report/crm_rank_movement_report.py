@@ -4,6 +4,7 @@ from odoo.tools import SQL
 from ..lib import rules
 from ..lib.period_labels import localized_period_formatter
 from ..models.crm_rank_history import CAUSES
+from .crm_rank_reactivation_report import REACTIVATION_TRIGGERS
 
 # The funnel a renovation company grows its customers along: each rank's next step.
 FUNNEL_NEXT = {"gathering": "prospect", "prospect": "contracted", "contracted": "referral"}
@@ -47,6 +48,14 @@ class CrmRankMovementReport(models.Model):
     reason = fields.Selection(rules.REASONS, readonly=True)
     cause = fields.Selection(CAUSES, string="What Moved Them", readonly=True)
     is_reactivation = fields.Boolean(string="Came Back from Dormant", readonly=True)
+    trigger = fields.Selection(
+        REACTIVATION_TRIGGERS,
+        string="What Brought Them Back",
+        readonly=True,
+        help="For a customer who came back from dormant: the last after-care visit, reached "
+        "reactivation activity, campaign's deal or mailing before they came back (as the Reactivation "
+        "Rate report); otherwise they came back on their own.",
+    )
     user_id = fields.Many2one(
         "res.users",
         string="Salesperson",
@@ -138,7 +147,8 @@ class CrmRankMovementReport(models.Model):
                    first_lead.create_date AS first_inquiry_date,
                    first_lead.source_id AS source_id,
                    first_tag.tag_id AS tag_id,
-                   first_lead.team_id AS team_id
+                   first_lead.team_id AS team_id,
+                   CASE WHEN h.is_reactivation THEN COALESCE(came_back.trigger, 'own') END AS trigger
               FROM crm_rank_history h
          LEFT JOIN (
                    SELECT DISTINCT ON (p.commercial_partner_id)
@@ -150,11 +160,22 @@ class CrmRankMovementReport(models.Model):
          LEFT JOIN (
                    SELECT lead_id, MIN(tag_id) AS tag_id FROM crm_tag_rel GROUP BY lead_id
                    ) AS first_tag ON first_tag.lead_id = first_lead.id
+         -- what brought a comeback about: the Reactivation Rate report's look-up, run on
+         -- the dormant events (h) that have a comeback; unique per comeback, so that
+         -- PostgreSQL leaves the join out when the report does not read the trigger
+         LEFT JOIN (
+                   SELECT h.reactivation_id AS id, MAX(why.trigger) AS trigger
+                     FROM crm_rank_history h
+                LEFT JOIN LATERAL (%(trigger_query)s) AS why ON TRUE
+                    WHERE h.became_dormant AND h.reactivation_id IS NOT NULL
+                 GROUP BY h.reactivation_id
+                   ) AS came_back ON came_back.id = h.id
             """,
             up=MOVES_UP,
             down=MOVES_DOWN,
             now=self.env.cr.now(),
             next_step=self._next_step_condition(),
+            trigger_query=self.env["crm.rank.reactivation.report"]._trigger_query(),
         )
 
     def _next_step_condition(self):

@@ -83,6 +83,18 @@ class TestMovementCounts(CrmRankCase):
                 )
             )
             cls.customers[name] = customer
+        # Chiba came back after a campaign's deal (day 250), while dormant
+        campaign = cls._deal(
+            cls.customers["Chiba"], name="Spring DM", campaign_id=cls.env["utm.campaign"].create({"name": "DM"}).id
+        )
+        cls.env.flush_all()
+        cls.env.execute_query(
+            SQL(
+                "UPDATE crm_lead SET create_date = %(day)s, date_open = %(day)s WHERE id = %(id)s",
+                day=cls.start + datetime.timedelta(days=250),
+                id=campaign.id,
+            )
+        )
         cls.env.invalidate_all()
         cls.env.cr.flush()  # the engine's rows of the inquiries, replaced by the known history
         partners = cls.env["res.partner"].browse([customer.id for customer in cls.customers.values()])
@@ -205,6 +217,14 @@ class TestMovementCounts(CrmRankCase):
         comeback = self.Report.search([("partner_id", "in", self.partners.ids), ("is_reactivation", "=", True)])
         self.assertEqual(comeback.partner_id, self.customers["Chiba"])
         self.assertEqual(comeback.days_in_old_rank, 60)
+        # what brought them back: the Reactivation Rate report's answer, on the move
+        self.assertEqual(comeback.trigger, "campaign")
+        (reactivation,) = self.env["crm.rank.reactivation.report"].search(
+            [("partner_id", "=", comeback.partner_id.id), ("reactivated_count", "=", 1)]
+        )
+        self.assertEqual(reactivation.trigger, comeback.trigger)
+        with_trigger = self.Report.search([("partner_id", "in", self.partners.ids), ("trigger", "!=", False)])
+        self.assertEqual(with_trigger, comeback)
 
     def test_times_on_the_customer(self):
         times = {
@@ -409,3 +429,13 @@ class TestRebuild(CrmRankCase):
         self._deal(customer)
         with self.assertRaises(AccessError):
             self.env["crm.rank.history.rebuild"].with_user(self.salesman)._action_rebuild(customer)
+
+    def test_rebuild_costs_the_same_queries_for_few_or_many(self):
+        customers = [self._customer(f"Imported {index}") for index in range(4)]
+        for customer in customers:
+            self._won(customer, completion=-100)
+        Rebuild = self.env["crm.rank.history.rebuild"]
+        _ids, queries_one = self._count_queries(Rebuild._rebuild, [customers[0].id])
+        rebuilt, queries_three = self._count_queries(Rebuild._rebuild, [customer.id for customer in customers[1:]])
+        self.assertEqual(len(rebuilt), 3)
+        self.assertEqual(queries_one, queries_three)
