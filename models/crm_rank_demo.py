@@ -183,12 +183,18 @@ class CrmRankDemo(models.AbstractModel):
     @api.model
     def _rebuild_history(self):
         """Demo data only: the demo customers' past moves, replayed from their deals
-        (``crm.rank.history.rebuild``), not one row "nothing -> the current rank"."""
+        (``crm.rank.history.rebuild``), not the rows of the demo's load day.
+
+        Their history is what loading the demo wrote (its first ranks, and the
+        daily update's dormant customers): it is replaced whole.
+        """
+        self.env.cr.flush()  # as committed: the history rows of the ranks just decided
         demo_partner_ids = (
             self.env["ir.model.data"]
             .search([("module", "=", "crm_customer_rank"), ("model", "=", "res.partner")])
             .mapped("res_id")
         )
+        self.env["crm.rank.history"].search([("partner_id", "in", demo_partner_ids)]).unlink()
         self.env["crm.rank.history.rebuild"]._rebuild(demo_partner_ids)
 
     @api.model
