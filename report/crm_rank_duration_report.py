@@ -19,6 +19,7 @@ class CrmRankDurationReport(models.Model):
     _auto = False
     _rec_name = "crm_rank"
     _order = "company_id, crm_rank"
+    _depends = {"crm.rank.history": ["date", "new_rank", "company_id", "next_date"]}
 
     crm_rank = fields.Selection(rules.RANKS, string="Customer Rank", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)

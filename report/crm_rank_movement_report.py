@@ -33,6 +33,16 @@ class CrmRankMovementReport(models.Model):
     _auto = False
     _rec_name = "partner_id"
     _order = "date desc, id desc"
+    # flushed before the report is read (a change made earlier in the same request)
+    _depends = {
+        "crm.rank.history": [
+            "date", "partner_id", "old_rank", "new_rank", "reason", "cause", "is_reactivation", "salesperson_id",
+            "company_id", "previous_date", "next_rank", "next_date", "became_dormant", "reactivation_id",
+            "reactivation_date",
+        ],
+        "crm.lead": ["create_date", "partner_id", "source_id", "team_id", "tag_ids", "campaign_id", "date_open"],
+        "res.partner": ["commercial_partner_id"],
+    }
 
     history_id = fields.Many2one("crm.rank.history", string="Rank Change", readonly=True)
     date = fields.Datetime(string="Moved On", readonly=True)

@@ -7,6 +7,8 @@ on one day, a reinstatement after a defection) are checked end to end.
 """
 
 import datetime
+import importlib.util
+import pathlib
 import unittest
 
 from odoo.exceptions import AccessError
@@ -264,6 +266,31 @@ class TestMovementCounts(CrmRankCase):
         history = history.exists()
         self.assertEqual(history.mapped("next_rank"), ["prospect", "referral", False])
         self.assertEqual(history[2].previous_date, history[1].date)
+
+    def test_migration_fills_the_whole_history(self):
+        history = self.env["crm.rank.history"].search([("partner_id", "in", self.partners.ids)])
+        expected = [(entry.previous_date, entry.next_rank, entry.next_date) for entry in history]
+        self.assertEqual(len([1 for _prev, next_rank, _date in expected if next_rank]), 14)
+        self.env.execute_query(
+            SQL("UPDATE crm_rank_history SET previous_date = NULL, next_rank = NULL, next_date = NULL")
+        )
+        history.invalidate_recordset()
+        path = pathlib.Path(__file__).parent.parent / "migrations" / "19.0.1.5.0" / "post-28-history.py"
+        spec = importlib.util.spec_from_file_location("crm_customer_rank_post_28_history", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "19.0.1.4.0")
+        self.assertEqual([(entry.previous_date, entry.next_rank, entry.next_date) for entry in history], expected)
+
+    def test_salesperson_sees_own_customers_moves(self):
+        """As the other reports: a salesperson restricted to their own documents sees
+        the moves of the customers they followed (or nobody followed)."""
+        other = self.customers["Baba"]
+        self.env["crm.rank.history"].search([("partner_id", "=", other.id)]).salesperson_id = self.sales_manager
+        Report = self.Report.with_user(self.salesman)
+        seen = Report.search([("partner_id", "in", self.partners.ids)]).partner_id
+        self.assertEqual(seen, self.partners - other)
+        self.assertEqual(self.Report.with_user(self.sales_manager).search_count([("partner_id", "=", other.id)]), 3)
 
     def test_click_through_to_customers(self):
         rows = self.Report.search([("partner_id", "in", self.partners.ids), ("old_rank", "=", "prospect")])
