@@ -8,6 +8,13 @@ from .crm_rank_reactivation_report import REACTIVATION_TRIGGERS
 
 # The funnel a renovation company grows its customers along: each rank's next step.
 FUNNEL_NEXT = {"gathering": "prospect", "prospect": "contracted", "contracted": "referral"}
+# The funnel's ranks as steps whose keys sort in the funnel's order (the pivot's rows).
+FUNNEL_STEPS = [
+    ("1_gathering", "Information Gathering"),
+    ("2_prospect", "Prospect"),
+    ("3_contracted", "Contracted"),
+    ("4_referral", "Referral"),
+]
 # Moves up and down, by the rank entered (README, "Rank movements").
 MOVES_UP = ("prospect", "contracted", "referral")
 MOVES_DOWN = ("dormant", "lost", "defected")
@@ -54,6 +61,12 @@ class CrmRankMovementReport(models.Model):
         readonly=True,
         help="Up: to prospect, contracted or referral. Down: to dormant, lost or defected. First "
         "Rank: the customer's first rank.",
+    )
+    funnel_step = fields.Selection(
+        FUNNEL_STEPS,
+        readonly=True,
+        help="The rank entered, when it is one of the funnel's: information gathering, prospect, "
+        "contracted, referral (in this order).",
     )
     reason = fields.Selection(rules.REASONS, readonly=True)
     cause = fields.Selection(CAUSES, string="What Moved Them", readonly=True)
@@ -140,6 +153,7 @@ class CrmRankMovementReport(models.Model):
                         WHEN h.new_rank IN %(up)s THEN 'up'
                         WHEN h.new_rank IN %(down)s THEN 'down'
                         ELSE 'other' END AS direction,
+                   CASE h.new_rank %(funnel_steps)s END AS funnel_step,
                    h.reason AS reason,
                    h.cause AS cause,
                    h.is_reactivation AS is_reactivation,
@@ -185,6 +199,9 @@ class CrmRankMovementReport(models.Model):
             down=MOVES_DOWN,
             now=self.env.cr.now(),
             next_step=self._next_step_condition(),
+            funnel_steps=SQL(" ").join(
+                SQL("WHEN %s THEN %s", step.split("_", 1)[1], step) for step, _label in FUNNEL_STEPS
+            ),
             trigger_query=self.env["crm.rank.reactivation.report"]._trigger_query(),
         )
 

@@ -1172,7 +1172,7 @@ def screen_calls(env):
     mmeasures = measure_specs(march, mfields)
     faction, fdomain, _fcontext = action_domain_context(env, "crm_customer_rank.crm_rank_movement_report_action_funnel")
     farch, ffields = view_of(env, faction, "pivot")
-    funnel_domain = [*fdomain, ("new_rank", "in", ["gathering", "prospect", "contracted", "referral"])]
+    funnel_domain = [*fdomain, ("funnel_step", "!=", False)]
     durations = env["crm.rank.duration.report"]
     calls += [
         (
