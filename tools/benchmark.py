@@ -600,6 +600,15 @@ MAILINGS = (
 )
 
 
+def domain_text(domain):
+    """A domain as text for the report; a custom SQL domain (the suppression list's) has none:
+    Odoo's ``repr`` of one recurses."""
+    try:
+        return str(domain)
+    except (RecursionError, NotImplementedError):
+        return "<custom SQL domain>"
+
+
 def task_mailing(args, registry):
     """Recipient count of mailings, with and without the defected exclusion.
 
@@ -634,8 +643,8 @@ def task_mailing(args, registry):
                     timings[key].append(time.perf_counter() - start)
             result[label] = {
                 "model": model_name,
-                "domain": str(base),
-                "exclusion": str(exclusion),
+                "domain": domain_text(base),
+                "exclusion": domain_text(exclusion),
                 "count_without": counts["without"],
                 "count_with": counts["with"],
                 "seconds_without": statistics.median(timings["without"]),
