@@ -1,6 +1,6 @@
 {
     "name": "CRM Customer Rank",
-    "version": "19.0.1.4.0",
+    "version": "19.0.1.5.0",
     "category": "Sales/CRM",
     "summary": "Seven customer ranks for renovation companies, with reactivation of "
     "dormant customers, referral requests and lost-reason follow-ups",
@@ -51,6 +51,7 @@
         "views/mail_activity_views.xml",
         "views/crm_aftercare_item_views.xml",
         "views/crm_aftercare_equipment_views.xml",
+        "views/crm_property_views.xml",
         "report/crm_report_templates.xml",
         "report/crm_warranty_report.xml",
         "report/crm_aftercare_inspection_report.xml",
@@ -63,6 +64,7 @@
         "demo/crm_tag_demo.xml",
         "demo/crm_customer_rank_demo.xml",
         "demo/crm_aftercare_demo.xml",
+        "demo/crm_property_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

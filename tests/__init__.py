@@ -51,3 +51,5 @@ from . import test_daily_jobs
 from . import test_responsible_salesperson
 from . import test_reception
 from . import test_first_week
+from . import test_property
+from . import test_household
