@@ -24,6 +24,8 @@ class CrmHousehold(models.Model):
     main_partner_id = fields.Many2one(
         "res.partner",
         string="Main Contact",
+        index="btree_not_null",
+        ondelete="set null",
         tracking=True,
         domain="[('crm_household_id', '=', id)]",
         help="The card and the direct mail of the household are addressed to them, the others "

@@ -219,7 +219,7 @@ class ResPartner(models.Model):
 
     # Properties (crm.property) and the household (crm.household).
     crm_property_count = fields.Integer(
-        string="Properties", compute="_compute_crm_property_count", groups=SALESMAN)
+        string="Properties Owned", compute="_compute_crm_property_count", groups=SALESMAN)
     crm_household_id = fields.Many2one(
         "crm.household", string="Household", index="btree_not_null", ondelete="set null", groups=SALESMAN,
         help="The family this person lives with: one greeting card and one direct mail per household, "

@@ -43,6 +43,7 @@ class TestProperty(CrmRankCase):
         second = self._deal(self.seller, street="玉川学園9-24-5", city="町田市", zip="194-0041")
         self.assertTrue(second.crm_property_id)
         self.assertNotEqual(second.crm_property_id, self.house)
+        self.seller.invalidate_recordset(["crm_property_count"])
         self.assertEqual(self.seller.crm_property_count, 2)
         # without a street, no house
         self.assertFalse(self._deal(self._customer("住所なし"), name="Inquiry").crm_property_id)
