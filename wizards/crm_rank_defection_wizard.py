@@ -18,7 +18,7 @@ class CrmRankDefectionWizard(models.TransientModel):
     # a complaint is usually the household's: its members are marked too unless the manager says otherwise
     scope = fields.Selection(
         DEFECTION_SCOPES,
-        string="Defected",
+        string="Defection Covers",
         required=True,
         default="household",
         help="The whole household: every member of the selected people's households is marked defected "
