@@ -140,8 +140,9 @@ class CrmProperty(models.Model):
     def create(self, vals_list):
         properties = super().create(vals_list)
         owned = properties.filtered("partner_id")
+        day = self._owner_date()
         self.env["crm.property.owner"].create(
-            [{"property_id": prop.id, "partner_id": prop.partner_id.id, "date_from": self._owner_date()} for prop in owned]
+            [{"property_id": prop.id, "partner_id": prop.partner_id.id, "date_from": day} for prop in owned]
         )
         return properties
 

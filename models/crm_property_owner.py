@@ -10,7 +10,7 @@ class CrmPropertyOwner(models.Model):
     _description = "Property Owner"
     _order = "property_id, date_from desc, id desc"
 
-    property_id = fields.Many2one("crm.property", string="Property", required=True, index=True, ondelete="cascade")
+    property_id = fields.Many2one("crm.property", required=True, index=True, ondelete="cascade")
     partner_id = fields.Many2one("res.partner", string="Owner", required=True, index=True, ondelete="restrict")
     company_id = fields.Many2one(related="property_id.company_id", store=True)
     date_from = fields.Date(string="Owner Since")

@@ -41,8 +41,9 @@ class TestHousehold(CrmRankCase):
         return list(csv.reader(io.StringIO(text)))
 
     def test_joint_addressee(self):
-        self.assertEqual(joint_addressee(("山田 花子", "山田 花子 様"), [("山田 太郎", "山田 太郎 様")]), "山田 花子 様\u3000太郎 様")
-        self.assertEqual(joint_addressee(("山田 花子", "山田 花子 様"), [("佐藤 一郎", "佐藤 一郎 様")]), "山田 花子 様\u3000佐藤 一郎 様")
+        main = ("山田 花子", "山田 花子 様")
+        self.assertEqual(joint_addressee(main, [("山田 太郎", "山田 太郎 様")]), "山田 花子 様\u3000太郎 様")
+        self.assertEqual(joint_addressee(main, [("佐藤 一郎", "佐藤 一郎 様")]), "山田 花子 様\u3000佐藤 一郎 様")
         self.assertEqual(joint_addressee(("Hanako", "Hanako 様"), []), "Hanako 様")
 
     def test_each_person_keeps_their_rank(self):
