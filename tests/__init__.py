@@ -53,3 +53,4 @@ from . import test_reception
 from . import test_first_week
 from . import test_property
 from . import test_household
+from . import test_tours_property

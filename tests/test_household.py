@@ -27,7 +27,9 @@ class TestHousehold(CrmRankCase):
         cls.husband = cls._customer(
             "山田 太郎", email="taro@example.jp", crm_household_id=cls.household.id, **ADDRESS
         )
-        cls.son = cls._customer("山田 翔太", email="shota@example.jp", crm_household_id=cls.household.id)
+        cls.son = cls._customer(
+            "山田 翔太", email="shota@example.jp", crm_household_id=cls.household.id, **ADDRESS
+        )
         cls.household.main_partner_id = cls.wife
         cls._won(cls.wife, completion=-30)
         cls._won(cls.husband, completion=-300)
@@ -53,20 +55,22 @@ class TestHousehold(CrmRankCase):
 
     def test_greeting_list_one_line_per_household(self):
         wizard = self.env["crm.rank.greeting"].with_user(self.salesman).create({"season": "new_year", "year": 2027})
-        # the son has no completed work: not a past customer, not on the card
+        # one card for the household, to the main contact, the others beside her (the son
+        # too: no completed work of his own, but his parents' household is a past customer)
         self.assertEqual(wizard.card_count, 2)
+        joint = "山田 花子 様\u3000太郎 様\u3000翔太 様"
         line = wizard.card_line_ids.filtered(lambda line: line.partner_id == self.wife)
-        self.assertEqual(line.addressee, "山田 花子 様\u3000太郎 様")
+        self.assertEqual(line.addressee, joint)
         self.assertNotIn(self.husband, wizard.customer_ids)
         rows = self._csv(wizard.action_export())
         addressees = [row[6] for row in rows[1:]]
-        self.assertEqual(sorted(addressees), sorted(["山田 花子 様\u3000太郎 様", "佐藤 一郎 様"]))
+        self.assertEqual(sorted(addressees), sorted([joint, "佐藤 一郎 様"]))
 
     def test_household_in_mourning_gets_one_winter_greeting(self):
         self.husband.crm_mourning_year = 2026
         wizard = self.env["crm.rank.greeting"].create({"season": "new_year", "year": 2027})
         self.assertEqual(wizard.mourning_ids, self.wife)
-        self.assertEqual(wizard.mourning_line_ids.addressee, "山田 花子 様\u3000太郎 様")
+        self.assertEqual(wizard.mourning_line_ids.addressee, "山田 花子 様\u3000太郎 様\u3000翔太 様")
         self.assertEqual(wizard.customer_ids, self.neighbour)
 
     def test_direct_mail_one_letter_per_household(self):
@@ -108,10 +112,10 @@ class TestHousehold(CrmRankCase):
         self.assertIn("taro@example.jp", self._suppressed(self.husband))
         self.assertFalse(self._suppressed(self.wife))
         self.assertFalse(self._suppressed(self.son))
-        # the household's card goes to the wife alone, without the defected husband
+        # the household's card goes to the others, without the defected husband
         greeting = self.env["crm.rank.greeting"].create({"season": "new_year", "year": 2027})
         line = greeting.card_line_ids.filtered(lambda line: line.partner_id == self.wife)
-        self.assertEqual(line.addressee, "山田 花子 様")
+        self.assertEqual(line.addressee, "山田 花子 様\u3000翔太 様")
 
     def test_a_company_is_no_household_member(self):
         company = self._customer("山田工務店", is_company=True)

@@ -74,7 +74,8 @@ class CrmRankGreeting(models.TransientModel):
             wizard.mourning_count = len(winter)
 
     def _past_customers(self):
-        """Commercial customers with a won deal, not defected, with a postal address."""
+        """Commercial customers with a won deal, not defected, with a postal address, and
+        the members of their households who are not defected (one card, 連名)."""
         won = (
             self.env["crm.lead"]
             .with_context(active_test=False)
@@ -85,6 +86,7 @@ class CrmRankGreeting(models.TransientModel):
             & ~DEFECTED_DOMAIN
         )
         customers = self.env["res.partner"].search(domain)
+        customers |= customers.crm_household_id.partner_ids.filtered_domain(~DEFECTED_DOMAIN)
         return customers.filtered(lambda p: p._crm_rank_has_postal_address())
 
     def action_export(self):
