@@ -22,7 +22,6 @@ from ..lib import rules
 from ..lib.orm import check_selection_values
 from ..lib.period_labels import localized_period_formatter
 from ..lib.phone_search import phone_search_domain
-from .crm_property import ASSIGN_TRIGGER_FIELDS
 from .crm_rank_referral_ask import REFERRAL_ASK_OUTCOMES
 
 # Lead fields whose change can move the customer's rank at once (declared with the facts).
@@ -325,8 +324,7 @@ class CrmLead(models.Model):
         the lost reason's follow-up, the customer's referrer, the job's house, its after-care."""
         self.env["crm.lost.reason"]._crm_schedule_followups(self, fnames)
         self.env["crm.rank.referral"]._carry_over(self, fnames)
-        if fnames is None or not ASSIGN_TRIGGER_FIELDS.isdisjoint(fnames):
-            self.env["crm.property"]._crm_assign_leads(self)
+        self.env["crm.property"]._crm_follow_leads(self, fnames)
         if fnames is not None:
             self.env["crm.aftercare.item"]._sync_changed_leads(self, fnames)
 

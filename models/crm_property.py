@@ -233,6 +233,26 @@ class CrmProperty(models.Model):
         }
 
     @api.model
+    def _crm_follow_leads(self, leads, fnames=None):
+        """These deals were created (``fnames`` ``None``) or their fields ``fnames``
+        written: those without a property get the house at their address; a deal
+        not completed whose customer was corrected leaves the former customer's
+        house for the new customer's (a completed job stays on the house it was
+        done on, whoever owns it now)."""
+        if fnames is not None:
+            if ASSIGN_TRIGGER_FIELDS.isdisjoint(fnames):
+                return
+            if "partner_id" in fnames and "crm_property_id" not in fnames:
+                leads_sudo = leads.sudo()  # the house follows the deal, whoever corrects it
+                stale = leads_sudo.filtered(
+                    lambda lead: lead.crm_property_id
+                    and not lead.completion_date
+                    and lead.crm_property_id.partner_id != lead.partner_id.commercial_partner_id
+                )
+                stale.crm_property_id = False
+        self._crm_assign_leads(leads)
+
+    @api.model
     def _crm_assign_leads(self, leads):
         """Give the deals without a property the house at their address (set-based).
 

@@ -2,10 +2,22 @@
 equipment follow it, and a change of owner hands the next inspection to the new
 owner while the former owner keeps the rank their own deals give them."""
 
+import importlib.util
+from pathlib import Path
+
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged, users
 
 from .common import CrmRankCase
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations" / "19.0.1.5.0"
+
+
+def _migration(name):
+    spec = importlib.util.spec_from_file_location(f"crm_customer_rank_{name.replace('-', '_')}", MIGRATIONS / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 ADDRESS = {"zip": "154-0015", "city": "世田谷区", "street": "桜新町8-3-3"}
 
@@ -47,6 +59,18 @@ class TestProperty(CrmRankCase):
         self.assertEqual(self.seller.crm_property_count, 2)
         # without a street, no house
         self.assertFalse(self._deal(self._customer("住所なし"), name="Inquiry").crm_property_id)
+
+    def test_customer_corrected_on_a_deal_takes_their_own_house(self):
+        """A hurried salesperson picks the wrong customer, then corrects it."""
+        other = self._customer("山田 次郎", zip="194-0041", city="町田市", street="玉川学園9-24-5")
+        deal = self._deal(self.seller, name="Kitchen")
+        self.assertEqual(deal.crm_property_id, self.house)
+        deal.partner_id = other
+        self.assertEqual(deal.crm_property_id.partner_id, other)
+        self.assertEqual(deal.crm_property_id.street, "玉川学園9-24-5")
+        # a completed job stays on the house it was done on
+        self.job.partner_id = other
+        self.assertEqual(self.job.crm_property_id, self.house)
 
     def test_items_and_equipment_name_the_house(self):
         self.assertTrue(self._items())
@@ -137,6 +161,25 @@ class TestProperty(CrmRankCase):
         self.env["crm.property"]._crm_assign_all()
         self.assertEqual(self.env["crm.property"].search_count([]), count)
 
+    def test_upgrade_gives_the_existing_deals_their_houses(self):
+        """19.0.1.4.0 -> 19.0.1.5.0: the deals of before (no property) get their houses,
+        their after-care items and equipment name them; a fresh install is left alone."""
+        other = self._customer("佐藤 一郎", street="駒沢1-1", city="世田谷区")
+        old_job = self._won(other, completion=-40)
+        (self.job | old_job).crm_property_id = False
+        self.env["crm.property"].search([]).unlink()
+        self.assertFalse(old_job.crm_aftercare_item_ids.property_id)
+        _migration("post-29-property.py").migrate(self.env.cr, False)  # a fresh install: nothing
+        self.assertFalse(old_job.crm_property_id)
+        _migration("pre-29-property.py").migrate(self.env.cr, "19.0.1.4.0")  # the columns exist: nothing
+        _migration("post-29-property.py").migrate(self.env.cr, "19.0.1.4.0")
+        self.env.invalidate_all()
+        self.assertEqual(old_job.crm_property_id.partner_id, other)
+        self.assertEqual(self.job.crm_property_id.partner_id, self.seller)
+        self.assertEqual(old_job.crm_aftercare_item_ids.property_id, old_job.crm_property_id)
+        self.assertEqual(self.equipment.property_id, self.job.crm_property_id)
+        self.assertFalse(old_job.crm_property_id.owner_ids.date_from)
+
     # -- access ---------------------------------------------------------------------
 
     @users("rank_salesman")
@@ -148,3 +191,12 @@ class TestProperty(CrmRankCase):
         self.assertEqual(house.name, "鈴木 花子 Residence")
         self.assertEqual(house.owner_ids.partner_id, customer)
         self.assertEqual(house.company_id, self.env.company)
+
+    def test_houses_of_another_company_are_not_seen(self):
+        other_company = self.env["res.company"].create({"name": "Other Renovation"})
+        theirs = self.env["crm.property"].create({"name": "Other house", "company_id": other_company.id})
+        ours = self.env["crm.property"].with_user(self.salesman).search([])
+        self.assertIn(self.house, ours)
+        self.assertNotIn(theirs, ours)
+        household = self.env["crm.household"].create({"name": "Other family", "company_id": other_company.id})
+        self.assertNotIn(household, self.env["crm.household"].with_user(self.salesman).search([]))
