@@ -104,6 +104,30 @@ class TestHousehold(CrmRankCase):
         greeting = self.env["crm.rank.greeting"].create({"season": "new_year", "year": 2027})
         self.assertEqual(greeting.customer_ids, self.neighbour)
 
+    def _reinstate(self, partner, scope=None):
+        values = {"partner_ids": [(6, 0, partner.ids)], "note": "Talked it over"}
+        if scope:
+            values["scope"] = scope
+        wizard = self.env["crm.rank.reinstatement.wizard"].with_user(self.sales_manager).create(values)
+        shown = wizard.household_member_ids  # what the manager sees before confirming
+        wizard.action_confirm()
+        self._flush()
+        return shown
+
+    def test_reinstatement_follows_the_household_choice(self):
+        self._defect(self.husband)
+        shown = self._reinstate(self.husband, scope="person")
+        self.assertEqual(shown, self.wife | self.son)
+        self.assertRank(self.husband, "contracted")
+        self.assertRank(self.wife, "defected")
+        self.assertIn("hanako@example.jp", self._suppressed(self.wife))
+        self.assertFalse(self._suppressed(self.husband))
+        shown = self._reinstate(self.wife)  # the whole household, by default
+        self.assertEqual(shown, self.son)
+        self.assertRank(self.wife, "contracted")
+        self.assertRank(self.son, "prospect")
+        self.assertFalse(self._suppressed(self.son))
+
     def test_defection_of_this_person_only(self):
         self._defect(self.husband, scope="person")
         self.assertRank(self.husband, "defected")

@@ -200,3 +200,14 @@ class TestProperty(CrmRankCase):
         self.assertNotIn(theirs, ours)
         household = self.env["crm.household"].create({"name": "Other family", "company_id": other_company.id})
         self.assertNotIn(household, self.env["crm.household"].with_user(self.salesman).search([]))
+
+    def test_japanese(self):
+        if self.env["res.lang"]._activate_lang("ja_JP"):
+            self.env["ir.module.module"]._load_module_terms(["crm_customer_rank"], ["ja_JP"])
+        env_ja = self.env(context=dict(self.env.context, lang="ja_JP"))
+        selection = env_ja["crm.property"].fields_get(["building_type"])["building_type"]["selection"]
+        self.assertEqual(dict(selection), {"house": "戸建", "apartment": "マンション"})
+        self.assertEqual(env_ja["crm.property"].create({"partner_id": self.buyer.id}).name, "新井 健一様邸")
+        scope = env_ja["crm.rank.defection.wizard"].fields_get(["scope"])["scope"]
+        self.assertEqual((scope["string"], dict(scope["selection"])["household"]), ("離反の範囲", "世帯全員"))
+        self.assertEqual(env_ja.ref("crm_customer_rank.crm_property_menu").name, "物件")
