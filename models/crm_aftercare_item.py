@@ -338,9 +338,8 @@ class CrmAftercareItem(models.Model):
                 {
                     "name": self.env._("Repair after %(item)s: %(deal)s", item=item.name, deal=item.lead_id.name),
                     "type": "opportunity",
-                    "partner_id": item.lead_id.partner_id.id
-                    if item.partner_id == item.lead_id.partner_id.commercial_partner_id
-                    else item.partner_id.id,
+                    # the house's new owner, when the job was its former owner's
+                    "partner_id": item.lead_id.partner_id.id if item._on_job_customer() else item.partner_id.id,
                     "crm_property_id": item.property_id.id,
                     "user_id": item.user_id.id,
                     "team_id": item.lead_id.team_id.id,

@@ -135,6 +135,18 @@ class TestProperty(CrmRankCase):
         )
         self.assertEqual((done.model, done.res_id), ("res.partner", self.buyer.id))
 
+    def test_repair_found_at_the_new_owners_visit_is_theirs(self):
+        self.house.partner_id = self.buyer
+        self._flush()
+        seller_rank = self.seller.crm_rank
+        item = self._items().sorted("due_date")[0]
+        item._record_outcome("repair")
+        self._flush()
+        self.assertEqual(item.repair_lead_id.partner_id, self.buyer)
+        self.assertEqual(item.repair_lead_id.crm_property_id, self.house)
+        self.assertRank(self.buyer, "prospect")
+        self.assertEqual(self.seller.crm_rank, seller_rank)
+
     def test_defected_seller_does_not_cancel_the_buyers_aftercare(self):
         self.house.partner_id = self.buyer
         self._flush()
