@@ -41,6 +41,7 @@
         "views/crm_tag_views.xml",
         "wizards/crm_rank_campaign_views.xml",
         "report/crm_rank_reactivation_report_views.xml",
+        "report/crm_rank_movement_report_views.xml",
         "data/crm_lost_reason_data.xml",
         "views/crm_lost_reason_views.xml",
         "views/project_project_views.xml",

@@ -4,6 +4,7 @@
 - ``facts``: the set-based facts gatherer, the only place that knows where a
   customer's facts live in the database;
 - ``outreach`` and ``aftercare``: when and how to approach a customer (pure Python);
+- ``replay``: a customer's past rank changes, replayed from their deals (pure Python);
 - ``orm``, ``tracking``, ``period_labels``, ``phone_search``: small helpers of the
   models (selection checks, tracking language, period labels, phone search).
 

@@ -4,6 +4,7 @@ from . import format_address_mixin
 from . import res_config_settings
 from . import crm_lost_reason
 from . import crm_rank_history
+from . import crm_rank_history_rebuild
 from . import crm_rank_engine
 from . import crm_rank_defection
 from . import crm_rank_exit

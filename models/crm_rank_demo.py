@@ -190,6 +190,24 @@ class CrmRankDemo(models.AbstractModel):
             )
         )
         self.env.invalidate_all()
+        self.env["crm.rank.history"]._store_spans(set(demo_partner_ids))
+
+    @api.model
+    def _rebuild_history(self):
+        """Demo data only: the demo customers' past moves, replayed from their deals
+        (``crm.rank.history.rebuild``), not the rows of the demo's load day.
+
+        Their history is what loading the demo wrote (its first ranks, and the
+        daily update's dormant customers): it is replaced whole.
+        """
+        self.env.cr.flush()  # as committed: the history rows of the ranks just decided
+        demo_partner_ids = (
+            self.env["ir.model.data"]
+            .search([("module", "=", "crm_customer_rank"), ("model", "=", "res.partner")])
+            .mapped("res_id")
+        )
+        self.env["crm.rank.history"].search([("partner_id", "in", demo_partner_ids)]).unlink()
+        self.env["crm.rank.history.rebuild"]._rebuild(demo_partner_ids)
 
     @api.model
     def _record_past_aftercare(self, skip_lead_ids=(), open_days=14):

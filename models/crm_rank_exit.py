@@ -98,6 +98,24 @@ class CrmRankExit(models.AbstractModel):
         return False
 
     @api.model
+    def _stamp(self, vals_list, model_key=None):
+        """Stamp the values of e-mails or SMS being created with the kind each is born as
+        (``crm_send_kind``), whatever the caller sends.
+
+        :param model_key: the key of the values naming the record's model (e-mails have
+            one); otherwise, and when it is empty, the model of the message they belong to
+        """
+        message_ids = {vals["mail_message_id"] for vals in vals_list if vals.get("mail_message_id")}
+        # sudo: only the message's model is read (the message was just created by the same request)
+        messages_sudo = self.env["mail.message"].sudo().browse(message_ids)
+        for vals in vals_list:
+            model = (model_key and vals.get(model_key)) or (
+                vals.get("mail_message_id") and messages_sudo.browse(vals["mail_message_id"]).model
+            )
+            vals["crm_send_kind"] = self._kind(model, marketing=bool(vals.get("mailing_id")))
+        return vals_list
+
+    @api.model
     def _business_models(self):
         """Names of the installed models whose messages are business documents."""
         # get_param is cached until a parameter changes

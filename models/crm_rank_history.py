@@ -1,3 +1,6 @@
+import datetime
+import operator as py_operator
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -13,7 +16,29 @@ CAUSES = [
     ("manual", "Manual"),
     ("install", "Installation"),
     ("aftercare", "After-care visit"),
+    ("rebuild", "Rebuilt from past deals"),
 ]
+
+# The ranks a customer may enter again and again, counted on the customer ("Times Dormant"...).
+RANKS_COUNTED = ("dormant", "lost", "contracted")
+INTEGER_TESTS = {
+    "=": py_operator.eq,
+    "!=": py_operator.ne,
+    "<": py_operator.lt,
+    "<=": py_operator.le,
+    ">": py_operator.gt,
+    ">=": py_operator.ge,
+}
+
+
+def _integer_test(operator, value):
+    """``count -> bool`` for a search on a count, ``None`` for an operator it does not support."""
+    if operator in ("in", "not in"):
+        values = set(value)
+        return (lambda count: count in values) if operator == "in" else (lambda count: count not in values)
+    if operator in INTEGER_TESTS and isinstance(value, int | float) and not isinstance(value, bool):
+        return lambda count: INTEGER_TESTS[operator](count, value)
+    return None
 
 
 class CrmRankHistory(models.Model):
@@ -87,6 +112,26 @@ class CrmRankHistory(models.Model):
         readonly=True,
         help="Date of the change with which the customer came back.",
     )
+    # The customer's neighbouring changes, stored so that the *Rank Movements*
+    # report reads the time spent in each rank without a window over the whole
+    # history at each read. Written by ``_store_spans`` from every path that
+    # adds or changes rows (as the comebacks above).
+    previous_date = fields.Datetime(
+        string="Previous Rank Since",
+        readonly=True,
+        help="When the customer entered the previous rank (the date of their change before this one).",
+    )
+    next_rank = fields.Selection(
+        rules.RANKS,
+        string="Then Moved To",
+        readonly=True,
+        help="The rank of the customer's next change; empty: they are still in this change's new rank.",
+    )
+    next_date = fields.Datetime(
+        string="Left On",
+        readonly=True,
+        help="When the customer left this change's new rank (the date of their next change).",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -114,6 +159,7 @@ class CrmRankHistory(models.Model):
             ]
         entries = super().create(vals_list)
         entries._store_comebacks_of_events()
+        self._store_spans(set(entries.partner_id.ids))
         return entries
 
     def write(self, vals):
@@ -123,6 +169,7 @@ class CrmRankHistory(models.Model):
         result = super().write(vals)
         if concerned:
             self._store_comebacks(old_partner_ids | set(self.partner_id.ids), clear_stale=True)
+            self._store_spans(old_partner_ids | set(self.partner_id.ids))
         return result
 
     def unlink(self):
@@ -130,6 +177,7 @@ class CrmRankHistory(models.Model):
         partner_ids = set(self.partner_id.ids)
         result = super().unlink()
         self._store_comebacks(partner_ids)
+        self._store_spans(partner_ids)
         return result
 
     def _store_comebacks_of_events(self):
@@ -197,6 +245,46 @@ class CrmRankHistory(models.Model):
                 )
             )
         self.invalidate_model(["reactivation_id", "reactivation_date"])
+
+    @api.model
+    def _store_spans(self, partner_ids=None):
+        """Store on each entry the customer's previous and next change (``previous_date``,
+        ``next_rank``, ``next_date``), in one query.
+
+        The neighbours are the customer's entries ordered by ``date``, then ``id``
+        (two changes on the same day keep the order they were made in).
+
+        :param partner_ids: the customers to update; ``None``: every customer
+            (the migration to 19.0.1.5.0)
+        """
+        if partner_ids is not None and not partner_ids:
+            return
+        self.env.flush_all()
+        only_partners = SQL("TRUE") if partner_ids is None else SQL("partner_id = ANY(%s)", sorted(partner_ids))
+        self.env.execute_query(
+            SQL(
+                """
+                WITH spans AS (
+                    SELECT id,
+                           LAG(date) OVER by_customer AS previous_date,
+                           LEAD(new_rank) OVER by_customer AS next_rank,
+                           LEAD(date) OVER by_customer AS next_date
+                      FROM crm_rank_history
+                     WHERE %s
+                    WINDOW by_customer AS (PARTITION BY partner_id ORDER BY date, id)
+                )
+                UPDATE crm_rank_history h
+                   SET previous_date = s.previous_date, next_rank = s.next_rank, next_date = s.next_date
+                  FROM spans s
+                 WHERE h.id = s.id
+                   AND (h.previous_date IS DISTINCT FROM s.previous_date
+                        OR h.next_rank IS DISTINCT FROM s.next_rank
+                        OR h.next_date IS DISTINCT FROM s.next_date)
+                """,
+                only_partners,
+            )
+        )
+        self.invalidate_model(["previous_date", "next_rank", "next_date"])
 
     @api.model
     def _create_set_based(self, rows, cause):
@@ -268,6 +356,51 @@ class CrmRankHistory(models.Model):
         )
         events = zip(partner_ids, reactivations, dormant_events, strict=True)
         self._store_comebacks({pid for pid, reactivation, dormant in events if reactivation or dormant})
+        self._store_spans(set(partner_ids))
+
+    # ------------------------------------------------------------
+    # TIME IN RANK (the customers' fields, res.partner)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _times_entered(self, partner_ids):
+        """``{customer id: {rank: times entered}}`` of the ranks that can come back
+        (dormant, lost, contracted), in one query."""
+        if not partner_ids:
+            return {}
+        groups = self._read_group(
+            [("partner_id", "in", list(partner_ids)), ("new_rank", "in", list(RANKS_COUNTED))],
+            ["partner_id", "new_rank"],
+            ["__count"],
+        )
+        times = {}
+        for partner, rank, count in groups:
+            times.setdefault(partner.id, {})[rank] = count
+        return times
+
+    @api.model
+    def _times_entered_domain(self, rank, operator, value):
+        """The partners domain of ``times entered rank <operator> value`` (0 included:
+        a customer never in the rank has no history row for it)."""
+        test = _integer_test(operator, value)
+        if test is None:
+            return NotImplemented
+        groups = self._read_group([("new_rank", "=", rank)], ["partner_id"], ["__count"])
+        if test(0):
+            return [("commercial_partner_id", "not in", [partner.id for partner, count in groups if not test(count)])]
+        return [("commercial_partner_id", "in", [partner.id for partner, count in groups if test(count)])]
+
+    @api.model
+    def _rank_days_domain(self, operator, value):
+        """The partners domain of ``days in the current rank <operator> value``, on
+        the stored ``crm_rank_date`` (an index scan, not a computation per partner)."""
+        today = fields.Date.context_today(self)
+        date_operators = {">": "<", ">=": "<=", "<": ">", "<=": ">="}
+        if operator in date_operators and isinstance(value, int | float):
+            return [("crm_rank_date", date_operators[operator], today - datetime.timedelta(days=int(value)))]
+        if operator in ("in", "not in") and all(isinstance(days, int) for days in value):
+            return [("crm_rank_date", operator, [today - datetime.timedelta(days=days) for days in value])]
+        return NotImplemented
 
     def _web_read_group_groupby_formatter(self, groupby_spec, values):
         """Month and quarter labels in the reader's word order (2026年1月)."""

@@ -29,16 +29,7 @@ class MailMail(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         """Stamp each e-mail with the kind it is born as (``crm.rank.exit._kind``), whatever the caller sends."""
-        exit_ = self.env["crm.rank.exit"]
-        message_ids = {vals["mail_message_id"] for vals in vals_list if vals.get("mail_message_id")}
-        # sudo: only the message's model is read (the message was just created by the same request)
-        messages_sudo = self.env["mail.message"].sudo().browse(message_ids)
-        for vals in vals_list:
-            model = vals.get("model") or (
-                vals.get("mail_message_id") and messages_sudo.browse(vals["mail_message_id"]).model
-            )
-            vals["crm_send_kind"] = exit_._kind(model, marketing=bool(vals.get("mailing_id")))
-        return super().create(vals_list)
+        return super().create(self.env["crm.rank.exit"]._stamp(vals_list, model_key="model"))
 
     def write(self, vals):
         if "crm_send_kind" in vals:

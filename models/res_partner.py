@@ -95,6 +95,20 @@ class ResPartner(models.Model):
         string="Rank Since", compute="_compute_crm_rank", store=True, readonly=True, copy=False, groups=USER)
     crm_rank_history_ids = fields.One2many(
         "crm.rank.history", "partner_id", string="Rank History", readonly=True, groups=SALESMAN)
+    # Time in rank (crm.rank.history): since when and how often, for lists and filters
+    # ("in 見込み for more than 90 days"); searchable, not stored (read in one batch).
+    crm_rank_days = fields.Integer(
+        string="Days in Rank", compute="_compute_crm_rank_days", search="_search_crm_rank_days", groups=USER,
+        help="Days since the customer entered their current rank (Rank Since).")
+    crm_rank_dormant_count = fields.Integer(
+        string="Times Dormant", compute="_compute_crm_rank_times", search="_search_crm_rank_dormant_count",
+        groups=SALESMAN, help="How many times the customer became dormant (rank history).")
+    crm_rank_lost_count = fields.Integer(
+        string="Times Lost", compute="_compute_crm_rank_times", search="_search_crm_rank_lost_count",
+        groups=SALESMAN, help="How many times the customer became a lost customer (rank history).")
+    crm_rank_contracted_count = fields.Integer(
+        string="Times Contracted", compute="_compute_crm_rank_times", search="_search_crm_rank_contracted_count",
+        groups=SALESMAN, help="How many times the customer became a contracted customer (rank history).")
     crm_rank_hint = fields.Char(string="Rank Hint", compute="_compute_crm_rank_guidance", groups=USER)
     crm_rank_guidance = fields.Text(
         string="How to Treat This Customer", compute="_compute_crm_rank_guidance", groups=USER)
@@ -249,6 +263,33 @@ class ResPartner(models.Model):
         """Assign each partner its ``{partner id: field values}`` of a service's batch read."""
         for partner in self:
             partner.update(values[partner.id])
+
+    @api.depends("crm_rank_date")
+    def _compute_crm_rank_days(self):
+        today = fields.Date.context_today(self)
+        for partner in self:
+            partner.crm_rank_days = (today - partner.crm_rank_date).days if partner.crm_rank_date else 0
+
+    def _search_crm_rank_days(self, operator, value):
+        return self.env["crm.rank.history"]._rank_days_domain(operator, value)
+
+    @api.depends("commercial_partner_id")
+    def _compute_crm_rank_times(self):
+        times = self.env["crm.rank.history"]._times_entered(self.commercial_partner_id.ids)
+        for partner in self:
+            counts = times.get(partner.commercial_partner_id.id, {})
+            partner.crm_rank_dormant_count = counts.get("dormant", 0)
+            partner.crm_rank_lost_count = counts.get("lost", 0)
+            partner.crm_rank_contracted_count = counts.get("contracted", 0)
+
+    def _search_crm_rank_dormant_count(self, operator, value):
+        return self.env["crm.rank.history"]._times_entered_domain("dormant", operator, value)
+
+    def _search_crm_rank_lost_count(self, operator, value):
+        return self.env["crm.rank.history"]._times_entered_domain("lost", operator, value)
+
+    def _search_crm_rank_contracted_count(self, operator, value):
+        return self.env["crm.rank.history"]._times_entered_domain("contracted", operator, value)
 
     @api.depends("crm_rank", "company_id")
     @api.depends_context("lang", "company")

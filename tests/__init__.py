@@ -54,3 +54,4 @@ from . import test_first_week
 from . import test_property
 from . import test_household
 from . import test_tours_property
+from . import test_movements

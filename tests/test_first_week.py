@@ -45,6 +45,7 @@ class TestNumbersDatesWords(ReactivationCase):
             ("crm_rank_referral_threshold", "referrals"),
             ("crm_rank_referral_ask_days", "days after completion"),
             ("crm_aftercare_notice_days", "days before"),
+            ("crm_aftercare_grace_days", "days after the due date"),
         ):
             with self.subTest(field=fname):
                 self.assertRegex(settings, rf'<field name="{fname}"[^>]*/>\s*<span> {unit}</span>')

@@ -1162,6 +1162,39 @@ def screen_calls(env):
             lambda: reactivations.formatted_read_grouping_sets(athis_year, grouping_sets(arows, acols), ameasures),
         ),
     ]
+
+    # Rank Movements (#28): the from x to pivot over the whole history (no filter), the
+    # funnel's pivot, and Time in Rank (the medians per rank)
+    action, mdomain, mcontext = action_domain_context(env, "crm_customer_rank.crm_rank_movement_report_action")
+    movements = env[action.res_model].with_context(**without_search_defaults(mcontext))
+    march, mfields = view_of(env, action, "pivot")
+    mrows, mcols = arch_groupby(march, "row"), arch_groupby(march, "col")
+    mmeasures = measure_specs(march, mfields)
+    faction, fdomain, _fcontext = action_domain_context(env, "crm_customer_rank.crm_rank_movement_report_action_funnel")
+    farch, ffields = view_of(env, faction, "pivot")
+    funnel_domain = [*fdomain, ("funnel_step", "!=", False)]
+    durations = env["crm.rank.duration.report"]
+    calls += [
+        (
+            "movements_pivot_all",
+            f"*Rank Movements* pivot {' x '.join(mrows + mcols)}, whole history (`formatted_read_grouping_sets`)",
+            lambda: movements.formatted_read_grouping_sets(mdomain, grouping_sets(mrows, mcols), mmeasures),
+        ),
+        (
+            "movements_funnel",
+            "*Funnel* pivot by rank entered, whole history (`formatted_read_grouping_sets`)",
+            lambda: movements.formatted_read_grouping_sets(
+                funnel_domain,
+                grouping_sets(arch_groupby(farch, "row"), arch_groupby(farch, "col")),
+                measure_specs(farch, ffields),
+            ),
+        ),
+        (
+            "time_in_rank",
+            "*Time in Rank* list (`crm.rank.duration.report.search_read`)",
+            lambda: durations.search_read([], ["crm_rank", "left_count", "average_days", "median_days"]),
+        ),
+    ]
     return calls
 
 

@@ -71,6 +71,9 @@ SHOTS = [
         ".o_form_view",
         [(".o_notebook a.nav-link[name='owners']", ".o_field_widget[name='owner_ids'] .o_data_row")],
     ),
+    # how customers move (#28): from x to, between ranks
+    ("rank-movements.png", "action-crm_customer_rank.crm_rank_movement_report_action", ".o_pivot", []),
+    ("funnel.png", "action-crm_customer_rank.crm_rank_movement_report_action_funnel", ".o_pivot", []),
 ]
 
 
@@ -160,6 +163,7 @@ def main():
     parser.add_argument("--password", default="admin")
     parser.add_argument("--lang", default="ja_JP")
     parser.add_argument("--out", default=str(ROOT / "docs"))
+    parser.add_argument("--only", action="append", metavar="FILE", help="take only this shot (repeatable)")
     args = parser.parse_args()
     host = urllib.parse.urlparse(args.url).hostname
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -222,6 +226,8 @@ def main():
         browser.call("Network.setCookie", name="session_id", value=cookie,
                      domain=host, path="/")
         for name, path, selector, clicks in SHOTS:
+            if args.only and name not in args.only:
+                continue
             path = path.format(
                 partner=partner_ids[0] if partner_ids else "",
                 mailing=mailing_id,
