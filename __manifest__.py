@@ -52,6 +52,7 @@
         "views/mail_activity_views.xml",
         "views/crm_aftercare_item_views.xml",
         "views/crm_aftercare_equipment_views.xml",
+        "views/crm_property_views.xml",
         "report/crm_report_templates.xml",
         "report/crm_warranty_report.xml",
         "report/crm_aftercare_inspection_report.xml",
@@ -64,6 +65,7 @@
         "demo/crm_tag_demo.xml",
         "demo/crm_customer_rank_demo.xml",
         "demo/crm_aftercare_demo.xml",
+        "demo/crm_property_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

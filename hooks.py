@@ -43,6 +43,7 @@ def post_init_hook(env):
             env.remove_to_compute(field, env.records_to_compute(field))
     env["crm.lost.reason"]._crm_sync_lead_categories()
     env["crm.rank.responsible"]._fill_missing()
+    env["crm.property"]._crm_assign_all()  # the deals' houses, before their after-care is planned
     env["res.partner"]._crm_rank_update_all(cause="install")
     env["crm.rank.engine"]._sync_lead_ranks()
     env["crm.rank.snapshot.month"]._rebuild()

@@ -34,5 +34,8 @@ from . import project_update
 from . import crm_rank_quiet_reason
 from . import crm_aftercare_equipment
 from . import crm_aftercare_item
+from . import crm_property
+from . import crm_property_owner
+from . import crm_household
 from . import crm_rank_stale_activity
 from . import crm_rank_demo

@@ -16,8 +16,10 @@ class CrmAftercareEquipment(models.Model):
 
     name = fields.Char(required=True)
     lead_id = fields.Many2one("crm.lead", string="Deal", required=True, index=True, ondelete="cascade")
+    # the house's current owner (crm.property): the equipment follows the house
+    property_id = fields.Many2one(related="lead_id.crm_property_id", store=True, index="btree_not_null")
     partner_id = fields.Many2one(
-        related="lead_id.partner_id.commercial_partner_id", string="Customer", store=True, index="btree_not_null"
+        "res.partner", string="Customer", compute="_compute_partner_id", store=True, index="btree_not_null"
     )
     # the customer's responsible salesperson (crm.rank.responsible), else the job's
     user_id = fields.Many2one("res.users", string="Salesperson", compute="_compute_user_id", store=True)
@@ -36,6 +38,11 @@ class CrmAftercareEquipment(models.Model):
         help="By default the life of the job's kind of work.",
     )
     replacement_date = fields.Date(string="Replacement Due", compute="_compute_replacement_date", store=True)
+
+    @api.depends("lead_id.partner_id.commercial_partner_id", "lead_id.crm_property_id.partner_id")
+    def _compute_partner_id(self):
+        for equipment in self:
+            equipment.partner_id = equipment.lead_id._crm_aftercare_customer()
 
     @api.depends("partner_id.user_id", "lead_id.user_id")
     def _compute_user_id(self):

@@ -87,10 +87,14 @@ class CrmAftercareItem(models.Model):
     # in the reader's language (not stored): the list, the form and the next reason to call
     name = fields.Char(compute="_compute_name")
     lead_id = fields.Many2one("crm.lead", string="Deal", required=True, index=True, ondelete="cascade")
+    # the house (crm.property): a planned item goes to its current owner
+    property_id = fields.Many2one(
+        "crm.property", related="lead_id.crm_property_id", store=True, index="btree_not_null", tracking=False
+    )
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",
-        related="lead_id.partner_id.commercial_partner_id",
+        compute="_compute_partner_id",
         store=True,
         index=True,
         precompute=True,
@@ -145,6 +149,16 @@ class CrmAftercareItem(models.Model):
         "UNIQUE(lead_id, kind, key)",
         "A job has each inspection, warranty end and replacement once.",
     )
+
+    @api.depends("lead_id.partner_id.commercial_partner_id", "lead_id.crm_property_id.partner_id")
+    def _compute_partner_id(self):
+        """The job's customer, or the current owner of its house: a change of owner
+        hands the planned items to the new owner; those recorded, missed or
+        cancelled stay with the customer they were for."""
+        for item in self:
+            if item.partner_id and item.state != "planned" and item.property_id:
+                continue
+            item.partner_id = item.lead_id._crm_aftercare_customer()
 
     @api.depends("partner_id.user_id", "lead_id.user_id")
     def _compute_user_id(self):
@@ -287,9 +301,16 @@ class CrmAftercareItem(models.Model):
             body = Markup("<p>%s</p>") % texts[item]
             if item.note:
                 body += plaintext2html(item.note)
-            # a comment, as a note written from the chatter: a contact for the dormancy clock
-            item.lead_id.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
+            # a comment, as a note written from the chatter: a contact for the dormancy clock;
+            # on the new owner of the house when the job was another customer's
+            record = item.lead_id if item._on_job_customer() else item.partner_id
+            record.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
         self.partner_id._crm_rank_refresh("aftercare")
+
+    def _on_job_customer(self):
+        """Is this item for the customer of its job (not for a later owner of the house)?"""
+        self.ensure_one()
+        return self.partner_id == self.lead_id.partner_id.commercial_partner_id
 
     def _earlier_inspections(self):
         """The planned inspections of these items' jobs due before the inspection recorded."""
@@ -317,7 +338,9 @@ class CrmAftercareItem(models.Model):
                 {
                     "name": self.env._("Repair after %(item)s: %(deal)s", item=item.name, deal=item.lead_id.name),
                     "type": "opportunity",
-                    "partner_id": item.lead_id.partner_id.id,
+                    # the house's new owner, when the job was its former owner's
+                    "partner_id": item.lead_id.partner_id.id if item._on_job_customer() else item.partner_id.id,
+                    "crm_property_id": item.property_id.id,
                     "user_id": item.user_id.id,
                     "team_id": item.lead_id.team_id.id,
                     "tag_ids": [fields.Command.set(item.lead_id.tag_ids.ids)],
@@ -511,11 +534,11 @@ class CrmAftercareItem(models.Model):
         """``{lead id: {(kind, key): due date}}`` of the completed won jobs of customers
         who are not defected."""
         today = fields.Date.context_today(self)
-        customers = leads_sudo.partner_id.commercial_partner_id
+        customers = leads_sudo.partner_id.commercial_partner_id | leads_sudo.crm_property_id.partner_id
         defected = customers.filtered_domain(DEFECTED_DOMAIN)
         result = {}
         for lead in leads_sudo:
-            customer = lead.partner_id.commercial_partner_id
+            customer = lead._crm_aftercare_customer()
             if not (
                 lead.active
                 and lead.won_status == "won"
@@ -688,6 +711,8 @@ class CrmAftercareItem(models.Model):
             return self.env["mail.activity"]
         contacts = rank_facts.contact_channel_facts(self.env, self.partner_id.ids)
         model_id = self.env["ir.model"]._get_id("crm.lead")
+        # an item handed to a later owner of the house: on the owner, not on the former owner's deal
+        partner_model_id = self.env["ir.model"]._get_id("res.partner")
         assignees = {item.id: item.user_id.id or item.team_id.user_id.id or False for item in self}
         by_lang = self.env["mail.activity"]._crm_rank_group_by_reader(assignees)
         vals_list = []
@@ -709,8 +734,8 @@ class CrmAftercareItem(models.Model):
                 )
                 vals_list.append(
                     {
-                        "res_model_id": model_id,
-                        "res_id": item.lead_id.id,
+                        "res_model_id": model_id if item._on_job_customer() else partner_model_id,
+                        "res_id": item.lead_id.id if item._on_job_customer() else item.partner_id.id,
                         "activity_type_id": activity_type.id,
                         "user_id": assignees[item.id],
                         "date_deadline": item.due_date,

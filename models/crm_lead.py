@@ -5,7 +5,7 @@ overrides and actions below call: ``crm.rank.engine`` (a deal's rank follows
 its customer's), ``crm.lost.reason`` (lost-reason playbooks),
 ``crm.rank.referral`` and ``crm.rank.referral.ask`` (referrers and referral
 requests), ``project.project`` (construction), ``crm.aftercare.item``
-(after-care) and ``crm.rank.guidance``.
+(after-care), ``crm.property`` (the house of the job) and ``crm.rank.guidance``.
 """
 
 import datetime
@@ -155,6 +155,17 @@ class CrmLead(models.Model):
         help="Given when the warranty certificate is first printed; reprints keep it.",
     )
     warranty_issue_date = fields.Date(string="Warranty Certificate Issued", readonly=True, copy=False)
+
+    # The house of the job (crm.property): created from the deal's address when it has one.
+    crm_property_id = fields.Many2one(
+        "crm.property",
+        string="Property",
+        index="btree_not_null",
+        tracking=True,
+        domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
+        help="The house of this job: its after-care and equipment follow the house and its current owner. "
+        "Found or created from the deal's address when it has a street.",
+    )
 
     # Finding a caller by phone, in any format (lib/phone_search.py).
     crm_phone_search = fields.Char(
@@ -310,9 +321,10 @@ class CrmLead(models.Model):
 
     def _crm_features_follow(self, fnames=None):
         """The features follow these deals' change (``fnames`` written; ``None``: created):
-        the lost reason's follow-up, the customer's referrer, the job's after-care."""
+        the lost reason's follow-up, the customer's referrer, the job's house, its after-care."""
         self.env["crm.lost.reason"]._crm_schedule_followups(self, fnames)
         self.env["crm.rank.referral"]._carry_over(self, fnames)
+        self.env["crm.property"]._crm_follow_leads(self, fnames)
         if fnames is not None:
             self.env["crm.aftercare.item"]._sync_changed_leads(self, fnames)
 
@@ -340,6 +352,10 @@ class CrmLead(models.Model):
             "views": [(False, "form")],
         }
 
+    def action_open_crm_property(self):
+        self.ensure_one()
+        return self.crm_property_id.get_formview_action()
+
     def action_print_warranty(self):
         """The construction warranty certificate (工事保証書) of a completed job."""
         leads = self.filtered(lambda lead: lead.won_status == "won" and lead.completion_date)
@@ -366,6 +382,12 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
     # BUSINESS (hooks another addon may extend)
     # ------------------------------------------------------------
+
+    def _crm_aftercare_customer(self):
+        """Whom this job's after-care is for: the current owner of its house (crm.property),
+        else its customer."""
+        self.ensure_one()
+        return (self.crm_property_id.partner_id or self.partner_id).commercial_partner_id
 
     def _prepare_construction_project_values(self):
         """The values of this won deal's construction project."""

@@ -24,6 +24,18 @@ class CrmRankDemo(models.AbstractModel):
     _description = "Customer Rank Demo Dates"
 
     @api.model
+    def _describe_property(self, lead_id, values):
+        """Demo data only: describe the house a demo deal named (created from its address)."""
+        self.env["crm.lead"].browse(lead_id).crm_property_id.write(values)
+
+    @api.model
+    def _sell_property(self, lead_id, new_owner_id, days_ago):
+        """Demo data only: the house of a demo deal was sold ``days_ago`` days ago."""
+        day = fields.Date.context_today(self) - datetime.timedelta(days=days_ago)
+        prop = self.env["crm.lead"].browse(lead_id).crm_property_id
+        prop.with_context(crm_property_owner_date=day).partner_id = new_owner_id
+
+    @api.model
     def _backdate_leads(self, lead_ids):
         """Demo data only: a closed deal was created some weeks before it closed.
 

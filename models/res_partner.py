@@ -8,10 +8,12 @@ facts of ``lib/facts.py``.
 import unicodedata
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
 from ..lib import facts as rank_facts
 from ..lib import rules
+from ..lib.address import address_line
 from ..lib.orm import check_selection_values
 from ..lib.phone_search import PHONE_STRIP_PATTERN, phone_search_domain, phone_search_patterns
 from ..lib.tracking import track_in_partner_language
@@ -229,6 +231,16 @@ class ResPartner(models.Model):
         "to them, and the receptionist transfers callers to them. Set by the customer's first deal, "
         "then by each deal they sign; change it on the customer (Sales & Purchase tab).")
 
+    # Properties (crm.property) and the household (crm.household).
+    crm_property_count = fields.Integer(
+        string="Properties Owned", compute="_compute_crm_property_count", groups=SALESMAN)
+    crm_household_id = fields.Many2one(
+        "crm.household", string="Household", index="btree_not_null", ondelete="set null", groups=SALESMAN,
+        help="The family this person lives with: one greeting card and one direct mail per household, "
+        "the others as joint addressees (連名). Each person keeps their own rank.")
+    crm_household_member_ids = fields.One2many(
+        related="crm_household_id.partner_ids", string="Household Members", groups=SALESMAN)
+
     # Cards and search.
     crm_address_line = fields.Char(
         string="Address on One Line", compute="_compute_crm_address_line",
@@ -337,15 +349,22 @@ class ResPartner(models.Model):
             partner.crm_next_aftercare_name = item._reason_to_call() if item else False
             partner.crm_next_aftercare_overdue = bool(item) and item.due_date < fields.Date.context_today(partner)
 
+    @api.depends("commercial_partner_id")
+    def _compute_crm_property_count(self):
+        groups = self.env["crm.property"]._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.crm_property_count = counts.get(partner.commercial_partner_id.id, 0)
+
     @api.depends("zip", "state_id", "city", "street", "street2", "country_id")
     def _compute_crm_address_line(self):
         for partner in self:
-            if partner.country_id.code == "JP":
-                # 〒154-0015 東京都世田谷区桜新町8-3-3: no separators between the parts
-                place = "".join(filter(None, (partner.state_id.name, partner.city, partner.street, partner.street2)))
-                partner.crm_address_line = " ".join(filter(None, (partner.zip and f"〒{partner.zip}", place)))
-            else:
-                partner.crm_address_line = ", ".join(filter(None, (partner.city, partner.country_id.name)))
+            partner.crm_address_line = address_line(
+                partner.zip, partner.state_id.name, partner.city, partner.street, partner.street2,
+                partner.country_id.code, partner.country_id.name,
+            )
 
     @api.depends("name", "is_company", "honorific_title", "honorific_title_position")
     def _compute_crm_addressee(self):
@@ -372,6 +391,19 @@ class ResPartner(models.Model):
     def _check_referrer_partner_id(self):
         """Nobody refers themselves, no circle (``crm.rank.referral._check_links``)."""
         self.env["crm.rank.referral"]._check_links(self)
+
+    @api.constrains("crm_household_id", "is_company")
+    def _check_crm_household_id(self):
+        """A household is people, not a company (a company's people are its contacts)."""
+        for partner in self:
+            if partner.crm_household_id and partner.is_company:
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s is a company: only people belong to a household (%(household)s).",
+                        company=partner.display_name,
+                        household=partner.crm_household_id.name,
+                    )
+                )
 
     # ------------------------------------------------------------
     # ORM
@@ -473,6 +505,14 @@ class ResPartner(models.Model):
         (``crm.rank.duplicate._action_merge``)."""
         self.ensure_one()
         return self.env["crm.rank.duplicate"]._action_merge(self)
+
+    def action_open_crm_properties(self):
+        """The properties this customer owns."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_customer_rank.crm_property_action")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
 
     def action_review_defection_proposal(self):
         """The defection wizard, filled in from the proposal."""

@@ -51,4 +51,7 @@ from . import test_daily_jobs
 from . import test_responsible_salesperson
 from . import test_reception
 from . import test_first_week
+from . import test_property
+from . import test_household
+from . import test_tours_property
 from . import test_movements

@@ -64,6 +64,13 @@ SHOTS = [
         [],
     ),
     ("caller-lookup.png", "action-crm_customer_rank.res_partner_action_caller_lookup", ".o_list_view .o_data_row", []),
+    # a house sold: its owners, from when to when
+    (
+        "property-form.png",
+        "action-crm_customer_rank.crm_property_action/{property}",
+        ".o_form_view",
+        [(".o_notebook a.nav-link[name='owners']", ".o_field_widget[name='owner_ids'] .o_data_row")],
+    ),
     # how customers move (#28): from x to, between ranks
     ("rank-movements.png", "action-crm_customer_rank.crm_rank_movement_report_action", ".o_pivot", []),
     ("funnel.png", "action-crm_customer_rank.crm_rank_movement_report_action_funnel", ".o_pivot", []),
@@ -202,6 +209,13 @@ def main():
          "kwargs": {"limit": 1, "order": "due_date"}},
         cookie,
     )
+    # a house sold to a new owner (the demo's)
+    property_ids, _cookie = json_rpc(
+        args.url, "/web/dataset/call_kw",
+        {"model": "crm.property", "method": "search", "args": [[("owner_ids.date_to", "!=", False)]],
+         "kwargs": {"limit": 1, "order": "id"}},
+        cookie,
+    )
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     browser = Browser(chromium)
@@ -215,7 +229,10 @@ def main():
             if args.only and name not in args.only:
                 continue
             path = path.format(
-                partner=partner_ids[0] if partner_ids else "", mailing=mailing_id, item=item_ids[0] if item_ids else ""
+                partner=partner_ids[0] if partner_ids else "",
+                mailing=mailing_id,
+                item=item_ids[0] if item_ids else "",
+                property=property_ids[0] if property_ids else "",
             )
             browser.call("Page.navigate", url=f"{args.url}/odoo/{path}")
             browser.wait_for(selector)

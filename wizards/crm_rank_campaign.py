@@ -257,7 +257,9 @@ class CrmRankCampaign(models.TransientModel):
         self.ensure_one()
         customers = self.customer_ids.filtered(lambda p: p._crm_rank_has_postal_address())._crm_sorted_by_reading()
         header = self._csv_address_header()
-        rows = [self._csv_address(partner) for partner in customers]
+        # one letter per household, its members as joint addressees (連名)
+        lines = self.env["crm.household"]._mailing_lines(customers)
+        rows = [self._csv_address(partner, addressee) for partner, addressee in lines]
         filename = self.env._("direct_mail_list_%(date)s.csv", date=fields.Date.context_today(self))
         return self._download_csv(filename, header, rows)
 
@@ -286,16 +288,17 @@ class CrmRankCampaign(models.TransientModel):
             self.env._("Reading"),
         ]
 
-    def _csv_address(self, partner):
+    def _csv_address(self, partner, addressee=None):
         """Postal code, state, city, street, street 2, the name with its honorific
-        title (by default 様 for a person, 御中 for a company), the reading."""
+        title (by default 様 for a person, 御中 for a company; ``addressee`` when
+        given: a household's joint addressees), the reading."""
         return [
             partner.zip or "",
             partner.state_id.name or "",
             partner.city or "",
             partner.street or "",
             partner.street2 or "",
-            partner.crm_addressee,
+            addressee or partner.crm_addressee,
             partner.name_kana or "",
         ]
 

@@ -52,24 +52,30 @@ class CrmRankGreeting(models.TransientModel):
             customers = wizard._past_customers()
             mourning = self.env["res.partner"]
             if wizard.season == "new_year":
-                # in mourning during the year before this New Year
+                # in mourning during the year before this New Year; mourning is the
+                # household's: one member in mourning, the household's card is a winter greeting
                 mourning_year = wizard.year - 1
                 mourning = customers.filtered(lambda p, year=mourning_year: p.crm_mourning_year == year)
-            customers = (customers - mourning)._crm_sorted_by_reading()
-            mourning = mourning._crm_sorted_by_reading()
-            wizard.customer_ids = customers
-            wizard.mourning_ids = mourning
+                mourning |= customers.filtered(lambda p, m=mourning: p.crm_household_id in m.crm_household_id)
+            # one card per household (連名): crm.household._mailing_lines
+            Household = self.env["crm.household"]
+            cards = Household._mailing_lines((customers - mourning)._crm_sorted_by_reading())
+            winter = Household._mailing_lines(mourning._crm_sorted_by_reading())
+            Partner = self.env["res.partner"]
+            wizard.customer_ids = Partner.browse([partner.id for partner, _addressee in cards])
+            wizard.mourning_ids = Partner.browse([partner.id for partner, _addressee in winter])
             wizard.card_line_ids = [Command.clear()] + [
-                Command.create({"partner_id": partner.id}) for partner in customers
+                Command.create({"partner_id": partner.id, "addressee": addressee}) for partner, addressee in cards
             ]
             wizard.mourning_line_ids = [Command.clear()] + [
-                Command.create({"partner_id": partner.id}) for partner in mourning
+                Command.create({"partner_id": partner.id, "addressee": addressee}) for partner, addressee in winter
             ]
-            wizard.card_count = len(customers)
-            wizard.mourning_count = len(mourning)
+            wizard.card_count = len(cards)
+            wizard.mourning_count = len(winter)
 
     def _past_customers(self):
-        """Commercial customers with a won deal, not defected, with a postal address."""
+        """Commercial customers with a won deal, not defected, with a postal address, and
+        the members of their households who are not defected (one card, 連名)."""
         won = (
             self.env["crm.lead"]
             .with_context(active_test=False)
@@ -80,18 +86,20 @@ class CrmRankGreeting(models.TransientModel):
             & ~DEFECTED_DOMAIN
         )
         customers = self.env["res.partner"].search(domain)
+        customers |= customers.crm_household_id.partner_ids.filtered_domain(~DEFECTED_DOMAIN)
         return customers.filtered(lambda p: p._crm_rank_has_postal_address())
 
     def action_export(self):
         """The list in the direct-mail CSV format, with the card of each customer, in
-        あいうえお順 of the readings (New Year cards, then winter greetings)."""
+        あいうえお順 of the readings (New Year cards, then winter greetings); one line
+        per household, its members as joint addressees (連名)."""
         self.ensure_one()
         season = dict(self._fields["season"]._description_selection(self.env))[self.season]
         winter = self.env._("Winter Greeting (寒中見舞い)")
         # the campaign wizard owns the direct-mail CSV format
         campaign = self.env["crm.rank.campaign"].create({"crm_rank": False})
         header = [self.env._("Card"), *campaign._csv_address_header()]
-        rows = [[season, *campaign._csv_address(partner)] for partner in self.customer_ids._crm_sorted_by_reading()]
-        rows += [[winter, *campaign._csv_address(partner)] for partner in self.mourning_ids._crm_sorted_by_reading()]
+        rows = [[season, *campaign._csv_address(line.partner_id, line.addressee)] for line in self.card_line_ids]
+        rows += [[winter, *campaign._csv_address(line.partner_id, line.addressee)] for line in self.mourning_line_ids]
         filename = self.env._("greeting_cards_%(year)s.csv", year=self.year)
         return campaign._download_csv(filename, header, rows)

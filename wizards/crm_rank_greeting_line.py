@@ -17,6 +17,8 @@ class CrmRankGreetingLine(models.TransientModel):
     wizard_id = fields.Many2one("crm.rank.greeting", ondelete="cascade")
     mourning_wizard_id = fields.Many2one("crm.rank.greeting", ondelete="cascade")
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True)
+    # the name with its honorific title; a household's members side by side (連名)
+    addressee = fields.Char(readonly=True)
     name_kana = fields.Char(related="partner_id.name_kana")
     crm_rank = fields.Selection(related="partner_id.crm_rank")
     zip = fields.Char(related="partner_id.zip")
