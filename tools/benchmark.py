@@ -415,6 +415,18 @@ def add_usage_data(args, dbname):
     conn.close()
 
 
+def vacuum_after_catch_up(args, dbname):
+    """VACUUM (ANALYZE) the tables the catch-up rewrote, as PostgreSQL's autovacuum does within
+    minutes in a real database: measured right after the catch-up, index-only scans of the deals
+    still visit every row (Heap Fetches) and the screens read three times slower than they will."""
+    conn = connect(args, dbname)
+    conn.autocommit = True
+    with conn.cursor() as cr:
+        for table in ("crm_lead", "res_partner", "crm_rank_history", "mail_activity", "crm_aftercare_item"):
+            cr.execute(f"VACUUM (ANALYZE) {table}")
+    conn.close()
+
+
 def table_counts(args, dbname):
     conn = connect(args, dbname)
     with conn, conn.cursor() as cr:
@@ -1395,6 +1407,8 @@ def bench_size(args, size):
     result["ranks"] = rank_counts(args, dbname)
     log(f"{dbname}: one deal changing stage")
     result["stage"] = run_worker(args, dbname, "stage")
+    log(f"{dbname}: VACUUM (ANALYZE) of the tables the catch-up rewrote (autovacuum's work)")
+    vacuum_after_catch_up(args, dbname)
     log(f"{dbname}: screens (the web client's calls, median of {SCREEN_RUNS})")
     result["screens"] = run_worker(args, dbname, "screens")
     log(f"{dbname}: mailing recipient counts")
