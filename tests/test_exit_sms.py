@@ -109,7 +109,10 @@ class TestExitSms(ExitCase):
                 "model_id": self.env["ir.model"]._get_id("res.partner"),
                 "trigger": "on_time",
                 "trg_date_id": self.env["ir.model.fields"]._get("res.partner", "crm_rank_date").id,
-                "trg_date_range": 0,
+                # a day before the rank's date: Odoo reads a date as midnight UTC, which is still
+                # ahead of the clock when the company's day has begun east of UTC
+                "trg_date_range": 1,
+                "trg_date_range_mode": "before",
                 "trg_date_range_type": "day",
                 "filter_domain": repr([("id", "in", self.customers.ids)]),
             }

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from odoo import Command
+from odoo.fields import Date
 from odoo.tests import Form, tagged
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
@@ -320,7 +321,8 @@ class TestDemoData(ReactivationCase):
             ]
         )
         self.env["crm.rank.demo"]._backdate_leads(leads.ids)
-        days = sorted((self.today - lead.create_date.date()).days for lead in leads)
+        # the days of the company's calendar (at 0:30 in Brussels, 22:30 UTC is already tomorrow)
+        days = sorted((self.today - Date.context_today(lead, lead.create_date)).days for lead in leads)
         self.assertEqual(days[0], 0, "the latest came in on the install day")
         self.assertEqual(days[-1], 89)
         self.assertEqual(len({day // 30 for day in days}), 3, "in each of the last three months")

@@ -11,6 +11,7 @@ import importlib.util
 import pathlib
 import unittest
 
+from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import SQL
@@ -52,7 +53,7 @@ JOURNEYS = {
         (300, "contracted", "dormant", "quiet", "scheduled"),
     ]),
 }
-# the history starts this many days before today (at 9:00): "now" is day 400 and one hour
+# the history starts this many days and an hour before the clock: "now" is day 400 and one hour
 START_DAYS_AGO = 400
 
 
@@ -63,7 +64,9 @@ class TestMovementCounts(CrmRankCase):
         super().setUpClass()
         cls.Report = cls.env["crm.rank.movement.report"]
         cls.Duration = cls.env["crm.rank.duration.report"]
-        cls.start = datetime.datetime.combine(cls.today, datetime.time(9)) - datetime.timedelta(days=START_DAYS_AGO)
+        # from the clock, not from the company's day: at 00:30 in Brussels the day has begun but
+        # 9:00 of it is still ahead of the clock
+        cls.start = fields.Datetime.now() - datetime.timedelta(days=START_DAYS_AGO, hours=1)
         cls.web = cls.env["utm.source"].create({"name": "Website"})
         cls.flyer = cls.env["utm.source"].create({"name": "Flyer"})
         cls.bathroom = cls.env["crm.tag"].create({"name": "Bathroom"})
