@@ -504,15 +504,17 @@ class CrmAftercareItem(models.Model):
 
     @api.model
     def _grace_days(self):
-        """``{company id: grace period in days}`` of every company, whoever runs it
-        (items without a company: ``aftercare.DEFAULT_GRACE_DAYS``)."""
+        """``{company id: grace period in days}`` of every company, whoever runs it;
+        under ``False``, that of the items without a company: the current company's."""
         companies_sudo = (
             self.env["res.company"]
             .sudo()
             .with_context(active_test=False)
             .search_fetch([], ["crm_aftercare_grace_days"])
         )
-        return {company.id: company.crm_aftercare_grace_days for company in companies_sudo}
+        grace = {company.id: company.crm_aftercare_grace_days for company in companies_sudo}
+        grace[False] = grace.get(self.env.company.id, aftercare.DEFAULT_GRACE_DAYS)
+        return grace
 
     @api.model
     def _sync_changed_leads(self, leads, fnames):
@@ -620,9 +622,9 @@ class CrmAftercareItem(models.Model):
         """
         today = fields.Date.context_today(self)
         grace = self._grace_days()
-        company_ids = [*grace, None]  # None: the items without a company
+        # None: the items without a company (the current company's grace period)
+        company_ids = [company_id or None for company_id in grace]
         cutoffs = [aftercare.missed_before(today, days) for days in grace.values()]
-        cutoffs.append(aftercare.missed_before(today, aftercare.DEFAULT_GRACE_DAYS))
         self.flush_model(["state", "due_date", "company_id", "activity_id"])
         rows = self.env.execute_query(
             SQL(
@@ -680,7 +682,10 @@ class CrmAftercareItem(models.Model):
             Domain("company_id", "=", company_id) & window(days, grace.get(company_id, aftercare.DEFAULT_GRACE_DAYS))
             for company_id, days in notice.items()
         )
-        due |= Domain("company_id", "not in", list(notice)) & window(DEFAULT_NOTICE_DAYS, aftercare.DEFAULT_GRACE_DAYS)
+        # items without a company: the settings of the company running the job
+        due |= Domain("company_id", "not in", list(notice)) & window(
+            notice.get(self.env.company.id, DEFAULT_NOTICE_DAYS), grace[False]
+        )
         item_ids = (
             self.sudo()
             .search(

@@ -304,6 +304,19 @@ class TestAftercare(CrmRankCase):
         self.assertEqual(activity.user_id, leader)
         self.assertIn("点検", activity.summary)
 
+    def test_job_without_company_follows_the_current_company_s_settings(self):
+        """A deal without a company (shared) gets the notice and grace period of the company that
+        runs the scheduled actions, not built-in defaults (30 days of notice missed every 1-month
+        inspection of a 31-day month even where the company had set 31)."""
+        self.company.write({"crm_aftercare_notice_days": 0, "crm_aftercare_grace_days": 10})
+        soon = self._won(self._customer("Shared soon"), completion=-10, user_id=False, company_id=False)
+        late = self._won(self._customer("Shared late"), completion=-45, user_id=False, company_id=False)
+        self.assertFalse(soon.company_id | late.company_id)
+        self.Item._cron_schedule_activities()
+        self.assertFalse(self._items(soon)[0].activity_id, "20 days away, the company's notice is 0 days")
+        # the 1-month inspection was due about 15 days ago: past the company's 10 days of grace
+        self.assertEqual(self._items(late, state="missed").mapped("key"), [1])
+
     def test_campaign_picks_customers_by_due_item(self):
         """The campaign wizard takes the customers with an after-care item coming due."""
         roof = self.env["crm.tag"].create({"name": "Roof", "crm_inspection_plan": "1y"})
