@@ -237,8 +237,9 @@ class CrmRankSurvey(models.AbstractModel):
         model_id = self.env["ir.model"]._get_id("crm.lead")
         vals_list = []
         for lang, lead_ids in self.env["mail.activity"]._crm_rank_group_by_reader(assignees).items():
-            env = self.with_context(lang=lang).env
-            for lead in leads.with_env(env).browse(lead_ids):
+            leads_lang = leads.with_context(lang=lang).browse(lead_ids)
+            env = leads_lang.env
+            for lead in leads_lang:
                 answer = answer_by_lead[lead.id]
                 vals_list.append(
                     {
