@@ -98,35 +98,48 @@ class CrmRankSurvey(models.AbstractModel):
     @api.model
     def _send(self, leads):
         """E-mail each deal's customer the invitation to its completion survey, through the
-        survey app's invitation (one wizard per survey and language, one e-mail per answer).
+        survey app's invitation (one wizard per survey, language and sender, one e-mail per answer).
 
         :returns: the answers invited
         """
-        leads = leads.filtered(lambda lead: lead.partner_id.email)
-        answers = self._answers_for(leads)
+        # the invitation comes from the salesperson who presses the button, or from the
+        # deal's salesperson when the daily job sends it (not from OdooBot); the survey
+        # app's template needs the sender's e-mail address
+        scheduled = self.env.su or self.env.user._is_superuser()
+        senders = {}
+        for lead in leads.filtered(lambda lead: lead.partner_id.email):
+            candidates = (lead.user_id | self.env.user) if scheduled else self.env.user
+            sender = candidates.filtered("email")[:1]
+            if sender:
+                senders[lead] = sender
+            elif not scheduled:
+                raise UserError(self.env._("Set your e-mail address in your preferences to send the survey."))
+            # else: the daily job tries again tomorrow
+        answers = self._answers_for(self.env["crm.lead"].union(*senders))
         template = self.env.ref(SURVEY_INVITE_TEMPLATE, raise_if_not_found=False)
         invited = self.env["survey.user_input"].sudo()
         groups = {}
-        for lead in leads:
+        for lead, sender in senders.items():
             answer = answers[lead.id]
-            groups.setdefault((answer.survey_id, lead.partner_id.lang or self.env.lang), []).append(answer)
-        for (survey, lang), group in groups.items():
+            key = (answer.survey_id, lead.partner_id.lang or self.env.lang, sender)
+            groups.setdefault(key, []).append(answer)
+        for (survey, lang, sender), group in groups.items():
             # sudo: the survey app's invitation, which salespeople may not open; it sends as
             # the survey app does (an e-mail of no allowed kind: crm.rank.exit)
             invite = (
                 self.env["survey.invite"]
+                .with_user(sender)
                 .sudo()
-                .with_context(lang=lang)
+                .with_context(lang=lang, default_email_layout_xmlid="mail.mail_notification_light")
                 .create(
                     {
                         "survey_id": survey.id,
                         "template_id": template.id if template else False,
-                        "author_id": self.env.user.partner_id.id,
+                        "author_id": sender.partner_id.id,
                         "existing_mode": "resend",
                     }
                 )
             )
-            invite = invite.with_context(default_email_layout_xmlid="mail.mail_notification_light")
             for answer in group:
                 invite._send_mail(answer)
                 invited |= answer

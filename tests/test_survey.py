@@ -136,6 +136,7 @@ class TestSurvey(SurveyMixin, CrmRankCase):
         mail = self.env["mail.mail"].sudo().search([("recipient_ids", "in", happy.ids)])
         self.assertEqual(len(mail), 1)
         self.assertIn(answers.access_token, mail.body_html)
+        self.assertIn(self.salesman.email, mail.email_from, "from the deal's salesperson, not OdooBot")
         self._run_scheduled_actions()
         self.assertEqual(
             self.env["survey.user_input"].search_count([("crm_lead_id", "!=", False)]), 1, "sent once"
