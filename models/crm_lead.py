@@ -217,8 +217,6 @@ class CrmLead(models.Model):
         for lead in self:
             lead.crm_rank = lead.partner_id.crm_rank or rules.lead_own_rank(lead.won_status, lead.type, lead.active)
 
-    @api.depends("crm_rank", "partner_id.crm_rank", "company_id")
-    @api.depends_context("lang", "company")
     @api.depends(
         "crm_survey_input_ids.state",
         "crm_survey_input_ids.end_datetime",
@@ -241,6 +239,8 @@ class CrmLead(models.Model):
         for lead in self:
             lead.crm_survey_count = counts.get(lead._origin, 0)
 
+    @api.depends("crm_rank", "partner_id.crm_rank", "company_id")
+    @api.depends_context("lang", "company")
     def _compute_crm_rank_guidance(self):
         texts = self.env["crm.rank.guidance"]._lead_texts(self)
         for lead in self:

@@ -58,6 +58,17 @@ class TestSurvey(SurveyMixin, CrmRankCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._survey_setup()
+        cls.settled_deal = cls._won(cls._customer("Settled Customer", email="settled@example.jp"), completion=-5)
+
+    def test_result_stored_on_the_deal(self):
+        """A deal of long ago (its rank settled) stores its latest result, for the reports."""
+        deal = self.settled_deal
+        self._complete(self._answer(deal), BAD)
+        self.env.cr.execute("SELECT crm_survey_satisfaction, crm_survey_score FROM crm_lead WHERE id = %s", deal.ids)
+        self.assertEqual(self.env.cr.fetchall(), [("bad", 30.0)])
+        self._complete(self._answer(deal), GOOD)
+        self.env.cr.execute("SELECT crm_survey_satisfaction, crm_survey_score FROM crm_lead WHERE id = %s", deal.ids)
+        self.assertEqual(self.env.cr.fetchall(), [("good", 95.0)], "the latest answer counts")
 
     def test_good_answer_schedules_the_referral_ask(self):
         customer = self._customer("Satisfied Sato", email="sato@example.jp")
