@@ -25,6 +25,7 @@ DAILY_JOBS = {
     "ir_cron_crm_rank_snapshot_month": ("crm.rank.snapshot.month", "model._cron_close_months()"),
     "ir_cron_crm_aftercare_plan": ("crm.aftercare.item", "model._cron_sync()"),
     "ir_cron_crm_aftercare_activities": ("crm.aftercare.item", "model._cron_schedule_activities()"),
+    "ir_cron_crm_survey_send": ("crm.rank.survey", "model._cron_send()"),
 }
 
 
