@@ -27,16 +27,13 @@ class SurveyUserInput(models.Model):
         readonly=True,
         help="The completed job this completion survey was sent or printed for.",
     )
+    # The deal's customer and salesperson when the survey was sent or printed, kept
+    # (not related fields: a related field would make every change of a deal's
+    # salesperson or customer look for survey answers, one query more each time)
     crm_customer_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        related="crm_lead_id.partner_id.commercial_partner_id",
-        store=True,
-        index="btree_not_null",
+        "res.partner", string="Customer", readonly=True, index="btree_not_null", ondelete="set null"
     )
-    crm_user_id = fields.Many2one(
-        "res.users", string="Salesperson", related="crm_lead_id.user_id", store=True
-    )
+    crm_user_id = fields.Many2one("res.users", string="Salesperson", readonly=True, ondelete="set null")
     crm_satisfaction = fields.Selection(
         SURVEY_SATISFACTIONS,
         string="Satisfaction",
@@ -62,12 +59,14 @@ class SurveyUserInput(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         check_selection_values(self, vals_list)
+        self._crm_deal_values(vals_list)
         answers = super().create(vals_list)
         self.env["crm.rank.survey"]._answers_done(answers.filtered(lambda answer: answer.state == "done"))
         return answers
 
     def write(self, vals):
         check_selection_values(self, [vals])
+        self._crm_deal_values([vals])
         done_before = self.filtered(lambda answer: answer.state == "done") if "state" in vals else None
         res = super().write(vals)
         if done_before is not None:
@@ -75,6 +74,20 @@ class SurveyUserInput(models.Model):
                 self.filtered(lambda answer: answer.state == "done") - done_before
             )
         return res
+
+    @api.model
+    def _crm_deal_values(self, vals_list):
+        """Fill the customer and the salesperson of the values naming a deal (in place)."""
+        lead_ids = {vals["crm_lead_id"] for vals in vals_list if vals.get("crm_lead_id")}
+        if not lead_ids:
+            return
+        # sudo: the customer completes the survey as the public user
+        leads_sudo = self.env["crm.lead"].sudo().browse(lead_ids)
+        for vals in vals_list:
+            if vals.get("crm_lead_id"):
+                lead = leads_sudo.browse(vals["crm_lead_id"])
+                vals.setdefault("crm_customer_id", lead.partner_id.commercial_partner_id.id)
+                vals.setdefault("crm_user_id", lead.user_id.id)
 
     @api.model
     def _crm_action(self, domain):
