@@ -65,7 +65,9 @@ class CrmRankEngine(models.AbstractModel):
         Whoever gathers facts with the engine's settings asks it once per run (the
         update, the customer form's facts, after-care's customers at risk); another
         addon may extend it. The dormancy period is the company's, unless the customer's last completed
-        work has kinds of work (CRM tags) with a period of their own.
+        work has kinds of work (CRM tags) with a period of their own. The callable
+        decides from the company and ``deal["last_deal_tag_ids"]`` only: the
+        facts ask it once per company and kinds of work, not per customer.
         """
         # cached until a company's or a kind of work's setting changes
         settings, tag_days = self.env["res.company"]._crm_rank_threshold_settings()
