@@ -96,7 +96,7 @@ def is_dense_batch(partner_ids):
     return len(partner_ids) >= DENSE_BATCH_MIN and len(partner_ids) >= (high - low + 1) * DENSE_RATIO
 
 
-def in_batch(column, partner_ids):
+def in_batch(column, partner_ids, by_range=None):
     """SQL: ``column`` is one of ``partner_ids``.
 
     A large batch of dense ids (the daily update takes customers in id order)
@@ -104,8 +104,15 @@ def in_batch(column, partner_ids):
     in one pass. A small or sparse batch is selected by list, through the
     indexes. Rows outside ``partner_ids`` may come back in the range case:
     callers look up the ids they asked for.
+
+    :param by_range: ``None``: by range when the batch is dense; ``False``:
+        by list whatever the ids (a subset of a batch, such as the customers
+        of a batch entering a rank: its ids may be dense, but every other
+        customer of their range would be read with them, a whole-table scan)
     """
-    if is_dense_batch(partner_ids):
+    if by_range is None:
+        by_range = is_dense_batch(partner_ids)
+    if by_range:
         return SQL("%s BETWEEN %s AND %s", column, min(partner_ids), max(partner_ids))
     return SQL("%s = ANY(%s)", column, list(partner_ids))
 
@@ -137,7 +144,7 @@ def companies_filter(company_ids):
     return SQL("(l.company_id IS NULL OR l.company_id = ANY(%s))", list(company_ids))
 
 
-def deal_facts(batch, today, company_ids=None):
+def deal_facts(batch, today, company_ids=None, by_range=None):
     """Deals (crm.lead, archived and lost included) per commercial partner."""
     return SQL(
         """
@@ -166,12 +173,12 @@ def deal_facts(batch, today, company_ids=None):
       GROUP BY p.commercial_partner_id
         """,
         today=today,
-        in_batch=in_batch(SQL("p.commercial_partner_id"), batch),
+        in_batch=in_batch(SQL("p.commercial_partner_id"), batch, by_range),
         companies=companies_filter(company_ids),
     )
 
 
-def contact_facts(batch):
+def contact_facts(batch, by_range=None):
     """Moment of the last contact (message or completed activity) per commercial partner.
 
     The messages are joined once with every record they may be posted on (the
@@ -195,12 +202,12 @@ def contact_facts(batch):
          WHERE m.model IN ('res.partner', 'crm.lead') AND %(contact)s
       GROUP BY r.customer_id
         """,
-        in_batch=in_batch(SQL("p.commercial_partner_id"), batch),
+        in_batch=in_batch(SQL("p.commercial_partner_id"), batch, by_range),
         contact=CONTACT_MESSAGE,
     )
 
 
-def referral_facts(batch):
+def referral_facts(batch, by_range=None):
     """How many distinct customers each commercial partner referred."""
     return SQL(
         """
@@ -212,15 +219,17 @@ def referral_facts(batch):
            AND p.commercial_partner_id != ref.commercial_partner_id
       GROUP BY 1
         """,
-        in_batch=in_batch(SQL("ref.commercial_partner_id"), batch),
+        in_batch=in_batch(SQL("ref.commercial_partner_id"), batch, by_range),
     )
 
 
-def last_deal_facts(batch, today):
+def last_deal_facts(batch, today, by_range=None):
     """The last completed work of each commercial partner: the won deal with the
     latest completion date (on or before ``today``), its salesperson, sales team
     and tags (the kinds of work)."""
-    if is_dense_batch(batch):
+    if by_range is None:
+        by_range = is_dense_batch(batch)
+    if by_range:
         # a large batch: the kinds of work of all deals at once, joined by hash
         # (a subquery per customer costs a second on 100,000 customers)
         tags = SQL(
@@ -253,7 +262,7 @@ def last_deal_facts(batch, today):
         tag_ids=tag_ids,
         tags=tags,
         today=today,
-        in_batch=in_batch(SQL("p.commercial_partner_id"), batch),
+        in_batch=in_batch(SQL("p.commercial_partner_id"), batch, by_range),
     )
 
 
@@ -284,7 +293,7 @@ _COMPANY = CUSTOMER_COLUMNS.index("company_id")
 _TAGS = CUSTOMER_COLUMNS.index("last_deal_tag_ids")
 
 
-def customer_rows(env, partner_ids, today, company_ids=None):
+def customer_rows(env, partner_ids, today, company_ids=None, by_range=None):
     """One row per commercial partner of ``partner_ids``: their deals,
     defection, company, last contact, referrals and last completed work, in a
     single query; tuples of ``CUSTOMER_COLUMNS`` (a tuple per customer, not a
@@ -319,17 +328,17 @@ def customer_rows(env, partner_ids, today, company_ids=None):
               LEFT JOIN (%(last_deals)s) AS ld ON ld.customer_id = cp.id
              WHERE %(in_batch)s AND cp.id = cp.commercial_partner_id
             """,
-            deals=deal_facts(partner_ids, today, company_ids),
-            contacts=contact_facts(partner_ids),
-            referrals=referral_facts(partner_ids),
-            last_deals=last_deal_facts(partner_ids, today),
-            in_batch=in_batch(SQL("cp.id"), partner_ids),
+            deals=deal_facts(partner_ids, today, company_ids, by_range),
+            contacts=contact_facts(partner_ids, by_range),
+            referrals=referral_facts(partner_ids, by_range),
+            last_deals=last_deal_facts(partner_ids, today, by_range),
+            in_batch=in_batch(SQL("cp.id"), partner_ids, by_range),
             tz=local_tz(env),
         )
     )
 
 
-def gather(env, partner_ids, today, thresholds, company_ids=None):
+def gather(env, partner_ids, today, thresholds, company_ids=None, rows=None):
     """Return ``{commercial partner id: CustomerFacts}`` for ``partner_ids``.
 
     :param thresholds: callable ``(company_id, row) -> (dormancy_days,
@@ -339,6 +348,8 @@ def gather(env, partner_ids, today, thresholds, company_ids=None):
         module knowing the settings. Asked once per company and kinds of work.
     :param company_ids: count only the deals of these companies (the facts a
         user is shown); ``None``: every deal (the rank).
+    :param rows: a dict that receives ``{commercial partner id: row}``, the
+        rows of ``customer_rows`` the facts were made from
     """
     env.flush_all()
     if is_dense_batch(partner_ids):
@@ -360,6 +371,8 @@ def gather(env, partner_ids, today, thresholds, company_ids=None):
         if limits is None:
             limits = limits_of[key] = tuple(thresholds(key[0], {"last_deal_tag_ids": list(key[1])}))
         result[pid] = make(row[1:_FACTS_END] + limits)
+        if rows is not None:
+            rows[pid] = row
     for pid in wanted.difference(result):
         result[pid] = rules.CustomerFacts()
     return result
@@ -388,7 +401,7 @@ def last_defection_losses(env, partner_ids):
     return {pid: (deal, reason, category) for pid, deal, reason, category in rows}
 
 
-def reactivation_facts(env, partner_ids, today, company_ids=None):
+def reactivation_facts(env, partner_ids, today, company_ids=None, customers=None):
     """What a salesperson needs to judge why a customer went quiet, per commercial partner.
 
     Recency (last contact, last contract), frequency (won deals), monetary (sum
@@ -396,6 +409,11 @@ def reactivation_facts(env, partner_ids, today, company_ids=None):
     medium of the first inquiry), the reason of the last lost deal, defection,
     and the last completed work (salesperson, team, kinds of work). Two
     queries, whatever the number of customers.
+
+    :param customers: ``{commercial partner id: row}`` of ``customer_rows``
+        (a dict of ``CUSTOMER_COLUMNS``) already read in this transaction, for
+        the same ``today`` and companies (the rank engine's, see
+        ``crm.rank.engine._gathered_rows``): only the others are read again.
     """
     if not partner_ids:
         return {}
@@ -424,10 +442,13 @@ def reactivation_facts(env, partner_ids, today, company_ids=None):
         )
     )
     deals = {row.pop("partner_id"): row for row in rows}
-    # Last contact, defection and last completed work: the rank engine's query.
-    customers = {
-        row[0]: dict(zip(CUSTOMER_COLUMNS, row, strict=True)) for row in customer_rows(env, partner_ids, today, company_ids)
-    }
+    # Last contact, defection and last completed work: the rank engine's query, by
+    # list (a subset of the engine's batch: by range it would read the whole range)
+    customers = dict(customers or {})
+    missing = [pid for pid in partner_ids if pid not in customers]
+    if missing:
+        for row in customer_rows(env, missing, today, company_ids, by_range=False):
+            customers[row[0]] = dict(zip(CUSTOMER_COLUMNS, row, strict=True))
     result = {}
     for pid in partner_ids:
         deal = deals.get(pid) or {}

@@ -179,6 +179,29 @@ class TestRankBulk(CrmRankCase):
         self.assertEqual(by_list[self.referrer.id].referral_count, 1)
         self.assertEqual(self.env.execute_query(SQL("SHOW jit")), [(jit,)], "JIT setting restored")
 
+    def test_subset_of_a_dense_batch_read_by_list(self):
+        """The customers of a batch entering a rank are read by list, even when their
+        ids are dense: by range, every customer of the range would be read with them."""
+        ids = sorted(self.customers.ids)[:3]
+        expected = rank_facts.reactivation_facts(self.env, ids, self.today)
+        statements = []
+        real_execute = type(self.env).execute_query
+
+        def execute_query(env, query):
+            statements.append(query.code)
+            return real_execute(env, query)
+
+        with (
+            patch.object(rank_facts, "DENSE_BATCH_MIN", 1),
+            patch.object(rank_facts, "DENSE_RATIO", 0),
+            patch.object(type(self.env), "execute_query", execute_query),
+        ):
+            self.assertIn("BETWEEN", rank_facts.in_batch(SQL("id"), ids).code)
+            self.assertEqual(rank_facts.reactivation_facts(self.env, ids, self.today), expected)
+        facts_queries = [code for code in statements if "cp.is_defected" in code]
+        self.assertEqual(len(facts_queries), 1)
+        self.assertNotIn("BETWEEN", facts_queries[0])
+
     def test_complaint_counts_after_a_win_and_after_reinstatement(self):
         customer = self._customer("Complained twice")
         now = fields.Datetime.now()
