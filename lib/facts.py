@@ -208,14 +208,19 @@ def contact_facts(batch, by_range=None):
 
 
 def referral_facts(batch, by_range=None):
-    """How many distinct customers each commercial partner referred."""
+    """How many distinct customers each commercial partner referred.
+
+    The referred partners are found through the index of their referrer (few
+    partners have one), and their referrers by primary key: not every partner
+    of the batch read and sorted to meet the few referred ones.
+    """
     return SQL(
         """
         SELECT ref.commercial_partner_id AS customer_id,
                COUNT(DISTINCT p.commercial_partner_id) AS referral_count
           FROM res_partner p
           JOIN res_partner ref ON ref.id = p.referrer_partner_id
-         WHERE %(in_batch)s
+         WHERE p.referrer_partner_id IS NOT NULL AND %(in_batch)s
            AND p.commercial_partner_id != ref.commercial_partner_id
       GROUP BY 1
         """,
