@@ -144,8 +144,41 @@ def companies_filter(company_ids):
     return SQL("(l.company_id IS NULL OR l.company_id = ANY(%s))", list(company_ids))
 
 
-def deal_facts(batch, today, company_ids=None, by_range=None):
-    """Deals (crm.lead, archived and lost included) per commercial partner."""
+# The last completed work of a customer among their deals ``l``: the won deal with
+# the latest completion date on or before the day; among those completed on one
+# day, the last closed, then the last created.
+LAST_WORK_ORDER = SQL("l.completion_date DESC, l.date_closed DESC NULLS LAST, l.id DESC")
+# The same order as one array per deal, whose greatest (MAX) is the last completed
+# work: [completion day, closing moment in microseconds (none: the least), id,
+# salesperson, sales team]. MAX keeps the deals' aggregate one parallel pass;
+# ARRAY_AGG(... ORDER BY) would sort each customer's deals and make it serial.
+LAST_WORK_KEY = SQL(
+    """ARRAY[l.completion_date - DATE '1970-01-01',
+             COALESCE((EXTRACT(EPOCH FROM l.date_closed) * 1000000)::bigint, -9223372036854775807),
+             l.id, l.user_id, l.team_id]"""
+)
+
+
+def completed_work(today):
+    """SQL: the deal ``l`` is a work completed on or before ``today``."""
+    return SQL("l.won_status = 'won' AND l.completion_date <= %s", today)
+
+
+def deal_facts(batch, today, company_ids=None, by_range=None, last_work=False):
+    """Deals (crm.lead, archived and lost included) per commercial partner.
+
+    :param last_work: also ``last_work``, the ``LAST_WORK_KEY`` of the last
+        completed work (see ``last_deal_facts``: its id, salesperson and sales
+        team are its 3rd, 4th and 5th items), in the same pass over the deals
+    """
+    last_work_column = SQL()
+    if last_work:
+        last_work_column = SQL(
+            """,
+               MAX(%s) FILTER (WHERE %s) AS last_work""",
+            LAST_WORK_KEY,
+            completed_work(today),
+        )
     return SQL(
         """
         SELECT p.commercial_partner_id AS customer_id,
@@ -166,6 +199,7 @@ def deal_facts(batch, today, company_ids=None, by_range=None):
                MIN(l.date_closed) FILTER (WHERE l.won_status = 'won') AS first_won,
                MAX(l.date_closed) FILTER (WHERE l.won_status = 'lost'
                                           AND r.marks_defected) AS last_defection_loss
+               %(last_work)s
           FROM crm_lead l
           JOIN res_partner p ON p.id = l.partner_id
           LEFT JOIN crm_lost_reason r ON r.id = l.lost_reason_id
@@ -175,6 +209,7 @@ def deal_facts(batch, today, company_ids=None, by_range=None):
         today=today,
         in_batch=in_batch(SQL("p.commercial_partner_id"), batch, by_range),
         companies=companies_filter(company_ids),
+        last_work=last_work_column,
     )
 
 
@@ -228,24 +263,29 @@ def referral_facts(batch, by_range=None):
     )
 
 
+def work_kinds(deal_id, by_range):
+    """SQL ``(column, join)``: the kinds of work (tag ids, in order) of the deal
+    ``deal_id`` (an SQL expression)."""
+    if by_range:
+        # a large batch: the kinds of work of all deals at once, joined by hash
+        # (a subquery per customer costs a second on 100,000 customers)
+        join = SQL(
+            """LEFT JOIN (SELECT lead_id, ARRAY_AGG(tag_id ORDER BY tag_id) AS tag_ids
+                            FROM crm_tag_rel GROUP BY lead_id) AS tags
+                     ON tags.lead_id = %s""",
+            deal_id,
+        )
+        return SQL("COALESCE(tags.tag_ids, '{}')"), join
+    return SQL("ARRAY(SELECT t.tag_id FROM crm_tag_rel t WHERE t.lead_id = %s ORDER BY t.tag_id)", deal_id), SQL()
+
+
 def last_deal_facts(batch, today, by_range=None):
     """The last completed work of each commercial partner: the won deal with the
     latest completion date (on or before ``today``), its salesperson, sales team
     and tags (the kinds of work)."""
     if by_range is None:
         by_range = is_dense_batch(batch)
-    if by_range:
-        # a large batch: the kinds of work of all deals at once, joined by hash
-        # (a subquery per customer costs a second on 100,000 customers)
-        tags = SQL(
-            """LEFT JOIN (SELECT lead_id, ARRAY_AGG(tag_id ORDER BY tag_id) AS tag_ids
-                            FROM crm_tag_rel GROUP BY lead_id) AS tags
-                     ON tags.lead_id = last.last_deal_id"""
-        )
-        tag_ids = SQL("COALESCE(tags.tag_ids, '{}')")
-    else:
-        tags = SQL()
-        tag_ids = SQL("ARRAY(SELECT t.tag_id FROM crm_tag_rel t WHERE t.lead_id = last.last_deal_id ORDER BY t.tag_id)")
+    tag_ids, tags = work_kinds(SQL("last.last_deal_id"), by_range)
     return SQL(
         """
         SELECT last.customer_id, last.last_deal_id, last.last_deal_user_id, last.last_deal_team_id,
@@ -257,16 +297,14 @@ def last_deal_facts(batch, today, by_range=None):
                        l.team_id AS last_deal_team_id
                   FROM crm_lead l
                   JOIN res_partner p ON p.id = l.partner_id
-                 WHERE %(in_batch)s
-                   AND l.won_status = 'won'
-                   AND l.completion_date <= %(today)s
-              ORDER BY p.commercial_partner_id, l.completion_date DESC,
-                       l.date_closed DESC NULLS LAST, l.id DESC) AS last
+                 WHERE %(in_batch)s AND %(completed)s
+              ORDER BY p.commercial_partner_id, %(order)s) AS last
           %(tags)s
         """,
         tag_ids=tag_ids,
         tags=tags,
-        today=today,
+        completed=completed_work(today),
+        order=LAST_WORK_ORDER,
         in_batch=in_batch(SQL("p.commercial_partner_id"), batch, by_range),
     )
 
@@ -303,6 +341,23 @@ def customer_rows(env, partner_ids, today, company_ids=None, by_range=None):
     defection, company, last contact, referrals and last completed work, in a
     single query; tuples of ``CUSTOMER_COLUMNS`` (a tuple per customer, not a
     dict: the daily update reads 100,000 of them)."""
+    if by_range is None:
+        by_range = is_dense_batch(partner_ids)
+    if company_ids is None:
+        # the last completed work in the same pass over the deals as the other facts
+        tag_ids, last_work_join = work_kinds(SQL("d.last_work[3]::int"), by_range)
+        last_work = SQL(
+            """d.last_work[3]::int, d.last_work[4]::int, d.last_work[5]::int,
+               CASE WHEN d.last_work IS NOT NULL THEN %s END""",
+            tag_ids,
+        )
+    else:
+        # the last completed work is every company's (as for the rank), the
+        # other facts count the deals of ``company_ids`` only
+        last_work = SQL("ld.last_deal_id, ld.last_deal_user_id, ld.last_deal_team_id, ld.last_deal_tag_ids")
+        last_work_join = SQL(
+            "LEFT JOIN (%s) AS ld ON ld.customer_id = cp.id", last_deal_facts(partner_ids, today, by_range)
+        )
     return env.execute_query(
         SQL(
             """
@@ -324,19 +379,19 @@ def customer_rows(env, partner_ids, today, company_ids=None, by_range=None):
                                  OR d.last_defection_loss > cp.crm_rank_reinstated_date),
                             false) AS defected_lost,
                    cp.defection_origin, cp.company_id,
-                   ld.last_deal_id, ld.last_deal_user_id, ld.last_deal_team_id,
-                   ld.last_deal_tag_ids
+                   %(last_work)s
               FROM res_partner cp
               LEFT JOIN (%(deals)s) AS d ON d.customer_id = cp.id
               LEFT JOIN (%(contacts)s) AS c ON c.customer_id = cp.id
               LEFT JOIN (%(referrals)s) AS r ON r.customer_id = cp.id
-              LEFT JOIN (%(last_deals)s) AS ld ON ld.customer_id = cp.id
+              %(last_work_join)s
              WHERE %(in_batch)s AND cp.id = cp.commercial_partner_id
             """,
-            deals=deal_facts(partner_ids, today, company_ids, by_range),
+            deals=deal_facts(partner_ids, today, company_ids, by_range, last_work=company_ids is None),
             contacts=contact_facts(partner_ids, by_range),
             referrals=referral_facts(partner_ids, by_range),
-            last_deals=last_deal_facts(partner_ids, today, by_range),
+            last_work=last_work,
+            last_work_join=last_work_join,
             in_batch=in_batch(SQL("cp.id"), partner_ids, by_range),
             tz=local_tz(env),
         )
