@@ -46,8 +46,8 @@ PENDING_KEY = "crm_customer_rank.pending"
 # cr.precommit.data key: {customer id: (first old, last new, cause)} of the rank
 # changes whose history and subscribers run before commit (_flush_changes)
 CHANGES_KEY = "crm_customer_rank.changes"
-# cr.precommit.data key: {customer id: row of lib.facts.customer_rows} of the
-# customers whose rank a batch of the full update changed (_gathered_rows)
+# cr.precommit.data key: (day, {customer id: row of lib.facts.customer_rows}) of
+# the customers whose rank a batch of the full update changed (_gathered_rows)
 GATHERED_KEY = "crm_customer_rank.gathered"
 
 
@@ -239,7 +239,7 @@ class CrmRankEngine(models.AbstractModel):
         if not changes:
             return 0
         if keep_rows:
-            gathered = self.env.cr.precommit.data.setdefault(GATHERED_KEY, {})
+            _day, gathered = self.env.cr.precommit.data.setdefault(GATHERED_KEY, (today, {}))
             for pid in changes:
                 if pid in rows:
                     row = dict(zip(rank_facts.CUSTOMER_COLUMNS, rows[pid], strict=True))
@@ -565,8 +565,8 @@ class CrmRankEngine(models.AbstractModel):
         the engine has just read: kept from the facts' query to the flush of the
         batch's changes, which comes right after it (nothing is written between).
         """
-        gathered = self.env.cr.precommit.data.get(GATHERED_KEY)
-        if not gathered or today != fields.Date.context_today(self):
+        day, gathered = self.env.cr.precommit.data.get(GATHERED_KEY, (None, {}))
+        if day != today:  # facts of another day (another time zone) are not these
             return {}
         return {pid: gathered[pid] for pid in partner_ids if pid in gathered}
 
