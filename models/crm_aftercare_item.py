@@ -509,8 +509,8 @@ class CrmAftercareItem(models.Model):
         the house's current owner, else of the deal's customer), the salesperson
         (``_compute_user_id``), the deal's house, team and company.
 
-        A catch-up plans hundreds of thousands of items (908,844 at 100,000
-        customers), and ``create`` cost 0.25 ms an item. Nothing else is lost:
+        A catch-up plans hundreds of thousands of items: through ``create``, the
+        908,844 items of 100,000 customers took 226 s. Nothing else is lost:
         the planning writes no chatter line and adds no follower
         (``SYSTEM_CONTEXT``), no access rule applies (the planning runs as
         superuser), no stored field depends on the items, and no translated
