@@ -641,11 +641,12 @@ class CrmAftercareItem(models.Model):
         A catch-up (years of completed jobs at once: after the install, or an
         import) plans them in chunks, the cache emptied between them: memory
         bounded by a chunk, not by the database. Inside the scheduled action
-        each chunk is committed with ``ir.cron._commit_progress``, and the run
-        stops when its time is up: the scheduler runs it again at once, and the
-        query finds the jobs still without items. Elsewhere (tests, shell) it
-        runs in the caller's transaction. The items past their grace period are
-        missed once every job is planned.
+        each chunk is committed with ``ir.cron._commit_progress`` (a run killed
+        midway keeps its work; the next one finds the jobs still without items),
+        and the run goes on to the end whatever time Odoo allots it: a run
+        started again would first read again the jobs that get no item (those
+        of defected customers), before any new one. Elsewhere (tests, shell) it
+        runs in the caller's transaction.
         """
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         today = fields.Date.context_today(self)
@@ -680,9 +681,7 @@ class CrmAftercareItem(models.Model):
             self._release_cache()
             remaining -= len(chunk)
             if in_cron:
-                time_left = self.env["ir.cron"]._commit_progress(len(chunk), remaining=remaining)
-                if remaining and not time_left:
-                    return
+                self.env["ir.cron"]._commit_progress(len(chunk), remaining=remaining)
         self._mark_missed()
 
     @api.model
