@@ -1249,6 +1249,17 @@ CRON_STEPS = (
 AFTERCARE_STEPS = ("_cron_sync", "_cron_schedule_activities")
 
 
+# Runs of one scheduled action in the catch-up before giving up (each runs at least 10 s)
+MAX_CRON_RUNS = 1000
+
+
+def cron_remaining(cr, cron):
+    """What the scheduled action's last run reported left to do (``ir.cron._commit_progress``)."""
+    cr.execute("SELECT remaining FROM ir_cron_progress WHERE cron_id = %s ORDER BY id DESC LIMIT 1", [cron.id])
+    row = cr.fetchone()
+    return row[0] if row else 0
+
+
 def task_cron(args, registry):
     """The addon's daily scheduled actions (*Update customer ranks* first, then
     the others) as the scheduler runs them when all are due
@@ -1285,8 +1296,13 @@ def task_cron(args, registry):
         try:
             start = time.perf_counter()
             for cron in crons:
-                cron.method_direct_trigger()
-                cr.commit()
+                # a scheduled action that stopped when its time was up (ir.cron._commit_progress)
+                # is run again at once by the scheduler, until it has nothing left
+                for _run in range(MAX_CRON_RUNS):
+                    cron.method_direct_trigger()
+                    cr.commit()
+                    if not cron_remaining(cr, cron):
+                        break
             seconds = time.perf_counter() - start
         finally:
             for active in patches:
