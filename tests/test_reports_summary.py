@@ -24,7 +24,14 @@ DIMENSIONS = [
     "date:quarter",
     "date:year",
 ]
-AGGREGATES = ["inquiry_count:sum", "won_count:sum", "lost_count:sum", "won_amount:sum", "conversion_rate:avg", "__count"]
+AGGREGATES = [
+    "inquiry_count:sum",
+    "won_count:sum",
+    "lost_count:sum",
+    "won_amount:sum",
+    "conversion_rate:avg",
+    "__count",
+]
 # the pivot's groupings (pivot_model.js: every prefix of the rows with every prefix of the columns)
 PIVOTS = [
     [["user_id", "lost_reason_category"], ["user_id"], ["lost_reason_category"], []],
@@ -116,7 +123,13 @@ class TestReportSummary(CrmRankCase):
         self._rebuild()
         summary = self.env["crm.rank.report.summary"]
         self.assertFalse(summary.search_count([("lead_id", "!=", False)]))
-        domains = [(), self._year(2025), self._year(2026), [("won_status", "=", "won")], [("user_id", "=", self.salesman.id)]]
+        domains = [
+            (),
+            self._year(2025),
+            self._year(2026),
+            [("won_status", "=", "won")],
+            [("user_id", "=", self.salesman.id)],
+        ]
         self.assertSummaryMatchesDeals(domains)
 
         # today: a new inquiry, an old one won, one lost, one reassigned, one deleted,
@@ -159,7 +172,9 @@ class TestReportSummary(CrmRankCase):
         report = self._report()
         per_deal = report.with_context(crm_rank_report_per_deal=True)
         self.assertNotIn(self.other_salesman, [user for (user,) in per_deal._read_group([], ["user_id"])])
-        self.assertNotIn(self.other_salesman, [user for (user, _count) in report._read_group([], ["user_id"], ["__count"])])
+        self.assertNotIn(
+            self.other_salesman, [user for (user, _count) in report._read_group([], ["user_id"], ["__count"])]
+        )
         self.assertSummaryMatchesDeals()
 
     def test_last_second_of_a_month(self):
@@ -200,7 +215,10 @@ class TestReportSummary(CrmRankCase):
         self.assertTrue(report.with_context(tz=other_tz)._summary_serves([], ["user_id"], ["__count"]))
         # a day's inquiries, a customer's: the deals' rows
         rows = report._read_group([("partner_id", "=", self.deals[0].partner_id.id)], ["user_id"], ["__count"])
-        self.assertEqual(sum(count for _user, count in rows), len(self.deals.filtered(lambda d: d.partner_id == self.deals[0].partner_id)))
+        self.assertEqual(
+            sum(count for _user, count in rows),
+            len(self.deals.filtered(lambda d: d.partner_id == self.deals[0].partner_id)),
+        )
 
     def test_daily_job(self):
         cron = self.env.ref("crm_customer_rank.ir_cron_crm_rank_report_summary")
