@@ -112,7 +112,7 @@ class CrmRankReport(models.Model):
         only, when ``_summary_serves``)."""
         return SQL(
             """
-            SELECT ROW_NUMBER() OVER () AS id,
+            SELECT NULL::integer AS id,
                    NULL::integer AS lead_id,
                    s.date AS date,
                    NULL::timestamp AS date_closed,
@@ -179,20 +179,27 @@ class CrmRankReport(models.Model):
     @api.model
     def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
         """Answered from the summary when it serves the grouping, from the deals otherwise."""
-        report = self
-        having_aggregates = [condition.field_expr for condition in Domain(having).iter_conditions()]
-        if self._summary_serves(domain, groupby, [*aggregates, *having_aggregates]):
-            report = self.with_context(crm_rank_report_summary=True)
+        having_aggregates = [item[0] for item in having if isinstance(item, (list, tuple))]
+        if not self._summary_serves(domain, groupby, [*aggregates, *having_aggregates]):
+            return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
+        # the summary's rows are signed (a deal changed since the count: its counted row
+        # negated, its row as it is now added): a group summing to no deal has none
+        having = [*having, ("__count", "!=", 0)]
+        report = self.with_context(crm_rank_report_summary=True)
         return super(CrmRankReport, report)._read_group(domain, groupby, aggregates, having, offset, limit, order)
 
     @api.model
     def _read_grouping_sets(self, domain, grouping_sets, aggregates=(), order=None):
         """The pivot's groupings at once: from the summary when it serves them all."""
-        report = self
         groupbys = {groupby for grouping_set in grouping_sets for groupby in grouping_set}
-        if self._summary_serves(domain, groupbys, aggregates):
-            report = self.with_context(crm_rank_report_summary=True)
-        return super(CrmRankReport, report)._read_grouping_sets(domain, grouping_sets, aggregates, order)
+        if not self._summary_serves(domain, groupbys, aggregates):
+            return super()._read_grouping_sets(domain, grouping_sets, aggregates, order)
+        # a group summing to no deal has none (see _read_group): counted, then left out
+        report = self.with_context(crm_rank_report_summary=True)
+        results = super(CrmRankReport, report)._read_grouping_sets(
+            domain, grouping_sets, [*aggregates, "__count"], order
+        )
+        return [[row[:-1] for row in rows if row[-1]] for rows in results]
 
     def _read_group_select(self, aggregate_spec, query):
         """On the summary's rows, a row counts its deals: the count is their sum, the

@@ -184,29 +184,22 @@ class CrmRankReportSummary(models.Model):
     @api.model
     def _current_rows(self):
         """The summary as of now: its rows, the changed deals' counted rows negated, and
-        the current rows of the deals changed or created since the rebuild; one row per
-        month and dimensions that still counts a deal."""
+        the current rows of the deals changed or created since the rebuild. A row's
+        counts are signed: a group of rows summing to no deal has none (the report
+        leaves such groups out). Not grouped here: the reader's filters reach the
+        summary's table and its statistics."""
         watermark, tz = self._built()
-        dimensions = SQL(", ").join(SQL.identifier(name) for name in ("date", *DIMENSIONS))
-        measures = SQL(", ").join(SQL.identifier(name) for name in MEASURES)
+        columns = SQL(", ").join(SQL.identifier(name) for name in ("date", *DIMENSIONS, *MEASURES))
         changed = SQL("SELECT lead_id FROM crm_rank_report_summary WHERE lead_id IS NOT NULL")
         return SQL(
             """
-            SELECT %(dimensions)s, SUM(inquiry_count)::integer AS inquiry_count,
-                   SUM(won_count)::integer AS won_count, SUM(lost_count)::integer AS lost_count,
-                   SUM(won_amount) AS won_amount
-              FROM (
-                    SELECT %(dimensions)s, %(measures)s FROM crm_rank_report_summary
-                 UNION ALL
-                    SELECT %(dimensions)s, %(measures)s FROM (%(new)s) AS new_deals
-                 UNION ALL
-                    SELECT %(dimensions)s, %(measures)s FROM (%(changed)s) AS changed_deals
-                   ) AS counted
-          GROUP BY %(dimensions)s
-            HAVING SUM(inquiry_count) <> 0
+            SELECT %(columns)s FROM crm_rank_report_summary
+         UNION ALL
+            SELECT %(columns)s FROM (%(new)s) AS new_deals
+         UNION ALL
+            SELECT %(columns)s FROM (%(changed)s) AS changed_deals
             """,
-            dimensions=dimensions,
-            measures=measures,
+            columns=columns,
             new=self._deal_rows(tz, SQL("l.id > %s", watermark)),
             changed=self._deal_rows(tz, SQL("l.id = ANY(ARRAY(%s))", changed)),
         )
