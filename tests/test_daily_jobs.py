@@ -23,6 +23,7 @@ DAILY_JOBS = {
     "ir_cron_update_crm_rank": ("crm.rank.engine", "model._cron_update_ranks()"),
     "ir_cron_crm_referral_ask": ("crm.rank.referral.ask", "model._cron_schedule()"),
     "ir_cron_crm_rank_snapshot_month": ("crm.rank.snapshot.month", "model._cron_close_months()"),
+    "ir_cron_crm_rank_report_summary": ("crm.rank.report.summary", "model._cron_rebuild()"),
     "ir_cron_crm_aftercare_plan": ("crm.aftercare.item", "model._cron_sync()"),
     "ir_cron_crm_aftercare_activities": ("crm.aftercare.item", "model._cron_schedule_activities()"),
 }
