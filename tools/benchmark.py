@@ -1154,6 +1154,22 @@ def screen_calls(env):
             )
         )
 
+    # Lost Analysis: Odoo's deals (crm.lead, lost, archived included), its pivot as it opens
+    action, ldomain, lcontext = action_domain_context(env, "crm_customer_rank.crm_lead_lost_analysis_action")
+    lost_leads = env[action.res_model].with_context(**without_search_defaults(lcontext))
+    larch, lfields = view_of(env, action, "pivot")
+    lrows, lcols = arch_groupby(larch, "row"), arch_groupby(larch, "col")
+    calls.append(
+        (
+            "lost_analysis",
+            f"*Lost Analysis* pivot {' x '.join(lrows + lcols)}, whole history"
+            f" (`{action.res_model}.formatted_read_grouping_sets`)",
+            lambda: lost_leads.formatted_read_grouping_sets(
+                ldomain, grouping_sets(lrows, lcols), measure_specs(larch, lfields)
+            ),
+        )
+    )
+
     # Customers per Rank: graph by month and rank (the action opens on the graph)
     action, sdomain, scontext = action_domain_context(env, "crm_customer_rank.crm_rank_snapshot_action")
     snapshots = env[action.res_model].with_context(**scontext)
