@@ -50,6 +50,7 @@ def post_init_hook(env):
     env["res.partner"]._crm_rank_update_all(cause="install")
     env["crm.rank.engine"]._sync_lead_ranks()
     env["crm.rank.snapshot.month"]._rebuild()
+    env["crm.rank.report.summary"]._cron_rebuild()
 
 
 def uninstall_hook(env):

@@ -96,7 +96,7 @@ def is_dense_batch(partner_ids):
     return len(partner_ids) >= DENSE_BATCH_MIN and len(partner_ids) >= (high - low + 1) * DENSE_RATIO
 
 
-def in_batch(column, partner_ids):
+def in_batch(column, partner_ids, by_range=None):
     """SQL: ``column`` is one of ``partner_ids``.
 
     A large batch of dense ids (the daily update takes customers in id order)
@@ -104,8 +104,15 @@ def in_batch(column, partner_ids):
     in one pass. A small or sparse batch is selected by list, through the
     indexes. Rows outside ``partner_ids`` may come back in the range case:
     callers look up the ids they asked for.
+
+    :param by_range: ``None``: by range when the batch is dense; ``False``:
+        by list whatever the ids (a subset of a batch, such as the customers
+        of a batch entering a rank: its ids may be dense, but every other
+        customer of their range would be read with them, a whole-table scan)
     """
-    if is_dense_batch(partner_ids):
+    if by_range is None:
+        by_range = is_dense_batch(partner_ids)
+    if by_range:
         return SQL("%s BETWEEN %s AND %s", column, min(partner_ids), max(partner_ids))
     return SQL("%s = ANY(%s)", column, list(partner_ids))
 
@@ -137,8 +144,41 @@ def companies_filter(company_ids):
     return SQL("(l.company_id IS NULL OR l.company_id = ANY(%s))", list(company_ids))
 
 
-def deal_facts(batch, today, company_ids=None):
-    """Deals (crm.lead, archived and lost included) per commercial partner."""
+# The last completed work of a customer among their deals ``l``: the won deal with
+# the latest completion date on or before the day; among those completed on one
+# day, the last closed, then the last created.
+LAST_WORK_ORDER = SQL("l.completion_date DESC, l.date_closed DESC NULLS LAST, l.id DESC")
+# The same order as one array per deal, whose greatest (MAX) is the last completed
+# work: [completion day, closing moment in microseconds (none: the least), id,
+# salesperson, sales team]. MAX keeps the deals' aggregate one parallel pass;
+# ARRAY_AGG(... ORDER BY) would sort each customer's deals and make it serial.
+LAST_WORK_KEY = SQL(
+    """ARRAY[l.completion_date - DATE '1970-01-01',
+             COALESCE((EXTRACT(EPOCH FROM l.date_closed) * 1000000)::bigint, -9223372036854775807),
+             l.id, l.user_id, l.team_id]"""
+)
+
+
+def completed_work(today):
+    """SQL: the deal ``l`` is a work completed on or before ``today``."""
+    return SQL("l.won_status = 'won' AND l.completion_date <= %s", today)
+
+
+def deal_facts(batch, today, company_ids=None, by_range=None, last_work=False):
+    """Deals (crm.lead, archived and lost included) per commercial partner.
+
+    :param last_work: also ``last_work``, the ``LAST_WORK_KEY`` of the last
+        completed work (see ``last_deal_facts``: its id, salesperson and sales
+        team are its 3rd, 4th and 5th items), in the same pass over the deals
+    """
+    last_work_column = SQL()
+    if last_work:
+        last_work_column = SQL(
+            """,
+               MAX(%s) FILTER (WHERE %s) AS last_work""",
+            LAST_WORK_KEY,
+            completed_work(today),
+        )
     return SQL(
         """
         SELECT p.commercial_partner_id AS customer_id,
@@ -159,6 +199,7 @@ def deal_facts(batch, today, company_ids=None):
                MIN(l.date_closed) FILTER (WHERE l.won_status = 'won') AS first_won,
                MAX(l.date_closed) FILTER (WHERE l.won_status = 'lost'
                                           AND r.marks_defected) AS last_defection_loss
+               %(last_work)s
           FROM crm_lead l
           JOIN res_partner p ON p.id = l.partner_id
           LEFT JOIN crm_lost_reason r ON r.id = l.lost_reason_id
@@ -166,12 +207,13 @@ def deal_facts(batch, today, company_ids=None):
       GROUP BY p.commercial_partner_id
         """,
         today=today,
-        in_batch=in_batch(SQL("p.commercial_partner_id"), batch),
+        in_batch=in_batch(SQL("p.commercial_partner_id"), batch, by_range),
         companies=companies_filter(company_ids),
+        last_work=last_work_column,
     )
 
 
-def contact_facts(batch):
+def contact_facts(batch, by_range=None):
     """Moment of the last contact (message or completed activity) per commercial partner.
 
     The messages are joined once with every record they may be posted on (the
@@ -195,43 +237,55 @@ def contact_facts(batch):
          WHERE m.model IN ('res.partner', 'crm.lead') AND %(contact)s
       GROUP BY r.customer_id
         """,
-        in_batch=in_batch(SQL("p.commercial_partner_id"), batch),
+        in_batch=in_batch(SQL("p.commercial_partner_id"), batch, by_range),
         contact=CONTACT_MESSAGE,
     )
 
 
-def referral_facts(batch):
-    """How many distinct customers each commercial partner referred."""
+def referral_facts(batch, by_range=None):
+    """How many distinct customers each commercial partner referred.
+
+    The referred partners are found through the index of their referrer (few
+    partners have one), and their referrers by primary key: not every partner
+    of the batch read and sorted to meet the few referred ones.
+    """
     return SQL(
         """
         SELECT ref.commercial_partner_id AS customer_id,
                COUNT(DISTINCT p.commercial_partner_id) AS referral_count
           FROM res_partner p
           JOIN res_partner ref ON ref.id = p.referrer_partner_id
-         WHERE %(in_batch)s
+         WHERE p.referrer_partner_id IS NOT NULL AND %(in_batch)s
            AND p.commercial_partner_id != ref.commercial_partner_id
       GROUP BY 1
         """,
-        in_batch=in_batch(SQL("ref.commercial_partner_id"), batch),
+        in_batch=in_batch(SQL("ref.commercial_partner_id"), batch, by_range),
     )
 
 
-def last_deal_facts(batch, today):
+def work_kinds(deal_id, by_range):
+    """SQL ``(column, join)``: the kinds of work (tag ids, in order) of the deal
+    ``deal_id`` (an SQL expression)."""
+    if by_range:
+        # a large batch: the kinds of work of all deals at once, joined by hash
+        # (a subquery per customer costs a second on 100,000 customers)
+        join = SQL(
+            """LEFT JOIN (SELECT lead_id, ARRAY_AGG(tag_id ORDER BY tag_id) AS tag_ids
+                            FROM crm_tag_rel GROUP BY lead_id) AS tags
+                     ON tags.lead_id = %s""",
+            deal_id,
+        )
+        return SQL("COALESCE(tags.tag_ids, '{}')"), join
+    return SQL("ARRAY(SELECT t.tag_id FROM crm_tag_rel t WHERE t.lead_id = %s ORDER BY t.tag_id)", deal_id), SQL()
+
+
+def last_deal_facts(batch, today, by_range=None):
     """The last completed work of each commercial partner: the won deal with the
     latest completion date (on or before ``today``), its salesperson, sales team
     and tags (the kinds of work)."""
-    if is_dense_batch(batch):
-        # a large batch: the kinds of work of all deals at once, joined by hash
-        # (a subquery per customer costs a second on 100,000 customers)
-        tags = SQL(
-            """LEFT JOIN (SELECT lead_id, ARRAY_AGG(tag_id ORDER BY tag_id) AS tag_ids
-                            FROM crm_tag_rel GROUP BY lead_id) AS tags
-                     ON tags.lead_id = last.last_deal_id"""
-        )
-        tag_ids = SQL("COALESCE(tags.tag_ids, '{}')")
-    else:
-        tags = SQL()
-        tag_ids = SQL("ARRAY(SELECT t.tag_id FROM crm_tag_rel t WHERE t.lead_id = last.last_deal_id ORDER BY t.tag_id)")
+    if by_range is None:
+        by_range = is_dense_batch(batch)
+    tag_ids, tags = work_kinds(SQL("last.last_deal_id"), by_range)
     return SQL(
         """
         SELECT last.customer_id, last.last_deal_id, last.last_deal_user_id, last.last_deal_team_id,
@@ -243,17 +297,15 @@ def last_deal_facts(batch, today):
                        l.team_id AS last_deal_team_id
                   FROM crm_lead l
                   JOIN res_partner p ON p.id = l.partner_id
-                 WHERE %(in_batch)s
-                   AND l.won_status = 'won'
-                   AND l.completion_date <= %(today)s
-              ORDER BY p.commercial_partner_id, l.completion_date DESC,
-                       l.date_closed DESC NULLS LAST, l.id DESC) AS last
+                 WHERE %(in_batch)s AND %(completed)s
+              ORDER BY p.commercial_partner_id, %(order)s) AS last
           %(tags)s
         """,
         tag_ids=tag_ids,
         tags=tags,
-        today=today,
-        in_batch=in_batch(SQL("p.commercial_partner_id"), batch),
+        completed=completed_work(today),
+        order=LAST_WORK_ORDER,
+        in_batch=in_batch(SQL("p.commercial_partner_id"), batch, by_range),
     )
 
 
@@ -266,87 +318,121 @@ def last_completed_deals(env, partner_ids, today):
     return {row.pop("customer_id"): row for row in rows if row["customer_id"] in wanted}
 
 
-def customer_rows(env, partner_ids, today, company_ids=None):
+# The columns of ``customer_rows``, in order: the customer, then the facts the
+# rules read in the order of ``rules.CustomerFacts`` (its fields but the two
+# thresholds), then what the thresholds and the features read.
+FACT_COLUMNS = rules.CustomerFacts._fields[:-2]
+CUSTOMER_COLUMNS = (
+    "partner_id",
+    *FACT_COLUMNS,
+    "company_id",
+    "last_deal_id",
+    "last_deal_user_id",
+    "last_deal_team_id",
+    "last_deal_tag_ids",
+)
+_FACTS_END = 1 + len(FACT_COLUMNS)
+_COMPANY = CUSTOMER_COLUMNS.index("company_id")
+_TAGS = CUSTOMER_COLUMNS.index("last_deal_tag_ids")
+
+
+def customer_rows(env, partner_ids, today, company_ids=None, by_range=None):
     """One row per commercial partner of ``partner_ids``: their deals,
     defection, company, last contact, referrals and last completed work, in a
-    single query."""
-    return env.execute_query_dict(
+    single query; tuples of ``CUSTOMER_COLUMNS`` (a tuple per customer, not a
+    dict: the daily update reads 100,000 of them)."""
+    if by_range is None:
+        by_range = is_dense_batch(partner_ids)
+    if company_ids is None:
+        # the last completed work in the same pass over the deals as the other facts
+        tag_ids, last_work_join = work_kinds(SQL("d.last_work[3]::int"), by_range)
+        last_work = SQL(
+            """d.last_work[3]::int, d.last_work[4]::int, d.last_work[5]::int,
+               CASE WHEN d.last_work IS NOT NULL THEN %s END""",
+            tag_ids,
+        )
+    else:
+        # the last completed work is every company's (as for the rank), the
+        # other facts count the deals of ``company_ids`` only
+        last_work = SQL("ld.last_deal_id, ld.last_deal_user_id, ld.last_deal_team_id, ld.last_deal_tag_ids")
+        last_work_join = SQL(
+            "LEFT JOIN (%s) AS ld ON ld.customer_id = cp.id", last_deal_facts(partner_ids, today, by_range)
+        )
+    return env.execute_query(
         SQL(
             """
-            SELECT cp.id AS partner_id, cp.is_defected, cp.defection_origin, cp.company_id,
-                   d.deal_count, d.open_leads, d.open_opportunities, d.won_count, d.won_running,
+            SELECT cp.id AS partner_id,
+                   COALESCE(d.deal_count, 0), COALESCE(d.open_leads, 0),
+                   COALESCE(d.open_opportunities, 0), COALESCE(d.won_count, 0),
+                   COALESCE(d.won_running, 0),
                    d.last_won, d.last_lost, d.last_completion,
                    -- a new deal counts as a contact too, and so does signing a contract
                    -- (the day a deal is won: the customer met us to sign)
                    (GREATEST(c.last_message, d.last_lead_created, d.last_won)
                     AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS last_contact,
                    COALESCE(r.referral_count, 0) AS referral_count,
+                   COALESCE(cp.is_defected, false) AS is_defected,
                    -- a deal lost for a defection reason, after a won deal and after
                    -- the last reinstatement (the latest such loss decides both)
                    COALESCE(d.last_defection_loss >= d.first_won
                             AND (cp.crm_rank_reinstated_date IS NULL
                                  OR d.last_defection_loss > cp.crm_rank_reinstated_date),
                             false) AS defected_lost,
-                   ld.last_deal_id, ld.last_deal_user_id, ld.last_deal_team_id,
-                   ld.last_deal_tag_ids
+                   cp.defection_origin, cp.company_id,
+                   %(last_work)s
               FROM res_partner cp
               LEFT JOIN (%(deals)s) AS d ON d.customer_id = cp.id
               LEFT JOIN (%(contacts)s) AS c ON c.customer_id = cp.id
               LEFT JOIN (%(referrals)s) AS r ON r.customer_id = cp.id
-              LEFT JOIN (%(last_deals)s) AS ld ON ld.customer_id = cp.id
+              %(last_work_join)s
              WHERE %(in_batch)s AND cp.id = cp.commercial_partner_id
             """,
-            deals=deal_facts(partner_ids, today, company_ids),
-            contacts=contact_facts(partner_ids),
-            referrals=referral_facts(partner_ids),
-            last_deals=last_deal_facts(partner_ids, today),
-            in_batch=in_batch(SQL("cp.id"), partner_ids),
+            deals=deal_facts(partner_ids, today, company_ids, by_range, last_work=company_ids is None),
+            contacts=contact_facts(partner_ids, by_range),
+            referrals=referral_facts(partner_ids, by_range),
+            last_work=last_work,
+            last_work_join=last_work_join,
+            in_batch=in_batch(SQL("cp.id"), partner_ids, by_range),
             tz=local_tz(env),
         )
     )
 
 
-def gather(env, partner_ids, today, thresholds, company_ids=None):
+def gather(env, partner_ids, today, thresholds, company_ids=None, rows=None):
     """Return ``{commercial partner id: CustomerFacts}`` for ``partner_ids``.
 
     :param thresholds: callable ``(company_id, row) -> (dormancy_days,
-        referral_threshold)``, where ``row`` has the columns of
-        ``customer_rows`` (``last_deal_tag_ids``: the kinds of work of the
-        last completed deal); it lets the models decide per company (and per
-        kind of work) without this module knowing the settings.
+        referral_threshold)``, where ``row`` is a mapping with
+        ``last_deal_tag_ids`` (the kinds of work of the last completed deal);
+        it lets the models decide per company and kind of work without this
+        module knowing the settings. Asked once per company and kinds of work.
     :param company_ids: count only the deals of these companies (the facts a
         user is shown); ``None``: every deal (the rank).
+    :param rows: a dict that receives ``{commercial partner id: row}``, the
+        rows of ``customer_rows`` the facts were made from
     """
     env.flush_all()
     if is_dense_batch(partner_ids):
         with without_jit(env):
-            rows = customer_rows(env, partner_ids, today, company_ids)
+            fetched = customer_rows(env, partner_ids, today, company_ids)
     else:
-        rows = customer_rows(env, partner_ids, today, company_ids)
+        fetched = customer_rows(env, partner_ids, today, company_ids)
     wanted = set(partner_ids)
     result = {}
-    for row in rows:
-        pid = row["partner_id"]
+    limits_of = {}  # (company id, kinds of work): (dormancy days, referral threshold)
+    make = rules.CustomerFacts._make
+    for row in fetched:
+        pid = row[0]
         if pid not in wanted:
             continue
-        dormancy_days, referral_threshold = thresholds(row["company_id"], row)
-        result[pid] = rules.CustomerFacts(
-            deal_count=row["deal_count"] or 0,
-            open_leads=row["open_leads"] or 0,
-            open_opportunities=row["open_opportunities"] or 0,
-            won_count=row["won_count"] or 0,
-            won_running=row["won_running"] or 0,
-            last_won=row["last_won"],
-            last_lost=row["last_lost"],
-            last_completion=row["last_completion"],
-            last_contact=row["last_contact"],
-            referral_count=row["referral_count"],
-            is_defected=bool(row["is_defected"]),
-            defected_lost=row["defected_lost"],
-            defection_origin=row["defection_origin"],
-            dormancy_days=dormancy_days,
-            referral_threshold=referral_threshold,
-        )
+        tag_ids = row[_TAGS]
+        key = (row[_COMPANY], tuple(tag_ids) if tag_ids else ())
+        limits = limits_of.get(key)
+        if limits is None:
+            limits = limits_of[key] = tuple(thresholds(key[0], {"last_deal_tag_ids": list(key[1])}))
+        result[pid] = make(row[1:_FACTS_END] + limits)
+        if rows is not None:
+            rows[pid] = row
     for pid in wanted.difference(result):
         result[pid] = rules.CustomerFacts()
     return result
@@ -375,7 +461,7 @@ def last_defection_losses(env, partner_ids):
     return {pid: (deal, reason, category) for pid, deal, reason, category in rows}
 
 
-def reactivation_facts(env, partner_ids, today, company_ids=None):
+def reactivation_facts(env, partner_ids, today, company_ids=None, customers=None):
     """What a salesperson needs to judge why a customer went quiet, per commercial partner.
 
     Recency (last contact, last contract), frequency (won deals), monetary (sum
@@ -383,6 +469,11 @@ def reactivation_facts(env, partner_ids, today, company_ids=None):
     medium of the first inquiry), the reason of the last lost deal, defection,
     and the last completed work (salesperson, team, kinds of work). Two
     queries, whatever the number of customers.
+
+    :param customers: ``{commercial partner id: row}`` of ``customer_rows``
+        (a dict of ``CUSTOMER_COLUMNS``) already read in this transaction, for
+        the same ``today`` and companies (the rank engine's, see
+        ``crm.rank.engine._gathered_rows``): only the others are read again.
     """
     if not partner_ids:
         return {}
@@ -411,8 +502,13 @@ def reactivation_facts(env, partner_ids, today, company_ids=None):
         )
     )
     deals = {row.pop("partner_id"): row for row in rows}
-    # Last contact, defection and last completed work: the rank engine's query.
-    customers = {row["partner_id"]: row for row in customer_rows(env, partner_ids, today, company_ids)}
+    # Last contact, defection and last completed work: the rank engine's query, by
+    # list (a subset of the engine's batch: by range it would read the whole range)
+    customers = dict(customers or {})
+    missing = [pid for pid in partner_ids if pid not in customers]
+    if missing:
+        for row in customer_rows(env, missing, today, company_ids, by_range=False):
+            customers[row[0]] = dict(zip(CUSTOMER_COLUMNS, row, strict=True))
     result = {}
     for pid in partner_ids:
         deal = deals.get(pid) or {}

@@ -350,6 +350,8 @@ class CrmLead(models.Model):
         self._crm_rank_check_write([vals])
         before = self.partner_id if not RANK_TRIGGER_FIELDS.isdisjoint(vals) else None
         won_before = self.filtered(lambda lead: lead.won_status == "won") if not WON_FIELDS.isdisjoint(vals) else None
+        # Inquiries and Contracts' summary: the row these deals were counted with
+        self.env["crm.rank.report.summary"]._keep_counted(self)
         res = super().write(vals)
         self._crm_features_follow(vals)
         if before is not None:
@@ -364,6 +366,7 @@ class CrmLead(models.Model):
 
     def unlink(self):
         partners = self.partner_id
+        self.env["crm.rank.report.summary"]._keep_counted(self)
         res = super().unlink()
         partners.exists()._crm_rank_refresh("deal")
         return res

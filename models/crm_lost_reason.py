@@ -100,6 +100,9 @@ class CrmLostReason(models.Model):
     # ------------------------------------------------------------
 
     def write(self, vals):
+        if "category" in vals:
+            # the deals' stored category follows without a write on them
+            self.env["crm.rank.report.summary"]._keep_counted_for_reasons(self)
         res = super().write(vals)
         if "marks_defected" in vals:
             self._crm_rank_refresh_customers()

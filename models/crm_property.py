@@ -88,11 +88,16 @@ class CrmProperty(models.Model):
 
     @api.depends("partner_id", "street")
     def _compute_name(self):
+        """The house is named once, in its owner's language (山田様邸 for a Japanese
+        customer, whoever typed the deal and in whatever language their screen is),
+        else in the language new customers get (the database's default)."""
+        default_lang = self.env["res.partner"].default_get(["lang"]).get("lang")
         for prop in self:
             if prop.name:
                 continue
             if prop.partner_id:
-                prop.name = self.env._("%(owner)s Residence", owner=prop.partner_id.name)
+                lang = prop.partner_id.lang or default_lang or self.env.lang
+                prop.name = self.with_context(lang=lang).env._("%(owner)s Residence", owner=prop.partner_id.name)
             else:
                 prop.name = " ".join(filter(None, (prop.city, prop.street))) or False
 

@@ -46,6 +46,9 @@ PENDING_KEY = "crm_customer_rank.pending"
 # cr.precommit.data key: {customer id: (first old, last new, cause)} of the rank
 # changes whose history and subscribers run before commit (_flush_changes)
 CHANGES_KEY = "crm_customer_rank.changes"
+# cr.precommit.data key: (day, {customer id: row of lib.facts.customer_rows}) of
+# the customers whose rank a batch of the full update changed (_gathered_rows)
+GATHERED_KEY = "crm_customer_rank.gathered"
 
 
 class CrmRankEngine(models.AbstractModel):
@@ -65,7 +68,9 @@ class CrmRankEngine(models.AbstractModel):
         Whoever gathers facts with the engine's settings asks it once per run (the
         update, the customer form's facts, after-care's customers at risk); another
         addon may extend it. The dormancy period is the company's, unless the customer's last completed
-        work has kinds of work (CRM tags) with a period of their own.
+        work has kinds of work (CRM tags) with a period of their own. The callable
+        decides from the company and ``deal["last_deal_tag_ids"]`` only: the
+        facts ask it once per company and kinds of work, not per customer.
         """
         # cached until a company's or a kind of work's setting changes
         settings, tag_days = self.env["res.company"]._crm_rank_threshold_settings()
@@ -190,14 +195,19 @@ class CrmRankEngine(models.AbstractModel):
         return {pid: rules.decide_rank(fact, today, rank_rules) for pid, fact in facts.items()}
 
     @api.model
-    def _update_ids(self, commercial_ids, cause):
+    def _update_ids(self, commercial_ids, cause, keep_rows=False):
         """Decide the rank of the given commercial partners and write what changed.
 
         Contact persons take their company's rank. Returns the number of
         customers whose rank changed.
+
+        :param keep_rows: keep the facts' rows of the customers whose rank
+            changed for what the changes cause (``_gathered_rows``): the full
+            update's batches, whose changes are flushed right after
         """
         today = fields.Date.context_today(self)
-        facts = rank_facts.gather(self.env, commercial_ids, today, self._thresholds())
+        rows = {} if keep_rows else None
+        facts = rank_facts.gather(self.env, commercial_ids, today, self._thresholds(), rows=rows)
         facts = self.env["crm.rank.defection"]._store_lost_defections(facts)
         family = self.env.execute_query(
             SQL(
@@ -228,6 +238,13 @@ class CrmRankEngine(models.AbstractModel):
                 changes[pid] = (old, new)
         if not changes:
             return 0
+        if keep_rows:
+            _day, gathered = self.env.cr.precommit.data.setdefault(GATHERED_KEY, (today, {}))
+            for pid in changes:
+                if pid in rows:
+                    row = dict(zip(rank_facts.CUSTOMER_COLUMNS, rows[pid], strict=True))
+                    row["is_defected"] = facts[pid].is_defected  # as _store_lost_defections left it
+                    gathered[pid] = row
         self._apply(changes, cause, today, set(decided))
         return sum(1 for pid, (old, new) in changes.items() if pid in decided and old[0] != new[0])
 
@@ -418,10 +435,13 @@ class CrmRankEngine(models.AbstractModel):
         """
         try:
             with self.env.cr.savepoint():
-                return self._update_ids(batch, cause)
+                return self._update_ids(batch, cause, keep_rows=True)
         except Exception:  # noqa: BLE001 - isolate the bad customer below
             self.env.invalidate_all()
             _logger.warning("Customer rank batch failed, retrying one by one", exc_info=True)
+        finally:
+            # read by the hooks when the savepoint flushed the changes, or dropped with them
+            self.env.cr.precommit.data.pop(GATHERED_KEY, None)
         changed = 0
         for pid in batch:
             try:
@@ -533,6 +553,22 @@ class CrmRankEngine(models.AbstractModel):
                 )
             )
         self.env["crm.lead"].invalidate_model(["crm_rank"])
+
+    @api.model
+    def _gathered_rows(self, partner_ids, today):
+        """``{customer id: row}``: the facts' rows (``lib.facts.customer_rows``, a dict
+        of ``CUSTOMER_COLUMNS``, every company's deals) the full update gathered on
+        ``today`` for the customers among ``partner_ids`` whose rank its batch
+        changed; the others are not there.
+
+        For the hooks of ``_on_rank_changes``, so that they need not read again what
+        the engine has just read: kept from the facts' query to the flush of the
+        batch's changes, which comes right after it (nothing is written between).
+        """
+        day, gathered = self.env.cr.precommit.data.get(GATHERED_KEY, (None, {}))
+        if day != today:  # facts of another day (another time zone) are not these
+            return {}
+        return {pid: gathered[pid] for pid in partner_ids if pid in gathered}
 
     @api.model
     def _on_rank_changes(self, changes, cause):

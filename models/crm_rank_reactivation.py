@@ -120,7 +120,9 @@ class CrmRankReactivation(models.AbstractModel):
         :return: the created activities (``mail.activity``, sudo).
         """
         today = fields.Date.context_today(self)
-        facts = rank_facts.reactivation_facts(self.env, partner_ids, today)
+        # what the full update has just read about them is not read again
+        gathered = self.env["crm.rank.engine"]._gathered_rows(partner_ids, today)
+        facts = rank_facts.reactivation_facts(self.env, partner_ids, today, customers=gathered)
         # who is defected is read whoever triggered the change
         defected_sudo = self.env["res.partner"].sudo().browse(partner_ids).filtered_domain(DEFECTED_DOMAIN)
         skipped = self._open_activity_partner_ids(partner_ids) | set(defected_sudo.ids)

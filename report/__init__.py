@@ -1,3 +1,4 @@
+from . import crm_rank_report_summary
 from . import crm_rank_report
 from . import crm_rank_snapshot
 from . import crm_rank_snapshot_month

@@ -1,9 +1,27 @@
-from odoo import fields, models
+import datetime
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..lib import rules
 from ..lib.period_labels import localized_period_formatter
 from ..models.crm_lost_reason import LOST_CATEGORIES
+from .crm_rank_report_summary import DIMENSIONS
+
+# what the summary answers (crm.rank.report.summary): group-bys, measures, the
+# periods of the inquiry date (a month's bounds: the search view's periods)
+SUMMARY_DATE_GROUPBY = ("date", "date:month", "date:quarter", "date:year")
+SUMMARY_AGGREGATES = (
+    "__count",
+    "inquiry_count:sum",
+    "won_count:sum",
+    "lost_count:sum",
+    "won_amount:sum",
+    "conversion_rate:avg",
+)
 
 
 class CrmRankReport(models.Model):
@@ -54,6 +72,8 @@ class CrmRankReport(models.Model):
 
     @property
     def _table_query(self):
+        if self.env.context.get("crm_rank_report_summary"):
+            return self._summary_query()
         return SQL(
             """
             SELECT l.id AS id,
@@ -84,6 +104,117 @@ class CrmRankReport(models.Model):
             """,
             currency_id=self.env.company.currency_id.id,
         )
+
+    def _summary_query(self):
+        """The rows of the summary as of now (``crm.rank.report.summary``), in the
+        report's columns: each row a month and dimensions, its measures the sums of
+        its deals; what the summary does not keep is empty (read by ``_read_group``
+        only, when ``_summary_serves``)."""
+        return SQL(
+            """
+            SELECT NULL::integer AS id,
+                   NULL::integer AS lead_id,
+                   s.date AS date,
+                   NULL::timestamp AS date_closed,
+                   NULL::integer AS partner_id,
+                   NULL::varchar AS crm_rank,
+                   %(dimensions)s,
+                   s.inquiry_count, s.won_count, s.lost_count, s.won_amount,
+                   NULL::numeric AS conversion_rate,
+                   COALESCE(c.currency_id, %(currency_id)s) AS currency_id
+              FROM (%(rows)s) AS s
+         LEFT JOIN res_company c ON c.id = s.company_id
+            """,
+            dimensions=SQL(", ").join(SQL.identifier("s", name) for name in DIMENSIONS),
+            rows=self.env["crm.rank.report.summary"]._current_rows(),
+            currency_id=self.env.company.currency_id.id,
+        )
+
+    @api.model
+    def _summary_serves(self, domain, groupbys, aggregates):
+        """Whether the summary answers this grouping exactly as the per-deal rows would:
+        built, grouped and filtered by its dimensions only (the user's record rules
+        included), the inquiry date by month, quarter or year in the summary's time
+        zone and filtered on whole months, the measures sums (the conversion rate from
+        them)."""
+        watermark, tz = self.env["crm.rank.report.summary"]._built()
+        if watermark is None or self.env.context.get("crm_rank_report_per_deal"):
+            return False
+        if any(aggregate not in SUMMARY_AGGREGATES for aggregate in aggregates):
+            return False
+        reader_tz = self.env.context.get("tz")
+        reader_tz = reader_tz if reader_tz in pytz.all_timezones_set else "UTC"
+        for groupby in groupbys:
+            if groupby in SUMMARY_DATE_GROUPBY:
+                if reader_tz != tz:
+                    return False
+            elif groupby not in DIMENSIONS:
+                return False
+        rules = self.env["ir.rule"]._compute_domain(self._name, "read")
+        conditions = [*Domain(domain).iter_conditions(), *Domain(rules).iter_conditions()]
+        return all(self._summary_filters(condition, pytz.timezone(tz)) for condition in conditions)
+
+    @api.model
+    def _summary_filters(self, condition, tz):
+        """Whether the summary's rows filter on ``condition`` as the deals' rows do."""
+        fname = condition.field_expr.split(".")[0]
+        if fname in DIMENSIONS:
+            return True
+        if fname != "date" or condition.field_expr != "date":
+            return False
+        if condition.operator not in (">=", "<", ">", "<="):
+            return False
+        try:
+            value = fields.Datetime.to_datetime(condition.value)
+        except (TypeError, ValueError):
+            return False
+        if not isinstance(value, datetime.datetime):
+            return False
+        if condition.operator in (">", "<="):
+            # "until 23:59:59": Odoo compares with the next second (whole seconds)
+            value = value.replace(microsecond=0) + datetime.timedelta(seconds=1)
+        local = pytz.utc.localize(value).astimezone(tz)
+        return (local.day, local.hour, local.minute, local.second, local.microsecond) == (1, 0, 0, 0, 0)
+
+    @api.model
+    def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
+        """Answered from the summary when it serves the grouping, from the deals otherwise."""
+        having_aggregates = [item[0] for item in having if isinstance(item, (list, tuple))]
+        if not self._summary_serves(domain, groupby, [*aggregates, *having_aggregates]):
+            return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
+        # the summary's rows are signed (a deal changed since the count: its counted row
+        # negated, its row as it is now added): a group summing to no deal has none
+        having = [*having, ("__count", "!=", 0)]
+        report = self.with_context(crm_rank_report_summary=True)
+        return super(CrmRankReport, report)._read_group(domain, groupby, aggregates, having, offset, limit, order)
+
+    @api.model
+    def _read_grouping_sets(self, domain, grouping_sets, aggregates=(), order=None):
+        """The pivot's groupings at once: from the summary when it serves them all."""
+        groupbys = {groupby for grouping_set in grouping_sets for groupby in grouping_set}
+        if not self._summary_serves(domain, groupbys, aggregates):
+            return super()._read_grouping_sets(domain, grouping_sets, aggregates, order)
+        # a group summing to no deal has none (see _read_group): counted, then left out
+        report = self.with_context(crm_rank_report_summary=True)
+        results = super(CrmRankReport, report)._read_grouping_sets(
+            domain, grouping_sets, [*aggregates, "__count"], order
+        )
+        return [[row[:-1] for row in rows if row[-1]] for rows in results]
+
+    def _read_group_select(self, aggregate_spec, query):
+        """On the summary's rows, a row counts its deals: the count is their sum, the
+        conversion rate the share of contracts in it."""
+        if not self.env.context.get("crm_rank_report_summary"):
+            return super()._read_group_select(aggregate_spec, query)
+        if aggregate_spec == "__count":
+            return SQL("SUM(%s)", self._field_to_sql(self._table, "inquiry_count", query))
+        if aggregate_spec == "conversion_rate:avg":
+            return SQL(
+                "SUM(%s) * 100.0 / NULLIF(SUM(%s), 0)",
+                self._field_to_sql(self._table, "won_count", query),
+                self._field_to_sql(self._table, "inquiry_count", query),
+            )
+        return super()._read_group_select(aggregate_spec, query)
 
     def action_open_lead(self):
         """Click-through from a figure to the deal behind it."""

@@ -29,6 +29,7 @@ from . import test_defection_sticky
 from . import test_aftercare
 from . import test_tours_aftercare
 from . import test_aftercare_week
+from . import test_aftercare_planning
 from . import test_printing
 from . import test_rank_catchup
 from . import test_reader_language

@@ -23,12 +23,14 @@ DAILY_JOBS = {
     "ir_cron_update_crm_rank": ("crm.rank.engine", "model._cron_update_ranks()"),
     "ir_cron_crm_referral_ask": ("crm.rank.referral.ask", "model._cron_schedule()"),
     "ir_cron_crm_rank_snapshot_month": ("crm.rank.snapshot.month", "model._cron_close_months()"),
+    "ir_cron_crm_rank_report_summary": ("crm.rank.report.summary", "model._cron_rebuild()"),
     "ir_cron_crm_aftercare_plan": ("crm.aftercare.item", "model._cron_sync()"),
     "ir_cron_crm_aftercare_activities": ("crm.aftercare.item", "model._cron_schedule_activities()"),
     "ir_cron_crm_survey_send": ("crm.rank.survey", "model._cron_send()"),
 }
-# The jobs the upgrade to 19.0.1.4.0 split the old one into (migrations/19.0.1.4.0/post-25-crons.py).
-JOBS_OF_1_4 = {name: job for name, job in DAILY_JOBS.items() if name != "ir_cron_crm_survey_send"}
+# the jobs 19.0.1.4.0 split off the single job of 19.0.1.3.0 (Inquiries and Contracts' count and the
+# completion survey came later)
+SPLIT_JOBS = [name for name in DAILY_JOBS if name not in ("ir_cron_crm_rank_report_summary", "ir_cron_crm_survey_send")]
 
 
 def _migration(name):
@@ -119,7 +121,7 @@ class TestDailyJobs(CrmRankCase):
         self.assertEqual(old.code, "model._cron_update_crm_rank()")
         migration.migrate(self.env.cr, "19.0.1.3.0")
         self.assertEqual((old.model_id.model, old.code), ("crm.rank.engine", "model._cron_update_ranks()"))
-        for name in JOBS_OF_1_4:
+        for name in SPLIT_JOBS:
             with self.subTest(cron=name):
                 cron = self._cron(name)
                 self.assertFalse(cron.active)

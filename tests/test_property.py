@@ -219,7 +219,14 @@ class TestProperty(CrmRankCase):
         env_ja = self.env(context=dict(self.env.context, lang="ja_JP"))
         selection = env_ja["crm.property"].fields_get(["building_type"])["building_type"]["selection"]
         self.assertEqual(dict(selection), {"house": "戸建", "apartment": "マンション"})
-        self.assertEqual(env_ja["crm.property"].create({"partner_id": self.buyer.id}).name, "新井 健一様邸")
+        # a house is named in its owner's language, whoever types it: a Japanese
+        # customer's by an English-speaking salesperson, an English customer's
+        # by a Japanese one
+        self.buyer.lang = "ja_JP"
+        self.assertEqual(self.env["crm.property"].create({"partner_id": self.buyer.id}).name, "新井 健一様邸")
+        self.assertEqual(self._won(self.buyer, street="玉川学園9-24-5").crm_property_id.name, "新井 健一様邸")
+        english = self._customer("John Smith", lang="en_US")
+        self.assertEqual(env_ja["crm.property"].create({"partner_id": english.id}).name, "John Smith Residence")
         scope = env_ja["crm.rank.defection.wizard"].fields_get(["scope"])["scope"]
         self.assertEqual((scope["string"], dict(scope["selection"])["household"]), ("離反の範囲", "世帯全員"))
         self.assertEqual(env_ja.ref("crm_customer_rank.crm_property_menu").name, "物件")

@@ -179,6 +179,72 @@ class TestRankBulk(CrmRankCase):
         self.assertEqual(by_list[self.referrer.id].referral_count, 1)
         self.assertEqual(self.env.execute_query(SQL("SHOW jit")), [(jit,)], "JIT setting restored")
 
+    def test_last_completed_work_in_the_deals_pass(self):
+        """The rank's facts take the last completed work in their pass over the deals:
+        the same deal as ``last_completed_deals`` (latest completion, then latest
+        closing, a deal without closing date last, then the latest created), by list
+        and by range."""
+        customer = self._customer("Three works on one day")
+        other_team = self.env["crm.team"].create({"name": "Roofs"})
+        noon = datetime.datetime.combine(self.today, datetime.time(12))
+        older = self._won(customer, completion=-5, name="Older work")
+        older.date_closed = noon
+        deals = {}
+        for name, closed in (("Closed at 9", 9), ("Closed at 11", 11), ("Not closed", None), ("Also at 11", 11)):
+            deals[name] = self._won(customer, completion=-1, name=name, team_id=other_team.id)
+            deals[name].date_closed = closed and noon.replace(hour=closed)
+        self._won(customer, completion=3, name="Not completed yet")
+        self.env.flush_all()
+        ids = sorted((self.customers | customer).commercial_partner_id.ids)
+        expected = rank_facts.last_completed_deals(self.env, ids, self.today)
+        self.assertEqual(expected[customer.id]["last_deal_id"], deals["Also at 11"].id)
+        self.assertEqual(expected[customer.id]["last_deal_team_id"], other_team.id)
+        for by_range in (False, True):
+            rows = {
+                row[0]: dict(zip(rank_facts.CUSTOMER_COLUMNS, row, strict=True))
+                for row in rank_facts.customer_rows(self.env, ids, self.today, by_range=by_range)
+            }
+            for pid in ids:
+                work = expected.get(pid, dict.fromkeys(("last_deal_id", "last_deal_user_id", "last_deal_team_id")))
+                self.assertEqual(
+                    [rows[pid][key] for key in ("last_deal_id", "last_deal_user_id", "last_deal_team_id")],
+                    [work["last_deal_id"], work["last_deal_user_id"], work["last_deal_team_id"]],
+                    f"customer {pid}, by range: {by_range}",
+                )
+            deals["Also at 11"].date_closed = False  # now without closing date: last among the day's
+            self.env.flush_all()
+            self.assertEqual(
+                rank_facts.customer_rows(self.env, [customer.id], self.today)[0][
+                    rank_facts.CUSTOMER_COLUMNS.index("last_deal_id")
+                ],
+                deals["Closed at 11"].id,
+            )
+            deals["Also at 11"].date_closed = noon.replace(hour=11)
+            self.env.flush_all()
+
+    def test_subset_of_a_dense_batch_read_by_list(self):
+        """The customers of a batch entering a rank are read by list, even when their
+        ids are dense: by range, every customer of the range would be read with them."""
+        ids = sorted(self.customers.ids)[:3]
+        expected = rank_facts.reactivation_facts(self.env, ids, self.today)
+        statements = []
+        real_execute = type(self.env).execute_query
+
+        def execute_query(env, query):
+            statements.append(query.code)
+            return real_execute(env, query)
+
+        with (
+            patch.object(rank_facts, "DENSE_BATCH_MIN", 1),
+            patch.object(rank_facts, "DENSE_RATIO", 0),
+            patch.object(type(self.env), "execute_query", execute_query),
+        ):
+            self.assertIn("BETWEEN", rank_facts.in_batch(SQL("id"), ids).code)
+            self.assertEqual(rank_facts.reactivation_facts(self.env, ids, self.today), expected)
+        facts_queries = [code for code in statements if "cp.is_defected" in code]
+        self.assertEqual(len(facts_queries), 1)
+        self.assertNotIn("BETWEEN", facts_queries[0])
+
     def test_complaint_counts_after_a_win_and_after_reinstatement(self):
         customer = self._customer("Complained twice")
         now = fields.Datetime.now()

@@ -100,8 +100,8 @@ class TestRankCron(CrmRankCase):
 
         real_gather = engine_module.rank_facts.gather
 
-        def gather(env, ids, today, thresholds):
-            result = real_gather(env, ids, today, thresholds)
+        def gather(env, ids, today, thresholds, **kwargs):
+            result = real_gather(env, ids, today, thresholds, **kwargs)
             if bad_id in result:
                 result[bad_id] = rules.CustomerFacts(referral_count=-1)
             return result

@@ -1,11 +1,14 @@
 """Dormant customers found on time, handed to the right person, with the facts."""
 
 import datetime
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import format_date
+
+from odoo.addons.crm_customer_rank.lib import facts as rank_facts
 
 from .common import CrmRankCase
 
@@ -166,6 +169,37 @@ class TestReactivationActivities(ReactivationCase):
             self.env["res.partner"]._crm_rank_update_all(cause="deal")
         self.assertEqual(self._activities(partners), activities, "a rerun adds none")
 
+    def test_full_update_hands_its_facts_to_the_activities(self):
+        """The activities of the customers the full update makes dormant are written from
+        the facts the update has just read (not read again), as a fresh read writes them."""
+        customers = self.env["res.partner"].create(
+            [{"name": f"Read once {i}", "phone": "03-0000-0000"} for i in range(3)]
+        )
+        for customer in customers:
+            self._won(customer, completion=0, tag_ids=[Command.set(self.kitchen.ids)])
+        with self._at(20):
+            customers[0].message_post(body="Asked about the warranty", message_type="comment")
+        real_rows = rank_facts.customer_rows
+        calls = []
+
+        def customer_rows(env, partner_ids, *args, **kwargs):
+            calls.append(sorted(partner_ids))
+            return real_rows(env, partner_ids, *args, **kwargs)
+
+        with self._at(400), patch.object(rank_facts, "customer_rows", customer_rows):
+            self._update_all()
+            self.assertEqual(len(calls), 1, "the facts are read once, by the engine")
+            activities = self._activities(customers)
+            self.assertEqual(sorted(activities.mapped("res_id")), sorted(customers.ids))
+            notes = {activity.res_id: str(activity.note) for activity in activities}
+            activities.unlink()
+            self.env["crm.rank.reactivation"]._schedule(customers.ids)
+            self.assertEqual(calls[1:], [sorted(customers.ids)], "read again outside the full update")
+            fresh = {activity.res_id: str(activity.note) for activity in self._activities(customers)}
+        self.assertEqual(notes, fresh)
+        self.assertIn(format_date(self.env, self.today + datetime.timedelta(days=20)), notes[customers[0].id])
+        self.assertIn("Kitchen", notes[customers[1].id])
+
     def test_no_second_open_activity(self):
         """A customer coming back to dormant while the last activity is still open gets none."""
         customer = self._customer("Twice dormant", phone="090-0000-0000")
@@ -269,7 +303,7 @@ class TestReactivationActivities(ReactivationCase):
     def test_no_query_per_customer(self):
         """Scheduling for 9 customers takes as many queries as for 3."""
         customers = self.env["res.partner"].create(
-            [{"name": f"Batch {i}", "phone": "03-0000-0000", "zip": "100-0001"} for i in range(12)]
+            [{"name": f"Batch {i}", "phone": "03-0000-0000", "zip": "100-0001"} for i in range(13)]
         )
         for customer in customers:
             self._won(customer, completion=0, tag_ids=[Command.set((self.painting | self.kitchen).ids)])
@@ -277,6 +311,10 @@ class TestReactivationActivities(ReactivationCase):
             self._cron()
             self._activities(customers).unlink()
             Reactivation = self.env["crm.rank.reactivation"]
+            # the daily jobs changed a system parameter (Inquiries and Contracts' count), which
+            # empties Odoo's caches of models and access rights: the first call refills them
+            warm_up, customers = customers[-1:], customers[:-1]
+            Reactivation._schedule(warm_up.ids)
             counts = []
             for batch in (customers[:3], customers[3:]):
                 activities, count = self._count_queries(Reactivation._schedule, batch.ids)

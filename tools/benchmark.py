@@ -172,6 +172,12 @@ def build_database(args, dbname, size):
     conn = connect(args, dbname)
     with conn, conn.cursor() as cr:
         fill_customers(cr, size)
+        # a company in Tokyo, as its customers and the screens' reader (screen_env): its
+        # day (res.company._crm_day_tz) is the readers' (the template's calendar says UTC)
+        cr.execute(
+            "UPDATE res_partner SET tz = 'Asia/Tokyo' WHERE id IN (SELECT partner_id FROM res_company)"
+            " AND tz IS NULL"
+        )
     conn.autocommit = True
     with conn.cursor() as cr:
         cr.execute("VACUUM ANALYZE")
@@ -1115,6 +1121,13 @@ def screen_calls(env):
     rmeasures = measure_specs(rarch, rfields)
     this_year = [*rdomain, *this_year_domain(env, "date")]
     for key, label, rows, cols, rdom in (
+        (
+            "inquiries_open",
+            "as it opens (its pivot view's rows and columns, this year)",
+            arch_groupby(rarch, "row"),
+            arch_groupby(rarch, "col"),
+            this_year,
+        ),
         ("inquiries_month", "by month, this year (the default filter)", ["date:month"], [], this_year),
         ("inquiries_month_all", "by month, whole history (filter removed)", ["date:month"], [], rdomain),
         (
@@ -1140,6 +1153,22 @@ def screen_calls(env):
                 lambda rdom=rdom, sets=sets: report_model.formatted_read_grouping_sets(rdom, sets, rmeasures),
             )
         )
+
+    # Lost Analysis: Odoo's deals (crm.lead, lost, archived included), its pivot as it opens
+    action, ldomain, lcontext = action_domain_context(env, "crm_customer_rank.crm_lead_lost_analysis_action")
+    lost_leads = env[action.res_model].with_context(**without_search_defaults(lcontext))
+    larch, lfields = view_of(env, action, "pivot")
+    lrows, lcols = arch_groupby(larch, "row"), arch_groupby(larch, "col")
+    calls.append(
+        (
+            "lost_analysis",
+            f"*Lost Analysis* pivot {' x '.join(lrows + lcols)}, whole history"
+            f" (`{action.res_model}.formatted_read_grouping_sets`)",
+            lambda: lost_leads.formatted_read_grouping_sets(
+                ldomain, grouping_sets(lrows, lcols), measure_specs(larch, lfields)
+            ),
+        )
+    )
 
     # Customers per Rank: graph by month and rank (the action opens on the graph)
     action, sdomain, scontext = action_domain_context(env, "crm_customer_rank.crm_rank_snapshot_action")
@@ -1243,10 +1272,22 @@ CRON_STEPS = (
     ("crm.rank.engine", "_update_all"),
     ("crm.rank.referral.ask", "_cron_schedule"),
     ("crm.rank.snapshot.month", "_cron_close_months"),
+    ("crm.rank.report.summary", "_cron_rebuild"),
     ("crm.aftercare.item", "_cron_sync"),
     ("crm.aftercare.item", "_cron_schedule_activities"),
 )
 AFTERCARE_STEPS = ("_cron_sync", "_cron_schedule_activities")
+
+
+# Runs of one scheduled action in the catch-up before giving up (each runs at least 10 s)
+MAX_CRON_RUNS = 1000
+
+
+def cron_remaining(cr, cron):
+    """What the scheduled action's last run reported left to do (``ir.cron._commit_progress``)."""
+    cr.execute("SELECT remaining FROM ir_cron_progress WHERE cron_id = %s ORDER BY id DESC LIMIT 1", [cron.id])
+    row = cr.fetchone()
+    return row[0] if row else 0
 
 
 def task_cron(args, registry):
@@ -1285,8 +1326,13 @@ def task_cron(args, registry):
         try:
             start = time.perf_counter()
             for cron in crons:
-                cron.method_direct_trigger()
-                cr.commit()
+                # a scheduled action that stopped when its time was up (ir.cron._commit_progress)
+                # is run again at once by the scheduler, until it has nothing left
+                for _run in range(MAX_CRON_RUNS):
+                    cron.method_direct_trigger()
+                    cr.commit()
+                    if not cron_remaining(cr, cron):
+                        break
             seconds = time.perf_counter() - start
         finally:
             for active in patches:
