@@ -13,6 +13,8 @@
         "mass_mailing_crm",
         "mass_mailing_sms",
         "portal",
+        # the completion survey (完工アンケート)
+        "survey",
         # OCA modules (requirements-oca.txt; README, "Install"): readings,
         # honorific titles, Japanese address order, the fax number
         "l10n_jp_kana",
@@ -27,6 +29,8 @@
         "data/ir_sequence_data.xml",
         "data/mailing_filter_data.xml",
         "data/crm_rank_guidance_data.xml",
+        "data/survey_data.xml",
+        "views/survey_user_input_views.xml",
         "wizards/crm_rank_defection_wizard_views.xml",
         "wizards/crm_rank_reinstatement_wizard_views.xml",
         "views/crm_rank_history_views.xml",
@@ -66,6 +70,7 @@
         "demo/crm_customer_rank_demo.xml",
         "demo/crm_aftercare_demo.xml",
         "demo/crm_property_demo.xml",
+        "demo/crm_survey_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

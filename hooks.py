@@ -5,7 +5,8 @@ from odoo.tools import sql
 # for every existing row through the ORM, all rows at once (out of memory at a
 # million customers); the columns of an addon's pre_init_hook are left to it.
 # post_init_hook fills them set-based; empty is their value until then (no
-# rank yet, no project so no completion date nor warranty end, no warranty).
+# rank yet, no project so no completion date nor warranty end, no warranty, no
+# completion survey answered).
 PREFILLED_COLUMNS = {
     "res_partner": {"crm_rank": "varchar", "crm_rank_reason": "varchar", "crm_rank_date": "date"},
     "crm_lead": {
@@ -14,6 +15,8 @@ PREFILLED_COLUMNS = {
         "completion_date": "date",
         "warranty_years": "int4",
         "warranty_end_date": "date",
+        "crm_survey_satisfaction": "varchar",
+        "crm_survey_score": "float8",
     },
 }
 

@@ -11,6 +11,8 @@ from . import crm_rank_exit
 from . import crm_rank_suppression
 from . import crm_rank_referral
 from . import crm_rank_referral_ask
+from . import survey_user_input
+from . import crm_rank_survey
 from . import crm_rank_duplicate
 from . import crm_rank_responsible
 from . import res_partner

@@ -23,6 +23,7 @@ from ..lib.orm import check_selection_values
 from ..lib.period_labels import localized_period_formatter
 from ..lib.phone_search import phone_search_domain
 from .crm_rank_referral_ask import REFERRAL_ASK_OUTCOMES
+from .survey_user_input import SURVEY_SATISFACTIONS
 
 # Lead fields whose change can move the customer's rank at once (declared with the facts).
 RANK_TRIGGER_FIELDS = rank_facts.RANK_TRIGGERS["crm.lead"]
@@ -167,6 +168,37 @@ class CrmLead(models.Model):
         "Found or created from the deal's address when it has a street.",
     )
 
+    # The completion survey (crm.rank.survey): its answers, the latest completed one's result.
+    crm_survey_input_ids = fields.One2many(
+        "survey.user_input",
+        "crm_lead_id",
+        string="Completion Surveys",
+        groups="sales_team.group_sale_salesman",
+    )
+    crm_survey_satisfaction = fields.Selection(
+        SURVEY_SATISFACTIONS,
+        string="Survey Satisfaction",
+        compute="_compute_crm_survey",
+        compute_sudo=True,  # salespeople read the survey answers of their deals only
+        store=True,
+        copy=False,
+        help="The latest completed completion survey of this job: satisfied (the referral request "
+        "is scheduled) or dissatisfied (the team leader calls; no referral is asked).",
+    )
+    crm_survey_score = fields.Float(
+        string="Survey Score (%)",
+        compute="_compute_crm_survey",
+        compute_sudo=True,
+        store=True,
+        copy=False,
+        aggregator="avg",
+        help="The score of the latest completed completion survey of this job (the points of its "
+        "answers over the maximum).",
+    )
+    crm_survey_count = fields.Integer(
+        string="Survey Count", compute="_compute_crm_survey_count", groups="sales_team.group_sale_salesman"
+    )
+
     # Finding a caller by phone, in any format (lib/phone_search.py).
     crm_phone_search = fields.Char(
         "Phone (any format)",
@@ -184,6 +216,28 @@ class CrmLead(models.Model):
     def _compute_crm_rank(self):
         for lead in self:
             lead.crm_rank = lead.partner_id.crm_rank or rules.lead_own_rank(lead.won_status, lead.type, lead.active)
+
+    @api.depends(
+        "crm_survey_input_ids.state",
+        "crm_survey_input_ids.end_datetime",
+        "crm_survey_input_ids.crm_satisfaction",
+        "crm_survey_input_ids.scoring_percentage",
+    )
+    def _compute_crm_survey(self):
+        for lead in self:
+            done = lead.crm_survey_input_ids.filtered(lambda answer: answer.state == "done" and not answer.test_entry)
+            latest = done.sorted(lambda answer: (answer.end_datetime or datetime.datetime.min, answer.id))[-1:]
+            lead.crm_survey_satisfaction = latest.crm_satisfaction
+            lead.crm_survey_score = latest.scoring_percentage
+
+    def _compute_crm_survey_count(self):
+        counts = dict(
+            self.env["survey.user_input"]
+            .sudo()
+            ._read_group([("crm_lead_id", "in", self.ids)], ["crm_lead_id"], ["__count"])
+        )
+        for lead in self:
+            lead.crm_survey_count = counts.get(lead._origin, 0)
 
     @api.depends("crm_rank", "partner_id.crm_rank", "company_id")
     @api.depends_context("lang", "company")
@@ -354,6 +408,48 @@ class CrmLead(models.Model):
             "view_mode": "form",
             "views": [(False, "form")],
         }
+
+    def action_crm_survey_send(self):
+        """E-mail the customer the completion survey (the survey app's invitation)."""
+        self.check_access("write")
+        survey = self.env["crm.rank.survey"]
+        survey._check_leads(self)
+        no_email = self.filtered(lambda lead: not lead.partner_id.email)
+        if no_email:
+            raise UserError(
+                self.env._(
+                    "%(customer)s has no e-mail address: print the completion survey for the handover visit.",
+                    customer=no_email[0].partner_id.display_name,
+                )
+            )
+        survey._send(self)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("The completion survey was sent."),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_crm_survey_print(self):
+        """The completion survey to print for the handover visit, with the customer's name."""
+        self.ensure_one()
+        self.check_access("write")
+        self.env["crm.rank.survey"]._check_leads(self)
+        answer = self.env["crm.rank.survey"]._answers_for(self)[self.id]
+        return {
+            "type": "ir.actions.act_url",
+            "name": self.env._("Print Survey"),
+            "target": "new",
+            "url": answer.get_print_url(),
+        }
+
+    def action_open_crm_surveys(self):
+        """The completion survey answers of this deal."""
+        self.ensure_one()
+        return self.env["survey.user_input"]._crm_action([("crm_lead_id", "=", self.id)])
 
     def action_open_crm_property(self):
         self.ensure_one()

@@ -36,6 +36,44 @@ class CrmRankDemo(models.AbstractModel):
         prop.with_context(crm_property_owner_date=day).partner_id = new_owner_id
 
     @api.model
+    def _answer_survey(self, lead_id, answer_xmlids, comment, days_ago):
+        """Demo data only: the customer of a demo deal answered its completion survey
+        ``days_ago`` days ago, choosing ``answer_xmlids`` (one per question) and writing
+        ``comment``; the answer is judged as any completed one (crm.rank.survey)."""
+        lead = self.env["crm.lead"].browse(lead_id)
+        answer = self.env["crm.rank.survey"]._answers_for(lead)[lead.id]
+        choices = [self.env.ref(xmlid) for xmlid in answer_xmlids]
+        lines = [
+            {
+                "user_input_id": answer.id,
+                "question_id": choice.question_id.id,
+                "answer_type": "suggestion",
+                "suggested_answer_id": choice.id,
+            }
+            for choice in choices
+        ]
+        if comment:
+            lines.append(
+                {
+                    "user_input_id": answer.id,
+                    "question_id": self.env.ref("crm_customer_rank.survey_completion_q_comment").id,
+                    "answer_type": "text_box",
+                    "value_text_box": comment,
+                }
+            )
+        self.env["survey.user_input.line"].create(lines)
+        moment = fields.Datetime.now() - datetime.timedelta(days=days_ago)
+        answer.write(
+            {"start_datetime": moment - datetime.timedelta(minutes=4), "end_datetime": moment, "state": "done"}
+        )
+
+    @api.model
+    def _print_survey(self, lead_id):
+        """Demo data only: the completion survey of a demo deal was printed for the handover."""
+        lead = self.env["crm.lead"].browse(lead_id)
+        self.env["crm.rank.survey"]._answers_for(lead)
+
+    @api.model
     def _backdate_leads(self, lead_ids):
         """Demo data only: a closed deal was created some weeks before it closed.
 

@@ -32,11 +32,25 @@ class CrmRankReferralAsk(models.AbstractModel):
     _description = "Referral Requests"
 
     @api.model
-    def _due_lead_ids(self, today):
+    def _due_lead_ids(self, today, lead_ids=None):
         """Won deals whose construction was completed the company's number of days
         ago and that never had a referral request, for customers neither defected
-        nor lost (one query)."""
+        nor lost, and whose completion survey was not answered badly (one query).
+
+        :param lead_ids: instead of the deals due today, those of these deals that may
+            be asked now (a good answer to the completion survey asks at once,
+            whatever the number of days, when the company asks for referrals at all)
+        """
         self.env.flush_all()
+        if lead_ids is None:
+            when = SQL(
+                "l.completion_date + c.crm_rank_referral_ask_days <= %(today)s"
+                " AND l.completion_date + c.crm_rank_referral_ask_days >= %(oldest)s",
+                today=today,
+                oldest=today - datetime.timedelta(days=REFERRAL_ASK_GRACE_DAYS),
+            )
+        else:
+            when = SQL("l.id = ANY(%s) AND l.completion_date <= %s", list(lead_ids), today)
         rows = self.env.execute_query(
             SQL(
                 """
@@ -50,16 +64,15 @@ class CrmRankReferralAsk(models.AbstractModel):
                    AND l.referral_ask_date IS NULL
                    AND l.completion_date IS NOT NULL
                    AND c.crm_rank_referral_ask_days > 0
-                   AND l.completion_date + c.crm_rank_referral_ask_days <= %(today)s
-                   AND l.completion_date + c.crm_rank_referral_ask_days >= %(oldest)s
+                   AND %(when)s
+                   AND l.crm_survey_satisfaction IS DISTINCT FROM 'bad'
                    AND %(defected)s IS NOT TRUE
                    AND cp.crm_rank IS DISTINCT FROM 'lost'
               ORDER BY l.id
                 """,
+                when=when,
                 defected=defected_sql("cp"),
                 company=self.env.company.id,
-                today=today,
-                oldest=today - datetime.timedelta(days=REFERRAL_ASK_GRACE_DAYS),
             )
         )
         return [row[0] for row in rows]
@@ -70,16 +83,19 @@ class CrmRankReferralAsk(models.AbstractModel):
         return self.with_context(tz=self.env.company._crm_day_tz())._schedule_due()
 
     @api.model
-    def _schedule_due(self):
+    def _schedule_due(self, lead_ids=None):
         """Give the salesperson of each newly due deal one "Ask for a referral"
         activity, and mark the deal so that it never gets a second one.
 
         Set-based: one query for the due deals, one ``create`` for the activities,
         one ``write`` for the marks. Returns the created activities.
+
+        :param lead_ids: ask now for those of these deals that may be asked
+            (``_due_lead_ids``), not for the deals due today
         """
         activity_type = self.env.ref(REFERRAL_ASK_TYPE, raise_if_not_found=False)
         today = fields.Date.context_today(self)
-        due_ids = self._due_lead_ids(today)
+        due_ids = self._due_lead_ids(today, lead_ids)
         if not activity_type or not due_ids:
             return self.env["mail.activity"]
         # the daily job's work: every due deal, whoever runs it

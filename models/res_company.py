@@ -142,3 +142,38 @@ class ResCompany(models.Model):
                         max=aftercare.MAX_GRACE_DAYS,
                     )
                 )
+
+    # The completion survey (crm.rank.survey).
+    crm_survey_id = fields.Many2one(
+        "survey.survey",
+        string="Completion Survey",
+        ondelete="set null",
+        help="The satisfaction survey a customer gets after the completion of a job. "
+        "Empty: the survey shipped with the addon.",
+    )
+    crm_survey_auto_send = fields.Boolean(
+        string="Send the Completion Survey",
+        help="E-mail the completion survey to the customer of a won deal once its construction is "
+        "completed (the daily job, within 14 days of the completion). Off: the salesperson sends "
+        "or prints it from the deal.",
+    )
+    crm_survey_good_score = fields.Float(
+        string="Satisfied From (%)",
+        default=75.0,
+        help="A completion survey answered with at least this score (the answers' points over the "
+        "maximum) is a satisfied customer: their referral request is scheduled. Below it, the "
+        "sales team leader gets a call activity and no referral is asked.",
+    )
+
+    @api.constrains("crm_survey_good_score")
+    def _check_crm_survey_good_score(self):
+        for company in self:
+            if not 0 < company.crm_survey_good_score <= 100:
+                raise ValidationError(
+                    self.env._("The satisfied score of the completion survey must be above 0 and at most 100%.")
+                )
+
+    def _crm_survey(self):
+        """The completion survey of this company: its own, else the one shipped with the addon."""
+        self.ensure_one()
+        return self.crm_survey_id or self.env.ref("crm_customer_rank.survey_completion", raise_if_not_found=False)

@@ -16,6 +16,9 @@ class ResConfigSettings(models.TransientModel):
     crm_inspection_plan = fields.Char(related="company_id.crm_inspection_plan", readonly=False)
     crm_aftercare_notice_days = fields.Integer(related="company_id.crm_aftercare_notice_days", readonly=False)
     crm_aftercare_grace_days = fields.Integer(related="company_id.crm_aftercare_grace_days", readonly=False)
+    crm_survey_id = fields.Many2one(related="company_id.crm_survey_id", readonly=False)
+    crm_survey_auto_send = fields.Boolean(related="company_id.crm_survey_auto_send", readonly=False)
+    crm_survey_good_score = fields.Float(related="company_id.crm_survey_good_score", readonly=False)
     crm_rank_business_model_ids = fields.Many2many(
         "ir.model",
         string="Business Documents",

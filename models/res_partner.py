@@ -22,6 +22,7 @@ from .crm_rank_defection import DEFECTION_FIELDS, DEFECTION_ORIGINS, DEFECTION_R
 from .crm_rank_engine import ENGINE_FIELDS
 from .crm_rank_suppression import PARTNER_ADDRESS_FIELDS, PARTNER_FAMILY_FIELDS
 from .crm_rank_suppression import PENDING_KEY as SUPPRESSION_PENDING_KEY
+from .survey_user_input import SURVEY_SATISFACTIONS
 
 USER, SALESMAN = "base.group_user", "sales_team.group_sale_salesman"  # who may read the fields
 # What the engine's own rank writes carry (see _fields_sync).
@@ -234,6 +235,12 @@ class ResPartner(models.Model):
     # Properties (crm.property) and the household (crm.household).
     crm_property_count = fields.Integer(
         string="Properties Owned", compute="_compute_crm_property_count", groups=SALESMAN)
+    crm_survey_satisfaction = fields.Selection(
+        SURVEY_SATISFACTIONS, string="Survey Satisfaction", compute="_compute_crm_survey", groups=SALESMAN,
+        help="The latest completed completion survey of this customer's jobs.")
+    crm_survey_score = fields.Float(string="Survey Score (%)", compute="_compute_crm_survey", groups=SALESMAN)
+    crm_survey_date = fields.Datetime(string="Survey Answered On", compute="_compute_crm_survey", groups=SALESMAN)
+    crm_survey_count = fields.Integer(string="Surveys", compute="_compute_crm_survey", groups=SALESMAN)
     crm_household_id = fields.Many2one(
         "crm.household", string="Household", index="btree_not_null", ondelete="set null", groups=SALESMAN,
         help="The family this person lives with: one greeting card and one direct mail per household, "
@@ -357,6 +364,29 @@ class ResPartner(models.Model):
         counts = {partner.id: count for partner, count in groups}
         for partner in self:
             partner.crm_property_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def _compute_crm_survey(self):
+        """The customer's completion survey answers (of their deals): how many, and the latest
+        completed one's result (one query for the batch)."""
+        # sudo: the result is shown to whoever reads the customer; the answers stay protected
+        answers_sudo = self.env["survey.user_input"].sudo().search_fetch(
+            [("crm_customer_id", "in", self.commercial_partner_id.ids), ("test_entry", "=", False)],
+            ["crm_customer_id", "state", "end_datetime", "crm_satisfaction", "scoring_percentage"],
+            order="end_datetime desc nulls last, id desc",
+        )
+        counts, latest = {}, {}
+        for answer in answers_sudo:
+            customer_id = answer.crm_customer_id.id
+            counts[customer_id] = counts.get(customer_id, 0) + 1
+            if answer.state == "done":
+                latest.setdefault(customer_id, answer)
+        for partner in self:
+            customer_id = partner.commercial_partner_id.id
+            answer = latest.get(customer_id)
+            partner.crm_survey_count = counts.get(customer_id, 0)
+            partner.crm_survey_satisfaction = answer.crm_satisfaction if answer else False
+            partner.crm_survey_score = answer.scoring_percentage if answer else 0.0
+            partner.crm_survey_date = answer.end_datetime if answer else False
 
     @api.depends("zip", "state_id", "city", "street", "street2", "country_id")
     def _compute_crm_address_line(self):
@@ -505,6 +535,11 @@ class ResPartner(models.Model):
         (``crm.rank.duplicate._action_merge``)."""
         self.ensure_one()
         return self.env["crm.rank.duplicate"]._action_merge(self)
+
+    def action_open_crm_surveys(self):
+        """The completion survey answers of this customer's jobs."""
+        self.ensure_one()
+        return self.env["survey.user_input"]._crm_action([("crm_customer_id", "=", self.commercial_partner_id.id)])
 
     def action_open_crm_properties(self):
         """The properties this customer owns."""

@@ -26,9 +26,11 @@ DAILY_JOBS = {
     "ir_cron_crm_rank_report_summary": ("crm.rank.report.summary", "model._cron_rebuild()"),
     "ir_cron_crm_aftercare_plan": ("crm.aftercare.item", "model._cron_sync()"),
     "ir_cron_crm_aftercare_activities": ("crm.aftercare.item", "model._cron_schedule_activities()"),
+    "ir_cron_crm_survey_send": ("crm.rank.survey", "model._cron_send()"),
 }
-# the jobs 19.0.1.4.0 split off the single job of 19.0.1.3.0 (Inquiries and Contracts' count came later)
-SPLIT_JOBS = [name for name in DAILY_JOBS if name != "ir_cron_crm_rank_report_summary"]
+# the jobs 19.0.1.4.0 split off the single job of 19.0.1.3.0 (Inquiries and Contracts' count and the
+# completion survey came later)
+SPLIT_JOBS = [name for name in DAILY_JOBS if name not in ("ir_cron_crm_rank_report_summary", "ir_cron_crm_survey_send")]
 
 
 def _migration(name):

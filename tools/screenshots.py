@@ -71,6 +71,13 @@ SHOTS = [
         ".o_form_view",
         [(".o_notebook a.nav-link[name='owners']", ".o_field_widget[name='owner_ids'] .o_data_row")],
     ),
+    # the completion survey (#29): a dissatisfied customer, the result on the rank tab
+    (
+        "survey-result.png",
+        "action-crm_customer_rank.res_partner_action_crm_rank/{surveyed}",
+        "button[name='action_open_crm_surveys']",
+        [(RANK_TAB, ".o_field_widget[name='crm_survey_satisfaction']")],
+    ),
     # how customers move (#28): from x to, between ranks
     ("rank-movements.png", "action-crm_customer_rank.crm_rank_movement_report_action", ".o_pivot", []),
     ("funnel.png", "action-crm_customer_rank.crm_rank_movement_report_action_funnel", ".o_pivot", []),
@@ -216,6 +223,14 @@ def main():
          "kwargs": {"limit": 1, "order": "id"}},
         cookie,
     )
+    # a customer who answered the completion survey dissatisfied (the demo's)
+    surveyed, _cookie = json_rpc(
+        args.url, "/web/dataset/call_kw",
+        {"model": "survey.user_input", "method": "search_read",
+         "args": [[("crm_satisfaction", "=", "bad")], ["crm_customer_id"]],
+         "kwargs": {"limit": 1, "order": "id"}},
+        cookie,
+    )
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     browser = Browser(chromium)
@@ -233,6 +248,7 @@ def main():
                 mailing=mailing_id,
                 item=item_ids[0] if item_ids else "",
                 property=property_ids[0] if property_ids else "",
+                surveyed=surveyed[0]["crm_customer_id"][0] if surveyed else "",
             )
             browser.call("Page.navigate", url=f"{args.url}/odoo/{path}")
             browser.wait_for(selector)
