@@ -231,18 +231,22 @@ class CrmRankDefection(models.AbstractModel):
                     "defection_origin": "lost_deal",
                 }
             )
-        # the reason's name in the reader's language (a translated field)
+        # written in each customer's language, as their rank's tracking line is
+        # (lib/tracking.py), not in the scheduler's or the salesperson's
+        langs = {partner.id: partner.lang or self.env.lang for partner in engine_sudo.browse(new_ids)}
         reasons = self.env["crm.lost.reason"].sudo().browse({loss[1] for loss in losses.values()})
-        names = {reason.id: reason.name for reason in reasons}
+        names = {
+            lang: {reason.id: reason.name for reason in reasons.with_context(lang=lang)} for lang in set(langs.values())
+        }
         bodies = {}
         for pid in new_ids:
             deal, reason_id, _category = losses.get(pid, ("", None, None))
-            lost_reason = names.get(reason_id, "")
-            bodies[pid] = Markup("<p>%s</p>") % self.env._(
+            lang = langs[pid]
+            bodies[pid] = Markup("<p>%s</p>") % self.with_context(lang=lang).env._(
                 "Marked defected: the deal %(deal)s was lost for the reason %(reason)s. "
                 "Only a sales manager's reinstatement ends this defection.",
                 deal=deal,
-                reason=lost_reason,
+                reason=names[lang].get(reason_id, ""),
             )
         # the chatter line is a side effect: logged before commit, not while a rank is read
         self.env.cr.precommit.add(lambda: engine_sudo.browse(new_ids).exists()._message_log_batch(bodies=bodies))

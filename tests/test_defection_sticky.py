@@ -52,6 +52,23 @@ class TestDefectionSticky(CrmRankCase):
         self.assertEqual(customer.defection_date, fields.Date.context_today(customer))
         self.assertIn("Second job", customer.message_ids[0].body)
 
+    def test_loss_logged_in_the_customers_language(self):
+        """An English-speaking salesperson loses a Japanese customer's deal over a
+        complaint: the defection's chatter line is in Japanese, as the rank's is."""
+        if self.env["res.lang"]._activate_lang("ja_JP"):
+            self.env["ir.module.module"]._load_module_terms(["crm_customer_rank"], ["ja_JP"])
+        self.complaint_reason.with_context(lang="ja_JP").name = "施工へのクレーム"
+        customer = self._customer("森田 聡", lang="ja_JP")
+        self._won(customer, completion=0)
+        deal = self._deal(customer, name="追加工事", user_id=self.own_salesman.id)
+        deal.with_user(self.own_salesman).action_set_lost(lost_reason_id=self.complaint_reason.id)
+        self._flush()
+        self.assertRank(customer, "defected", "defected_lost")
+        body = str(customer.message_ids[0].body)
+        self.assertIn("離反に設定", body)
+        self.assertIn("「施工へのクレーム」", body)
+        self.assertIn("追加工事", body)
+
     def test_restore_by_the_salesperson_keeps_it(self):
         customer, deal = self._complaint_loss()
         deal.with_user(self.own_salesman).action_restore()
