@@ -9,6 +9,7 @@ grow with the number of customers, and a large batch reads each table once.
 
 import contextlib
 import datetime
+from typing import NamedTuple
 
 import pytz
 
@@ -336,11 +337,29 @@ _COMPANY = CUSTOMER_COLUMNS.index("company_id")
 _TAGS = CUSTOMER_COLUMNS.index("last_deal_tag_ids")
 
 
-def customer_rows(env, partner_ids, today, company_ids=None, by_range=None):
+def customer_rows(env, partner_ids, today, company_ids=None, by_range=None, snapshot=None):
     """One row per commercial partner of ``partner_ids``: their deals,
     defection, company, last contact, referrals and last completed work, in a
     single query; tuples of ``CUSTOMER_COLUMNS`` (a tuple per customer, not a
-    dict: the daily update reads 100,000 of them)."""
+    dict: the daily update reads 100,000 of them).
+
+    :param snapshot: a ``Snapshot`` of every company's deals on ``today`` (see
+        ``take_snapshot``): the rows are read from it, not gathered again
+    """
+    if snapshot is not None and company_ids is None and snapshot.serves(env, today):
+        return env.execute_query(
+            SQL(
+                "SELECT %s FROM %s WHERE %s",
+                SQL(", ").join(SQL.identifier(column) for column in CUSTOMER_COLUMNS),
+                SQL.identifier("pg_temp", SNAPSHOT_TABLE),
+                in_batch(SQL.identifier("partner_id"), partner_ids, by_range),
+            )
+        )
+    return env.execute_query(customer_rows_query(env, partner_ids, today, company_ids, by_range))
+
+
+def customer_rows_query(env, partner_ids, today, company_ids=None, by_range=None):
+    """The SQL of ``customer_rows``, gathering the rows from the deals, messages and partners."""
     if by_range is None:
         by_range = is_dense_batch(partner_ids)
     if company_ids is None:
@@ -358,9 +377,8 @@ def customer_rows(env, partner_ids, today, company_ids=None, by_range=None):
         last_work_join = SQL(
             "LEFT JOIN (%s) AS ld ON ld.customer_id = cp.id", last_deal_facts(partner_ids, today, by_range)
         )
-    return env.execute_query(
-        SQL(
-            """
+    return SQL(
+        """
             SELECT cp.id AS partner_id,
                    COALESCE(d.deal_count, 0), COALESCE(d.open_leads, 0),
                    COALESCE(d.open_opportunities, 0), COALESCE(d.won_count, 0),
@@ -387,18 +405,73 @@ def customer_rows(env, partner_ids, today, company_ids=None, by_range=None):
               %(last_work_join)s
              WHERE %(in_batch)s AND cp.id = cp.commercial_partner_id
             """,
-            deals=deal_facts(partner_ids, today, company_ids, by_range, last_work=company_ids is None),
-            contacts=contact_facts(partner_ids, by_range),
-            referrals=referral_facts(partner_ids, by_range),
-            last_work=last_work,
-            last_work_join=last_work_join,
-            in_batch=in_batch(SQL("cp.id"), partner_ids, by_range),
-            tz=local_tz(env),
-        )
+        deals=deal_facts(partner_ids, today, company_ids, by_range, last_work=company_ids is None),
+        contacts=contact_facts(partner_ids, by_range),
+        referrals=referral_facts(partner_ids, by_range),
+        last_work=last_work,
+        last_work_join=last_work_join,
+        in_batch=in_batch(SQL("cp.id"), partner_ids, by_range),
+        tz=local_tz(env),
     )
 
 
-def gather(env, partner_ids, today, thresholds, company_ids=None, rows=None):
+# The temporary table of a full update's facts (see ``take_snapshot``)
+SNAPSHOT_TABLE = "crm_rank_facts_snapshot"
+
+
+class Snapshot(NamedTuple):
+    """The facts' rows of every customer of a full update, gathered in one pass
+    into a temporary table (``take_snapshot``) for its batches to read."""
+
+    day: datetime.date  # the "today" the rows were gathered for
+    tz: str  # the time zone of that day (``local_tz``)
+    taken_at: datetime.datetime  # the moment of the transaction that gathered them
+
+    def serves(self, env, today):
+        """Whether the rows are those ``customer_rows`` would gather on ``today`` in ``env``'s time zone."""
+        return self.day == today and self.tz == local_tz(env)
+
+    def is_stale(self, env):
+        """Whether the rows were gathered in an earlier transaction than ``env``'s
+        (a scheduled action commits after each batch): deals and customers may
+        have changed since, and a rank decided from them is checked again."""
+        return env.cr.now() != self.taken_at
+
+
+def take_snapshot(env, partner_ids, today):
+    """Gather ``customer_rows`` for every customer of ``partner_ids`` in one pass,
+    into a temporary table that the batches of a full update read by id
+    (``customer_rows(..., snapshot=...)``); return its ``Snapshot``.
+
+    Each batch of a large update gathering its own rows reads the whole deals and
+    messages tables (a batch's customers are scattered through them): ten
+    batches read them ten times. A temporary table is seen by this database
+    connection only, and lives across the commits of a scheduled action until
+    ``drop_snapshot`` or the end of the connection.
+    """
+    env.flush_all()
+    drop_snapshot(env)
+    table = SQL.identifier("pg_temp", SNAPSHOT_TABLE)
+    with without_jit(env):
+        env.execute_query(
+            SQL(
+                "CREATE TEMPORARY TABLE %s (%s) AS %s",
+                SQL.identifier(SNAPSHOT_TABLE),
+                SQL(", ").join(SQL.identifier(column) for column in CUSTOMER_COLUMNS),
+                customer_rows_query(env, partner_ids, today, by_range=True),
+            )
+        )
+    env.execute_query(SQL("CREATE INDEX ON %s (partner_id)", table))
+    env.execute_query(SQL("ANALYZE %s", table))
+    return Snapshot(today, local_tz(env), env.cr.now())
+
+
+def drop_snapshot(env):
+    """Drop the temporary table of ``take_snapshot``, if this connection has one."""
+    env.execute_query(SQL("DROP TABLE IF EXISTS %s", SQL.identifier("pg_temp", SNAPSHOT_TABLE)))
+
+
+def gather(env, partner_ids, today, thresholds, company_ids=None, rows=None, snapshot=None):
     """Return ``{commercial partner id: CustomerFacts}`` for ``partner_ids``.
 
     :param thresholds: callable ``(company_id, row) -> (dormancy_days,
@@ -410,9 +483,13 @@ def gather(env, partner_ids, today, thresholds, company_ids=None, rows=None):
         user is shown); ``None``: every deal (the rank).
     :param rows: a dict that receives ``{commercial partner id: row}``, the
         rows of ``customer_rows`` the facts were made from
+    :param snapshot: read the rows from this ``Snapshot`` (``take_snapshot``)
+        when it serves ``today`` and every company's deals
     """
     env.flush_all()
-    if is_dense_batch(partner_ids):
+    if snapshot is not None and company_ids is None and snapshot.serves(env, today):
+        fetched = customer_rows(env, partner_ids, today, snapshot=snapshot)
+    elif is_dense_batch(partner_ids):
         with without_jit(env):
             fetched = customer_rows(env, partner_ids, today, company_ids)
     else:

@@ -2,7 +2,8 @@
 
 ``res.partner`` holds the rank fields and marks what to recompute
 (``_crm_rank_refresh``); this service model owns the rest: the pending marks,
-the full update's lock, batches and resume, the customer-by-customer (ORM) and
+the full update's lock, batches and resume (the batches read every customer's
+facts gathered once, ``lib.facts.take_snapshot``), the customer-by-customer (ORM) and
 the set-based (SQL) write paths side by side, the deals' ranks that follow, the
 history, and the hook of what a rank change causes (``_on_rank_changes``). The
 facts come from ``lib/facts.py`` (with the defections ``crm.rank.defection``
@@ -195,7 +196,7 @@ class CrmRankEngine(models.AbstractModel):
         return {pid: rules.decide_rank(fact, today, rank_rules) for pid, fact in facts.items()}
 
     @api.model
-    def _update_ids(self, commercial_ids, cause, keep_rows=False):
+    def _update_ids(self, commercial_ids, cause, keep_rows=False, snapshot=None):
         """Decide the rank of the given commercial partners and write what changed.
 
         Contact persons take their company's rank. Returns the number of
@@ -204,11 +205,14 @@ class CrmRankEngine(models.AbstractModel):
         :param keep_rows: keep the facts' rows of the customers whose rank
             changed for what the changes cause (``_gathered_rows``): the full
             update's batches, whose changes are flushed right after
+        :param snapshot: the full update's facts (``lib.facts.take_snapshot``),
+            read instead of gathered; taken in an earlier transaction, they are
+            gathered again for the customers whose rank they would change
         """
         today = fields.Date.context_today(self)
         rows = {} if keep_rows else None
-        facts = rank_facts.gather(self.env, commercial_ids, today, self._thresholds(), rows=rows)
-        facts = self.env["crm.rank.defection"]._store_lost_defections(facts)
+        thresholds = self._thresholds()
+        facts = rank_facts.gather(self.env, commercial_ids, today, thresholds, rows=rows, snapshot=snapshot)
         family = self.env.execute_query(
             SQL(
                 """
@@ -219,23 +223,19 @@ class CrmRankEngine(models.AbstractModel):
                 rank_facts.in_batch(SQL("commercial_partner_id"), commercial_ids),
             )
         )
-        decided = self._decide_ranks(
-            {
-                pid: facts[pid]
-                for pid, commercial_id, _rank, _reason, _defected in family
-                if pid == commercial_id and pid in facts
-            },
-            today,
-        )
-        changes = {}  # partner id: ((old rank, old reason), (rank, reason))
-        for pid, commercial_id, rank, reason, defected in family:
-            new = decided.get(commercial_id)
-            if defected and new is not None and pid != commercial_id:
-                # a contact person with a defection of their own (crm.rank.defection._keep_defection)
-                new = ("defected", "defected_manual")
-            old = (rank or False, reason or False)
-            if new is not None and new != old:
-                changes[pid] = (old, new)
+        if snapshot is not None and snapshot.is_stale(self.env):
+            # Deals and customers may have changed since the snapshot (a salesperson's
+            # change is ranked at once, in their own transaction): a rank the
+            # snapshot would change, or a defection it would store, is decided
+            # from the facts as they are now.
+            suspects = {pid for pid, fact in facts.items() if fact.defected_lost and not fact.is_defected}
+            suspects.update(self._rank_changes(family, facts, today))
+            commercial_of = {pid: commercial_id for pid, commercial_id, *_rest in family}
+            suspects = sorted({commercial_of.get(pid, pid) for pid in suspects})
+            if suspects:
+                facts.update(rank_facts.gather(self.env, suspects, today, thresholds, rows=rows))
+        facts = self.env["crm.rank.defection"]._store_lost_defections(facts)
+        changes = self._rank_changes(family, facts, today)
         if not changes:
             return 0
         if keep_rows:
@@ -245,8 +245,36 @@ class CrmRankEngine(models.AbstractModel):
                     row = dict(zip(rank_facts.CUSTOMER_COLUMNS, rows[pid], strict=True))
                     row["is_defected"] = facts[pid].is_defected  # as _store_lost_defections left it
                     gathered[pid] = row
-        self._apply(changes, cause, today, set(decided))
-        return sum(1 for pid, (old, new) in changes.items() if pid in decided and old[0] != new[0])
+        customer_ids = {pid for pid, commercial_id, *_rest in family if pid == commercial_id and pid in facts}
+        self._apply(changes, cause, today, customer_ids)
+        return sum(1 for pid, (old, new) in changes.items() if pid in customer_ids and old[0] != new[0])
+
+    @api.model
+    def _rank_changes(self, family, facts, today):
+        """``{partner id: ((old rank, old reason), (rank, reason))}``: the ranks ``facts`` change.
+
+        :param family: rows ``(id, commercial partner id, rank, reason, defected)``
+            of the customers and their contact persons
+        :param facts: ``{commercial partner id: CustomerFacts}``
+        """
+        decided = self._decide_ranks(
+            {
+                pid: facts[pid]
+                for pid, commercial_id, _rank, _reason, _defected in family
+                if pid == commercial_id and pid in facts
+            },
+            today,
+        )
+        changes = {}
+        for pid, commercial_id, rank, reason, defected in family:
+            new = decided.get(commercial_id)
+            if defected and new is not None and pid != commercial_id:
+                # a contact person with a defection of their own (crm.rank.defection._keep_defection)
+                new = ("defected", "defected_manual")
+            old = (rank or False, reason or False)
+            if new is not None and new != old:
+                changes[pid] = (old, new)
+        return changes
 
     @api.model
     def _apply(self, changes, cause, today, commercial_ids):
@@ -413,21 +441,29 @@ class CrmRankEngine(models.AbstractModel):
             if day == str(today) and last_id.isdigit():
                 after_id = int(last_id)
         ids = self._candidate_ids(after_id)
+        # More than one batch: every customer's facts gathered in one pass, which
+        # the batches read (each gathering its own would read every deal and
+        # message again); a single batch gathers its own.
+        snapshot = rank_facts.take_snapshot(self.env, ids, today) if len(ids) > batch_size else None
         changed = 0
+        stopped = False
         for start in range(0, len(ids), batch_size):
             batch = ids[start : start + batch_size]
-            changed += self._update_batch(batch, cause)
+            changed += self._update_batch(batch, cause, snapshot=snapshot)
             if in_cron:
                 params.set_param(CRON_RESUME_PARAM, f"{today}:{batch[-1]}")
                 remaining = len(ids) - start - len(batch)
                 if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
-                    return changed
-        if in_cron:
+                    stopped = True
+                    break
+        if snapshot is not None:
+            rank_facts.drop_snapshot(self.env)
+        if in_cron and not stopped:
             params.set_param(CRON_RESUME_PARAM, f"{today}:done")
         return changed
 
     @api.model
-    def _update_batch(self, batch, cause):
+    def _update_batch(self, batch, cause, snapshot=None):
         """One batch of ``_update_all`` in a savepoint, retried customer by customer on failure.
 
         The savepoint runs the queued consequences of the changes (``_flush_changes``)
@@ -435,7 +471,7 @@ class CrmRankEngine(models.AbstractModel):
         """
         try:
             with self.env.cr.savepoint():
-                return self._update_ids(batch, cause, keep_rows=True)
+                return self._update_ids(batch, cause, keep_rows=True, snapshot=snapshot)
         except Exception:  # noqa: BLE001 - isolate the bad customer below
             self.env.invalidate_all()
             _logger.warning("Customer rank batch failed, retrying one by one", exc_info=True)

@@ -1,6 +1,7 @@
 from . import test_rank_rules
 from . import test_rank_engine
 from . import test_rank_cron
+from . import test_rank_snapshot
 from . import test_rank_bulk
 from . import test_reports
 from . import test_tours

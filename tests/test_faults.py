@@ -679,9 +679,9 @@ class TestBatchSizeParameter(CrmRankCase):
         sizes = []
         real_batch = type(self.env["crm.rank.engine"])._update_batch
 
-        def update_batch(self_partner, batch, cause):
+        def update_batch(self_partner, batch, cause, **kwargs):
             sizes.append(len(batch))
-            return real_batch(self_partner, batch, cause)
+            return real_batch(self_partner, batch, cause, **kwargs)
 
         with patch.object(type(self.env["crm.rank.engine"]), "_update_batch", update_batch):
             Partner._crm_rank_update_all(**kwargs)

@@ -128,9 +128,9 @@ class TestRankCron(CrmRankCase):
         batches = []
         real_batch = type(self.env["crm.rank.engine"])._update_batch
 
-        def update_batch(self_partner, batch, cause):
+        def update_batch(self_partner, batch, cause, **kwargs):
             batches.append(list(batch))
-            return real_batch(self_partner, batch, cause)
+            return real_batch(self_partner, batch, cause, **kwargs)
 
         with (
             self._at(400),
