@@ -25,6 +25,35 @@ REFERRAL_ASK_OUTCOMES = [
 REFERRAL_ASK_GRACE_DAYS = 60
 
 
+def after_sale_deals(company_id, where):
+    """SQL: the ids, in order, of the active won deals ``l`` that meet ``where``, of
+    customers ``cp`` neither defected nor lost: whom the after-sale requests (the
+    referral request, the completion survey) may be made to.
+
+    :param company_id: the company of a deal of no company whose customer has none
+    :param where: an SQL condition on the deal ``l``, its partner ``p``, its
+        customer ``cp`` and its company ``c``
+    """
+    return SQL(
+        """
+        SELECT l.id
+          FROM crm_lead l
+          JOIN res_partner p ON p.id = l.partner_id
+          JOIN res_partner cp ON cp.id = p.commercial_partner_id
+          JOIN res_company c ON c.id = COALESCE(l.company_id, cp.company_id, %(company)s)
+         WHERE l.active
+           AND l.won_status = 'won'
+           AND %(where)s
+           AND %(defected)s IS NOT TRUE
+           AND cp.crm_rank IS DISTINCT FROM 'lost'
+      ORDER BY l.id
+        """,
+        company=company_id,
+        where=where,
+        defected=defected_sql("cp"),
+    )
+
+
 class CrmRankReferralAsk(models.AbstractModel):
     """Hand out and record the referral requests of completed constructions (no table of its own)."""
 
@@ -52,27 +81,16 @@ class CrmRankReferralAsk(models.AbstractModel):
         else:
             when = SQL("l.id = ANY(%s) AND l.completion_date <= %s", list(lead_ids), today)
         rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT l.id
-                  FROM crm_lead l
-                  JOIN res_partner p ON p.id = l.partner_id
-                  JOIN res_partner cp ON cp.id = p.commercial_partner_id
-                  JOIN res_company c ON c.id = COALESCE(l.company_id, cp.company_id, %(company)s)
-                 WHERE l.active
-                   AND l.won_status = 'won'
-                   AND l.referral_ask_date IS NULL
-                   AND l.completion_date IS NOT NULL
-                   AND c.crm_rank_referral_ask_days > 0
-                   AND %(when)s
-                   AND l.crm_survey_satisfaction IS DISTINCT FROM 'bad'
-                   AND %(defected)s IS NOT TRUE
-                   AND cp.crm_rank IS DISTINCT FROM 'lost'
-              ORDER BY l.id
-                """,
-                when=when,
-                defected=defected_sql("cp"),
-                company=self.env.company.id,
+            after_sale_deals(
+                self.env.company.id,
+                SQL(
+                    """l.referral_ask_date IS NULL
+                       AND l.completion_date IS NOT NULL
+                       AND c.crm_rank_referral_ask_days > 0
+                       AND %s
+                       AND l.crm_survey_satisfaction IS DISTINCT FROM 'bad'""",
+                    when,
+                ),
             )
         )
         return [row[0] for row in rows]

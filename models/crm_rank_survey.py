@@ -30,8 +30,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
-from .crm_rank_defection import defected_sql
-from .crm_rank_referral_ask import REFERRAL_ASK_TYPE
+from .crm_rank_referral_ask import REFERRAL_ASK_TYPE, after_sale_deals
 
 SURVEY_CALL_TYPE = "crm_customer_rank.mail_activity_type_survey_call"
 SURVEY_INVITE_TEMPLATE = "survey.mail_template_user_input_invite"
@@ -152,28 +151,17 @@ class CrmRankSurvey(models.AbstractModel):
         neither defected nor lost (one query)."""
         self.env.flush_all()
         rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT l.id
-                  FROM crm_lead l
-                  JOIN res_partner p ON p.id = l.partner_id
-                  JOIN res_partner cp ON cp.id = p.commercial_partner_id
-                  JOIN res_company c ON c.id = COALESCE(l.company_id, cp.company_id, %(company)s)
-                 WHERE l.active
-                   AND l.won_status = 'won'
-                   AND c.crm_survey_auto_send
-                   AND l.completion_date <= %(today)s
-                   AND l.completion_date >= %(oldest)s
-                   AND COALESCE(p.email, '') != ''
-                   AND NOT EXISTS (SELECT 1 FROM survey_user_input a WHERE a.crm_lead_id = l.id)
-                   AND %(defected)s IS NOT TRUE
-                   AND cp.crm_rank IS DISTINCT FROM 'lost'
-              ORDER BY l.id
-                """,
-                defected=defected_sql("cp"),
-                company=self.env.company.id,
-                today=today,
-                oldest=today - datetime.timedelta(days=SURVEY_SEND_GRACE_DAYS),
+            after_sale_deals(
+                self.env.company.id,
+                SQL(
+                    """c.crm_survey_auto_send
+                       AND l.completion_date <= %(today)s
+                       AND l.completion_date >= %(oldest)s
+                       AND COALESCE(p.email, '') != ''
+                       AND NOT EXISTS (SELECT 1 FROM survey_user_input a WHERE a.crm_lead_id = l.id)""",
+                    today=today,
+                    oldest=today - datetime.timedelta(days=SURVEY_SEND_GRACE_DAYS),
+                ),
             )
         )
         return [row[0] for row in rows]
