@@ -5,11 +5,14 @@ with the number of jobs."""
 import datetime
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
+from ..lib import aftercare
 from ..models import crm_aftercare_item
 from ..models.crm_aftercare_item import SYSTEM_CONTEXT
+from ..models.crm_rank_defection import DEFECTED_DOMAIN
 from .common import CrmRankCase
 
 ADDRESS = {"zip": "154-0015", "city": "世田谷区", "street": "桜新町8-3-3"}
@@ -21,6 +24,35 @@ def _insert_with_create(self, vals_list):
     """The planning until 19.0.1.5.0: the items through the ORM."""
     if vals_list:
         self.sudo().with_context(**SYSTEM_CONTEXT).create(vals_list)
+
+
+def _wanted_items_through_the_orm(items, leads_sudo):
+    """The planning's decision until 19.0.1.6.0: each deal's facts read through the ORM."""
+    today = fields.Date.context_today(items)
+    customers = leads_sudo.partner_id.commercial_partner_id | leads_sudo.crm_property_id.partner_id
+    defected = customers.filtered_domain(DEFECTED_DOMAIN)
+    result = {}
+    for lead in leads_sudo:
+        customer = lead._crm_aftercare_customer()
+        if not (
+            lead.active
+            and lead.won_status == "won"
+            and lead.completion_date
+            and lead.completion_date <= today
+            and customer
+            and customer not in defected
+        ):
+            continue
+        company = lead.company_id or items.env.company
+        plan = aftercare.plan_for(
+            [tag.crm_inspection_plan for tag in lead.tag_ids if tag.crm_inspection_plan],
+            company.crm_inspection_plan or "",
+        )
+        equipment = {
+            equipment.id: (equipment.installed_date, equipment.life_years) for equipment in lead.crm_equipment_ids
+        }
+        result[lead.id] = aftercare.desired_items(lead.completion_date, plan, lead.warranty_years, equipment)
+    return result
 
 
 @tagged("post_install", "-at_install")
@@ -159,6 +191,29 @@ class TestAftercarePlanning(CrmRankCase):
         self.assertEqual(len({item["user_id"] for item in items}), 3)
         self.assertEqual(len({activity[6] for activity in activities}), 3)
         self.assertEqual({activity[3] for activity in activities}, {"crm.lead", "res.partner"})
+
+    def test_facts_read_in_one_query_decide_as_the_orm_did(self):
+        """``_planning_facts`` (one query) and ``_wanted_items`` want the items the ORM's
+        reading of each deal wanted, on the varied fixture and on jobs just changed
+        in the cache (archived, moved, a kind of work with a plan of its own added)."""
+        jobs_sudo = self.jobs.sudo().with_context(active_test=False)
+        self.assertEqual(
+            self.Item._wanted_items(self.Item._planning_facts(jobs_sudo.ids)),
+            _wanted_items_through_the_orm(self.Item, jobs_sudo),
+        )
+        both, old, sold = self.jobs[:3]
+        old.active = False
+        sold.completion_date = self.today - datetime.timedelta(days=800)
+        both.tag_ids |= self.env["crm.tag"].create({"name": "Roof", "crm_inspection_plan": "3年, 18"})
+        self.company_b.crm_inspection_plan = "1y"
+        wanted = self.Item._wanted_items(self.Item._planning_facts(jobs_sudo.ids))
+        self.assertEqual(wanted, _wanted_items_through_the_orm(self.Item, jobs_sudo))
+        self.assertNotIn(old.id, wanted)
+        self.assertIn(("inspection", 36), wanted[both.id])
+        self.assertEqual(len(wanted), 5)
+        # the query's cost does not grow with the deals
+        _result, queries = self._count_queries(self.Item._planning_facts, jobs_sudo.ids)
+        self.assertEqual(queries, 1)
 
     def test_set_based_planning_updates_the_caches(self):
         """A deal's and a house's item lists read after the planning show the new items."""
