@@ -79,7 +79,7 @@ class CrmRankReport(models.Model):
     won_count = fields.Integer(string="Contracts", readonly=True)
     lost_count = fields.Integer(string="Lost Deals", readonly=True)
     won_amount = fields.Monetary(string="Contract Amount", readonly=True)
-    lost_amount = fields.Monetary(string="Lost Amount", readonly=True)
+    lost_amount = fields.Monetary(readonly=True)
     # the company's currency: yen shown as yen (no decimals) in lists, pivots and graphs
     currency_id = fields.Many2one("res.currency", readonly=True)
     conversion_rate = fields.Float(

@@ -62,7 +62,7 @@ class CrmRankReportSummary(models.Model):
     won_count = fields.Integer(string="Contracts", readonly=True)
     lost_count = fields.Integer(string="Lost Deals", readonly=True)
     won_amount = fields.Monetary(string="Contract Amount", readonly=True)
-    lost_amount = fields.Monetary(string="Lost Amount", readonly=True)
+    lost_amount = fields.Monetary(readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     # not a link: the row of a deleted deal stays until the next rebuild
     lead_id = fields.Integer(string="Deal Changed Since the Count", readonly=True, index="btree_not_null")

@@ -267,8 +267,7 @@ class TestLostAnalysisSummary(ReportSummaryCase):
 
     def _leads(self, user=None):
         action = self.env["ir.actions.act_window"]._for_xml_id("crm_customer_rank.crm_lead_lost_analysis_action")
-        context = dict(self.env.context, **safe_eval(action["context"]))
-        leads = self.env["crm.lead"].with_context(context)
+        leads = self.env["crm.lead"].with_context(**safe_eval(action["context"]))
         return (leads if user is None else leads.with_user(user)), safe_eval(action["domain"])
 
     def assertLostAnalysisMatchesDeals(self, domains=((),), user=None):
