@@ -24,13 +24,21 @@ DIMENSIONS = [
     "date:month",
     "date:quarter",
     "date:year",
+    "date_closed:month",
+    "date_closed:quarter",
+    "date_closed:year",
 ]
 AGGREGATES = [
     "inquiry_count:sum",
     "won_count:sum",
     "lost_count:sum",
     "won_amount:sum",
+    "lost_amount:sum",
     "conversion_rate:avg",
+    # what the web client adds for a monetary measure (pivot_model.js)
+    "currency_id:array_agg_distinct",
+    "won_amount:sum_currency",
+    "lost_amount:sum_currency",
     "__count",
 ]
 # the pivot's groupings (pivot_model.js: every prefix of the rows with every prefix of the columns)
