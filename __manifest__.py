@@ -1,6 +1,6 @@
 {
     "name": "CRM Customer Rank",
-    "version": "19.0.1.6.0",
+    "version": "19.0.1.7.0",
     "category": "Sales/CRM",
     "summary": "Seven customer ranks for renovation companies, with reactivation of "
     "dormant customers, referral requests and lost-reason follow-ups",

@@ -371,6 +371,27 @@ class CrmLead(models.Model):
         partners.exists()._crm_rank_refresh("deal")
         return res
 
+    @api.model
+    def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
+        """*Lost Analysis* (its action's context ``crm_rank_lost_analysis``): the lost
+        deals grouped from the summary of *Inquiries and Contracts* where it serves."""
+        if self.env.context.get("crm_rank_lost_analysis") and not having:
+            results = self.env["crm.rank.report"]._lost_deals_read(
+                self, domain, [groupby], aggregates, order, offset=offset, limit=limit
+            )
+            if results is not None:
+                return results[0]
+        return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
+
+    @api.model
+    def _read_grouping_sets(self, domain, grouping_sets, aggregates=(), order=None):
+        """*Lost Analysis*' pivot: its groupings at once from the summary (see ``_read_group``)."""
+        if self.env.context.get("crm_rank_lost_analysis"):
+            results = self.env["crm.rank.report"]._lost_deals_read(self, domain, grouping_sets, aggregates, order)
+            if results is not None:
+                return results
+        return super()._read_grouping_sets(domain, grouping_sets, aggregates, order)
+
     def _crm_rank_check_write(self, vals_list):
         if any("crm_rank" in vals for vals in vals_list):
             raise UserError(self.env._("The rank of a deal follows its customer and cannot be set by hand."))

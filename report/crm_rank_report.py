@@ -1,27 +1,45 @@
 import datetime
+import re
 
 import pytz
 
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.orm.domains import DomainAnd, DomainCondition
 from odoo.tools import SQL
 
 from ..lib import rules
 from ..lib.period_labels import localized_period_formatter
 from ..models.crm_lost_reason import LOST_CATEGORIES
-from .crm_rank_report_summary import DIMENSIONS
+from .crm_rank_report_summary import DIMENSIONS, PERIODS
 
 # what the summary answers (crm.rank.report.summary): group-bys, measures, the
-# periods of the inquiry date (a month's bounds: the search view's periods)
-SUMMARY_DATE_GROUPBY = ("date", "date:month", "date:quarter", "date:year")
+# periods of the inquiry and closed dates (a month's bounds: the search view's periods)
+SUMMARY_DATE_GROUPBY = tuple(
+    f"{period}{granularity}" for period in PERIODS for granularity in ("", ":month", ":quarter", ":year")
+)
 SUMMARY_AGGREGATES = (
     "__count",
     "inquiry_count:sum",
     "won_count:sum",
     "lost_count:sum",
     "won_amount:sum",
+    "won_amount:sum_currency",
+    "lost_amount:sum",
+    "lost_amount:sum_currency",
     "conversion_rate:avg",
+    # the pivot's and graph's currency of a monetary measure (one currency a company)
+    "currency_id:array_agg_distinct",
 )
+# Lost Analysis (crm.lead, lost deals) answered by this report: crm.lead's columns
+# the summary keeps, as the report names them, and the measures of the lost deals
+LEAD_FIELDS = {**{name: name for name in DIMENSIONS}, "date_closed": "date_closed", "create_date": "date"}
+LOST_LEAD_AGGREGATES = {
+    "__count": "__count",
+    "expected_revenue:sum": "lost_amount:sum",
+    "expected_revenue:sum_currency": "lost_amount:sum_currency",
+    "company_currency:array_agg_distinct": "currency_id:array_agg_distinct",
+}
 
 
 class CrmRankReport(models.Model):
@@ -61,6 +79,7 @@ class CrmRankReport(models.Model):
     won_count = fields.Integer(string="Contracts", readonly=True)
     lost_count = fields.Integer(string="Lost Deals", readonly=True)
     won_amount = fields.Monetary(string="Contract Amount", readonly=True)
+    lost_amount = fields.Monetary(readonly=True)
     # the company's currency: yen shown as yen (no decimals) in lists, pivots and graphs
     currency_id = fields.Many2one("res.currency", readonly=True)
     conversion_rate = fields.Float(
@@ -96,6 +115,8 @@ class CrmRankReport(models.Model):
                    CASE WHEN l.won_status = 'lost' THEN 1 ELSE 0 END AS lost_count,
                    CASE WHEN l.won_status = 'won' THEN l.expected_revenue ELSE 0 END
                        AS won_amount,
+                   CASE WHEN l.won_status = 'lost' THEN l.expected_revenue ELSE 0 END
+                       AS lost_amount,
                    CASE WHEN l.won_status = 'won' THEN 100.0 ELSE 0.0 END AS conversion_rate,
                    COALESCE(c.currency_id, %(currency_id)s) AS currency_id
               FROM crm_lead l
@@ -115,11 +136,11 @@ class CrmRankReport(models.Model):
             SELECT NULL::integer AS id,
                    NULL::integer AS lead_id,
                    s.date AS date,
-                   NULL::timestamp AS date_closed,
+                   s.date_closed AS date_closed,
                    NULL::integer AS partner_id,
                    NULL::varchar AS crm_rank,
                    %(dimensions)s,
-                   s.inquiry_count, s.won_count, s.lost_count, s.won_amount,
+                   s.inquiry_count, s.won_count, s.lost_count, s.won_amount, s.lost_amount,
                    NULL::numeric AS conversion_rate,
                    COALESCE(c.currency_id, %(currency_id)s) AS currency_id
               FROM (%(rows)s) AS s
@@ -134,9 +155,9 @@ class CrmRankReport(models.Model):
     def _summary_serves(self, domain, groupbys, aggregates):
         """Whether the summary answers this grouping exactly as the per-deal rows would:
         built, grouped and filtered by its dimensions only (the user's record rules
-        included), the inquiry date by month, quarter or year in the summary's time
-        zone and filtered on whole months, the measures sums (the conversion rate from
-        them)."""
+        included), the inquiry and closed dates by month, quarter or year in the
+        summary's time zone and filtered on whole months, the measures sums (the
+        conversion rate from them)."""
         watermark, tz = self.env["crm.rank.report.summary"]._built()
         if watermark is None or self.env.context.get("crm_rank_report_per_deal"):
             return False
@@ -160,7 +181,7 @@ class CrmRankReport(models.Model):
         fname = condition.field_expr.split(".")[0]
         if fname in DIMENSIONS:
             return True
-        if fname != "date" or condition.field_expr != "date":
+        if fname not in PERIODS or condition.field_expr != fname:
             return False
         if condition.operator not in (">=", "<", ">", "<="):
             return False
@@ -215,6 +236,89 @@ class CrmRankReport(models.Model):
                 self._field_to_sql(self._table, "inquiry_count", query),
             )
         return super()._read_group_select(aggregate_spec, query)
+
+    # ------------------------------------------------------------------
+    # Lost Analysis: crm.lead's lost deals grouped from the summary
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _lost_deals_read(self, leads, domain, grouping_sets, aggregates, order=None, offset=0, limit=None):
+        """*Lost Analysis* (``leads``: crm.lead in its action's context) grouped from the
+        summary: ``_read_grouping_sets``' answer for crm.lead, or ``None`` where the
+        summary does not serve it (the caller then reads the deals). The deals' own
+        record rules of the reader filter the summary's rows in place of the report's
+        (which copy them)."""
+        mapped = self._lost_deals_mapping(leads, domain, grouping_sets, aggregates, order)
+        if mapped is None:
+            return None
+        report_domain, report_sets, report_aggregates, report_order = mapped
+        leads.browse().check_access("read")
+        # the report reads the deals' table: the changes pending in this transaction first
+        self.env.flush_all()
+        # sudo: the reader's rules on the deals are in the domain, the report's not added
+        report_sudo = self.sudo()
+        groupbys = {groupby for grouping_set in report_sets for groupby in grouping_set}
+        if not report_sudo._summary_serves(report_domain, groupbys, report_aggregates):
+            return None
+        if len(report_sets) == 1:
+            results = [
+                report_sudo._read_group(
+                    report_domain, report_sets[0], report_aggregates, offset=offset, limit=limit, order=report_order
+                )
+            ]
+        else:
+            results = report_sudo._read_grouping_sets(report_domain, report_sets, report_aggregates, report_order)
+        return [
+            [tuple(v.with_env(leads.env) if isinstance(v, models.BaseModel) else v for v in row) for row in rows]
+            for rows in results
+        ]
+
+    @api.model
+    def _lost_deals_mapping(self, leads, domain, grouping_sets, aggregates, order):
+        """The report's ``(domain, grouping sets, aggregates, order)`` equal to crm.lead's,
+        or ``None``: archived deals included (``active_test`` off: the report has them
+        all), lost deals only (their expected revenue is the report's lost amount),
+        the reader's rules on the deals added, every condition, group-by, measure and
+        sort on a column the summary keeps."""
+        if leads.env.context.get("active_test", True):
+            return None
+        lead_domain = Domain(domain) & self.env["ir.rule"]._compute_domain(leads._name, "read")
+        parts = lead_domain.children if isinstance(lead_domain, DomainAnd) else (lead_domain,)
+        if not any(self._lost_only(part) for part in parts):
+            return None
+        unmapped = []
+
+        def field_spec(spec):
+            fname = re.split(r"[.:]", spec, maxsplit=1)[0]
+            if fname not in LEAD_FIELDS:
+                unmapped.append(spec)
+                return spec
+            return LEAD_FIELDS[fname] + spec[len(fname) :]
+
+        def condition(cond):
+            return Domain(field_spec(cond.field_expr), cond.operator, cond.value)
+
+        def order_term(term):
+            spec, _space, direction = term.strip().partition(" ")
+            spec = LOST_LEAD_AGGREGATES.get(spec) or field_spec(spec)
+            return f"{spec} {direction}".strip()
+
+        report_domain = lead_domain.map_conditions(condition)
+        report_sets = [[field_spec(groupby) for groupby in grouping_set] for grouping_set in grouping_sets]
+        report_order = ", ".join(order_term(term) for term in order.split(",")) if order else None
+        if unmapped or any(aggregate not in LOST_LEAD_AGGREGATES for aggregate in aggregates):
+            return None
+        report_aggregates = [LOST_LEAD_AGGREGATES[aggregate] for aggregate in aggregates]
+        return report_domain, report_sets, report_aggregates, report_order
+
+    @api.model
+    def _lost_only(self, domain):
+        """Whether ``domain`` (one part of an AND) keeps the lost deals only."""
+        if not isinstance(domain, DomainCondition) or domain.field_expr != "won_status":
+            return False
+        if domain.operator == "=":
+            return domain.value == "lost"
+        return domain.operator == "in" and not isinstance(domain.value, str) and set(domain.value) == {"lost"}
 
     def action_open_lead(self):
         """Click-through from a figure to the deal behind it."""

@@ -7,6 +7,9 @@ from ..models.crm_lost_reason import LOST_CATEGORIES
 WATERMARK_PARAM = "crm_customer_rank.report_summary_lead_id"
 TZ_PARAM = "crm_customer_rank.report_summary_tz"
 
+# the summary's months: the inquiry date (``date``, crm.lead's ``create_date``) and the
+# closed date (``date_closed``, as Lost Analysis groups the lost deals)
+PERIODS = ("date", "date_closed")
 # the summary's dimensions: columns of the summary, of the report and of crm.lead alike
 DIMENSIONS = (
     "user_id",
@@ -19,11 +22,12 @@ DIMENSIONS = (
     "lost_reason_category",
     "won_status",
 )
-MEASURES = ("inquiry_count", "won_count", "lost_count", "won_amount")
+MEASURES = ("inquiry_count", "won_count", "lost_count", "won_amount", "lost_amount")
 
 
 class CrmRankReportSummary(models.Model):
-    """*Inquiries and Contracts* counted by month and dimension, kept for the pivot and graph.
+    """The deals counted by month (inquiry and closed) and dimension, kept for the pivot and
+    graph of *Inquiries and Contracts* and *Lost Analysis*.
 
     The daily job rebuilds it from every deal (``_rebuild``). The deals changed since
     keep here, once each, the row they were counted with, negated (``lead_id`` set, on
@@ -40,6 +44,7 @@ class CrmRankReportSummary(models.Model):
 
     # the start of the month in the time zone of the summary (TZ_PARAM), in UTC
     date = fields.Datetime(string="Inquiry Month", readonly=True)
+    date_closed = fields.Datetime(string="Closed Month", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
     source_id = fields.Many2one("utm.source", readonly=True)
@@ -57,6 +62,7 @@ class CrmRankReportSummary(models.Model):
     won_count = fields.Integer(string="Contracts", readonly=True)
     lost_count = fields.Integer(string="Lost Deals", readonly=True)
     won_amount = fields.Monetary(string="Contract Amount", readonly=True)
+    lost_amount = fields.Monetary(readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     # not a link: the row of a deleted deal stays until the next rebuild
     lead_id = fields.Integer(string="Deal Changed Since the Count", readonly=True, index="btree_not_null")
@@ -79,17 +85,18 @@ class CrmRankReportSummary(models.Model):
         self.env.flush_all()
         self.env.execute_query(SQL("DELETE FROM crm_rank_report_summary"))
         [(watermark,)] = self.env.execute_query(SQL("SELECT COALESCE(MAX(id), 0) FROM crm_lead"))
-        dimensions = SQL(", ").join(SQL.identifier(name) for name in ("date", *DIMENSIONS))
+        dimensions = SQL(", ").join(SQL.identifier(name) for name in (*PERIODS, *DIMENSIONS))
         self.env.execute_query(
             SQL(
                 """
-                INSERT INTO crm_rank_report_summary (%(dimensions)s, inquiry_count, won_count,
-                                                     lost_count, won_amount)
-                SELECT %(dimensions)s, SUM(inquiry_count), SUM(won_count), SUM(lost_count), SUM(won_amount)
+                INSERT INTO crm_rank_report_summary (%(dimensions)s, %(measures)s)
+                SELECT %(dimensions)s, %(sums)s
                   FROM (%(rows)s) AS deals
               GROUP BY %(dimensions)s
                 """,
                 dimensions=dimensions,
+                measures=SQL(", ").join(SQL.identifier(name) for name in MEASURES),
+                sums=SQL(", ").join(SQL("SUM(%s)", SQL.identifier(name)) for name in MEASURES),
                 rows=self._deal_rows(tz, SQL("l.id <= %s", watermark)),
             )
         )
@@ -124,7 +131,7 @@ class CrmRankReportSummary(models.Model):
             return
         negated = SQL(", ").join(
             [
-                *(SQL.identifier(name) for name in ("date", *DIMENSIONS)),
+                *(SQL.identifier(name) for name in (*PERIODS, *DIMENSIONS)),
                 *(SQL("-%s", SQL.identifier(name)) for name in MEASURES),
                 SQL.identifier("lead_id"),
             ]
@@ -134,12 +141,11 @@ class CrmRankReportSummary(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                INSERT INTO crm_rank_report_summary (date, %(dimensions)s, inquiry_count, won_count,
-                                                     lost_count, won_amount, lead_id)
+                INSERT INTO crm_rank_report_summary (%(columns)s, lead_id)
                 SELECT %(negated)s FROM (%(rows)s) AS deals
                 ON CONFLICT (lead_id) WHERE lead_id IS NOT NULL DO NOTHING
                 """,
-                dimensions=SQL(", ").join(SQL.identifier(name) for name in DIMENSIONS),
+                columns=SQL(", ").join(SQL.identifier(name) for name in (*PERIODS, *DIMENSIONS, *MEASURES)),
                 negated=negated,
                 rows=self._deal_rows(tz, SQL("l.id = ANY(%s)", ids)),
             )
@@ -161,19 +167,22 @@ class CrmRankReportSummary(models.Model):
 
     @api.model
     def _deal_rows(self, tz, where):
-        """One row per deal of ``where`` (SQL on ``crm_lead l``): its month and dimensions
-        and what it counts for (the per-deal report's measures)."""
+        """One row per deal of ``where`` (SQL on ``crm_lead l``): its months (inquiry and
+        closed) and dimensions and what it counts for (the per-deal report's measures)."""
         return SQL(
             """
             SELECT l.id AS lead_id,
                    timezone('UTC', timezone(%(tz)s, date_trunc('month', timezone(%(tz)s,
                        timezone('UTC', l.create_date))))) AS date,
+                   timezone('UTC', timezone(%(tz)s, date_trunc('month', timezone(%(tz)s,
+                       timezone('UTC', l.date_closed))))) AS date_closed,
                    l.user_id, l.team_id, l.source_id, l.medium_id, l.campaign_id, l.company_id,
                    l.lost_reason_id, l.lost_reason_category, l.won_status,
                    1 AS inquiry_count,
                    CASE WHEN l.won_status = 'won' THEN 1 ELSE 0 END AS won_count,
                    CASE WHEN l.won_status = 'lost' THEN 1 ELSE 0 END AS lost_count,
-                   CASE WHEN l.won_status = 'won' THEN l.expected_revenue ELSE 0 END AS won_amount
+                   CASE WHEN l.won_status = 'won' THEN l.expected_revenue ELSE 0 END AS won_amount,
+                   CASE WHEN l.won_status = 'lost' THEN l.expected_revenue ELSE 0 END AS lost_amount
               FROM crm_lead l
              WHERE %(where)s
             """,
@@ -189,7 +198,7 @@ class CrmRankReportSummary(models.Model):
         leaves such groups out). Not grouped here: the reader's filters reach the
         summary's table and its statistics."""
         watermark, tz = self._built()
-        columns = SQL(", ").join(SQL.identifier(name) for name in ("date", *DIMENSIONS, *MEASURES))
+        columns = SQL(", ").join(SQL.identifier(name) for name in (*PERIODS, *DIMENSIONS, *MEASURES))
         changed = SQL("SELECT lead_id FROM crm_rank_report_summary WHERE lead_id IS NOT NULL")
         return SQL(
             """

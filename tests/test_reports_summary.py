@@ -9,6 +9,7 @@ created, won, lost, reassigned or deleted since the summary was counted.
 import datetime
 
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import CrmRankCase
 
@@ -23,13 +24,21 @@ DIMENSIONS = [
     "date:month",
     "date:quarter",
     "date:year",
+    "date_closed:month",
+    "date_closed:quarter",
+    "date_closed:year",
 ]
 AGGREGATES = [
     "inquiry_count:sum",
     "won_count:sum",
     "lost_count:sum",
     "won_amount:sum",
+    "lost_amount:sum",
     "conversion_rate:avg",
+    # what the web client adds for a monetary measure (pivot_model.js)
+    "currency_id:array_agg_distinct",
+    "won_amount:sum_currency",
+    "lost_amount:sum_currency",
     "__count",
 ]
 # the pivot's groupings (pivot_model.js: every prefix of the rows with every prefix of the columns)
@@ -42,8 +51,9 @@ PIVOTS = [
 ]
 
 
-@tagged("post_install", "-at_install")
-class TestReportSummary(CrmRankCase):
+class ReportSummaryCase(CrmRankCase):
+    """Inquiries over two years, a few a month, in every state."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -80,7 +90,7 @@ class TestReportSummary(CrmRankCase):
         self.env["crm.rank.report.summary"]._rebuild()
         self.env.flush_all()
 
-    def _year(self, year):
+    def _year(self, year, fname="date"):
         """The search view's *Inquiry Date: year* (the reader's year, in UTC)."""
         import pytz  # noqa: PLC0415
 
@@ -88,7 +98,7 @@ class TestReportSummary(CrmRankCase):
         start = tz.localize(datetime.datetime(year, 1, 1)).astimezone(pytz.utc).replace(tzinfo=None)
         end = tz.localize(datetime.datetime(year + 1, 1, 1)).astimezone(pytz.utc).replace(tzinfo=None)
         end -= datetime.timedelta(seconds=1)
-        return ["&", ("date", ">=", str(start)), ("date", "<=", str(end))]
+        return ["&", (fname, ">=", str(start)), (fname, "<=", str(end))]
 
     def _rounded(self, grouping_sets):
         return [
@@ -99,6 +109,9 @@ class TestReportSummary(CrmRankCase):
             for rows in grouping_sets
         ]
 
+
+@tagged("post_install", "-at_install")
+class TestReportSummary(ReportSummaryCase):
     def assertSummaryMatchesDeals(self, domains=((),), user=None):
         """Every pivot and ``_read_group`` the summary serves gives the per-deal figures."""
         report = self._report() if user is None else self._report().with_user(user)
@@ -227,3 +240,138 @@ class TestReportSummary(CrmRankCase):
         watermark, tz = self.env["crm.rank.report.summary"]._built()
         self.assertEqual(watermark, max(self.env["crm.lead"].with_context(active_test=False).search([]).ids))
         self.assertEqual(tz, self.company._crm_day_tz())
+
+
+# Lost Analysis (crm.lead, lost deals): its pivot as it opens (lost category x reason
+# rows, closed quarter columns), its graph (lost category x salesperson), other groupings
+LOST_PIVOTS = [
+    [
+        [],
+        ["date_closed:quarter"],
+        ["lost_reason_category"],
+        ["lost_reason_category", "date_closed:quarter"],
+        ["lost_reason_category", "lost_reason_id"],
+        ["lost_reason_category", "lost_reason_id", "date_closed:quarter"],
+    ],
+    [["lost_reason_category", "user_id"], ["lost_reason_category"], []],
+    *(
+        [[groupby], []]
+        for groupby in ("user_id", "team_id", "date_closed:month", "date_closed:year", "create_date:month")
+    ),
+]
+# what the web client asks for the pivot's measure (expected revenue: a monetary field)
+LOST_AGGREGATES = [
+    "expected_revenue:sum",
+    "company_currency:array_agg_distinct",
+    "expected_revenue:sum_currency",
+    "__count",
+]
+
+
+@tagged("post_install", "-at_install")
+class TestLostAnalysisSummary(ReportSummaryCase):
+    """*Lost Analysis* (crm.lead in its action's context) grouped from the summary:
+    the same figures as the lost deals' own (#30)."""
+
+    def _leads(self, user=None):
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_customer_rank.crm_lead_lost_analysis_action")
+        leads = self.env["crm.lead"].with_context(**safe_eval(action["context"]))
+        return (leads if user is None else leads.with_user(user)), safe_eval(action["domain"])
+
+    def assertLostAnalysisMatchesDeals(self, domains=((),), user=None):
+        """Every grouping of Lost Analysis comes from the summary with the deals' figures."""
+        leads, action_domain = self._leads(user)
+        per_deal = leads.with_context(crm_rank_lost_analysis=False)
+        report = self.env["crm.rank.report"].with_user(leads.env.user)
+        for domain in domains:
+            domain = [*action_domain, *domain]
+            for grouping_sets in LOST_PIVOTS:
+                with self.subTest(domain=domain, grouping_sets=grouping_sets):
+                    self.assertIsNotNone(report._lost_deals_read(leads, domain, grouping_sets, LOST_AGGREGATES))
+                    from_summary = leads._read_grouping_sets(domain, grouping_sets, LOST_AGGREGATES)
+                    from_deals = per_deal._read_grouping_sets(domain, grouping_sets, LOST_AGGREGATES)
+                    self.assertEqual(self._rounded(from_summary), self._rounded(from_deals))
+                    self.assertTrue(from_deals[0][0][-1], "lost deals counted")
+                    one = leads._read_group(domain, grouping_sets[0], LOST_AGGREGATES)
+                    self.assertEqual(
+                        self._rounded([one]),
+                        self._rounded([per_deal._read_group(domain, grouping_sets[0], LOST_AGGREGATES)]),
+                    )
+            # as the web client reads them: labels, order, figures
+            self.assertEqual(
+                leads.formatted_read_grouping_sets(domain, LOST_PIVOTS[0], LOST_AGGREGATES),
+                per_deal.formatted_read_grouping_sets(domain, LOST_PIVOTS[0], LOST_AGGREGATES),
+            )
+            self.assertEqual(
+                leads.formatted_read_group(domain, ["lost_reason_category", "user_id"], ["__count"]),
+                per_deal.formatted_read_group(domain, ["lost_reason_category", "user_id"], ["__count"]),
+            )
+
+    def test_lost_analysis_equals_the_deals_after_todays_changes(self):
+        self._rebuild()
+        domains = [
+            (),
+            self._year(2025, "date_closed"),
+            self._year(2026, "date_closed"),
+            [("user_id", "=", self.salesman.id)],
+            [("lost_reason_id", "=", self.complaint_reason.id)],
+        ]
+        self.assertLostAnalysisMatchesDeals(domains)
+
+        # today: an old inquiry lost (closed this month, asked months ago), a lost deal
+        # reopened, one deleted, one given another reason, a lost reason another category
+        open_deals = self.deals.filtered(lambda deal: deal.won_status == "pending")
+        lost_deals = self.deals.filtered(lambda deal: deal.won_status == "lost")
+        open_deals[-1].action_set_lost(lost_reason_id=self.complaint_reason.id)
+        lost_deals[0].action_unarchive()
+        lost_deals[1].unlink()
+        lost_deals[2].lost_reason_id = self.complaint_reason
+        lost_deals[3].write({"user_id": self.other_salesman.id, "expected_revenue": 7})
+        self._lost(self._customer("Lost today"), expected_revenue=3)
+        self.lost_reason.category = "competitor"
+        self.env.flush_all()
+        self.assertEqual(open_deals[-1].won_status, "lost")
+        self.assertEqual(lost_deals[0].won_status, "pending")
+        self.assertLostAnalysisMatchesDeals(domains)
+
+        # the daily job counts again: the same figures
+        self.env["crm.rank.report.summary"]._cron_rebuild()
+        self.env.flush_all()
+        self.assertLostAnalysisMatchesDeals(domains)
+
+    def test_lost_analysis_salesperson_sees_own_deals(self):
+        """The deals' record rule of a salesperson (own deals) filters the summary's rows."""
+        self._rebuild()
+        self.deals.filtered(lambda deal: deal.user_id == self.other_salesman)[:2].user_id = self.salesman
+        self.assertLostAnalysisMatchesDeals([(), self._year(2026, "date_closed")], user=self.salesman)
+
+    def test_lost_analysis_not_from_the_summary(self):
+        """What the summary does not keep is read from the deals, as before."""
+        self._rebuild()
+        leads, domain = self._leads()
+        report = self.env["crm.rank.report"]
+        sets = LOST_PIVOTS[0]
+        self.assertIsNotNone(report._lost_deals_read(leads, domain, sets, LOST_AGGREGATES))
+        for other_leads, other_domain, other_sets, aggregates in (
+            (leads, [*domain, ("partner_id", "=", self.deals[0].partner_id.id)], sets, LOST_AGGREGATES),
+            (leads.with_context(active_test=True), domain, sets, LOST_AGGREGATES),
+            (leads, [], sets, LOST_AGGREGATES),
+            (leads, [("won_status", "!=", "won")], sets, LOST_AGGREGATES),
+            (leads, domain, [["stage_id"], []], LOST_AGGREGATES),
+            (leads, domain, [["date_closed:day"], []], LOST_AGGREGATES),
+            (leads, domain, sets, ["prorated_revenue:sum", "__count"]),
+            (leads, [*domain, ("date_closed", ">=", "2026-03-15 00:00:00")], sets, LOST_AGGREGATES),
+        ):
+            with self.subTest(domain=other_domain, sets=other_sets, aggregates=aggregates):
+                self.assertIsNone(report._lost_deals_read(other_leads, other_domain, other_sets, aggregates))
+                # the deals answer: the figures of the lost deals as before
+                self.assertEqual(
+                    other_leads._read_grouping_sets(other_domain, other_sets, aggregates),
+                    other_leads.with_context(crm_rank_lost_analysis=False)._read_grouping_sets(
+                        other_domain, other_sets, aggregates
+                    ),
+                )
+        # a customer's lost deals: the deals' rows
+        partner = self.deals[0].partner_id
+        [(count,)] = leads._read_group([*domain, ("partner_id", "=", partner.id)], [], ["__count"])
+        self.assertEqual(count, len(self.deals.filtered(lambda d: d.partner_id == partner and d.won_status == "lost")))

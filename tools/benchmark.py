@@ -1007,12 +1007,15 @@ def read_spec(fields):
 
 
 def measure_specs(arch, fields):
-    """``field:aggregator`` of the view's measures, ``__count`` added (pivot_model.js)."""
+    """``field:aggregator`` of the view's measures, ``__count`` added, and for a monetary
+    measure its currencies and its sum in the company's currency (pivot_model.js)."""
     specs = []
     for node in arch.iter("field"):
         if node.get("type") == "measure":
             name = node.get("name")
             specs.append(f"{name}:{fields[name].get('aggregator') or 'sum'}")
+            if fields[name].get("currency_field"):
+                specs += [f"{fields[name]['currency_field']}:array_agg_distinct", f"{name}:sum_currency"]
     return [*specs, "__count"]
 
 
@@ -1154,12 +1157,20 @@ def screen_calls(env):
             )
         )
 
-    # Lost Analysis: Odoo's deals (crm.lead, lost, archived included), its pivot as it opens
+    # Lost Analysis: Odoo's deals (crm.lead, lost, archived included), its graph as it
+    # opens (count by lost category and salesperson) and its pivot
     action, ldomain, lcontext = action_domain_context(env, "crm_customer_rank.crm_lead_lost_analysis_action")
     lost_leads = env[action.res_model].with_context(**without_search_defaults(lcontext))
     larch, lfields = view_of(env, action, "pivot")
     lrows, lcols = arch_groupby(larch, "row"), arch_groupby(larch, "col")
-    calls.append(
+    garch, _gfields = view_of(env, action, "graph")
+    ggroupby = [node.get("name") for node in garch.iter("field") if node.get("type") != "measure"]
+    calls += [
+        (
+            "lost_analysis_graph",
+            f"*Lost Analysis* graph {' x '.join(ggroupby)}, whole history (`{action.res_model}.formatted_read_group`)",
+            lambda: lost_leads.formatted_read_group(ldomain, ggroupby, ["__count"]),
+        ),
         (
             "lost_analysis",
             f"*Lost Analysis* pivot {' x '.join(lrows + lcols)}, whole history"
@@ -1167,8 +1178,8 @@ def screen_calls(env):
             lambda: lost_leads.formatted_read_grouping_sets(
                 ldomain, grouping_sets(lrows, lcols), measure_specs(larch, lfields)
             ),
-        )
-    )
+        ),
+    ]
 
     # Customers per Rank: graph by month and rank (the action opens on the graph)
     action, sdomain, scontext = action_domain_context(env, "crm_customer_rank.crm_rank_snapshot_action")
