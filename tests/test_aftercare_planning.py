@@ -286,3 +286,32 @@ class TestAftercarePlanning(CrmRankCase):
         self.assertEqual(progress, [(2, 3), (2, 1), (1, 0)])
         for job in jobs:
             self.assertEqual(self.Item.search([("lead_id", "=", job.id)]).mapped("key"), [1, 6, 12, 24], job.name)
+
+    def test_large_catch_up_renews_the_items_statistics(self):
+        """A catch-up that inserts most of the table analyses it at its end: the
+        hand-out of the activities that follows would otherwise be planned on the
+        statistics of the table before it (100 s instead of 8 s at 100,000)."""
+        jobs = self.env["crm.lead"]
+        for n in range(5):
+            jobs |= self._won(self._customer(f"Statistics {n}"), completion=-10)
+        self._forget(jobs)
+        analysed = []
+        real_execute = type(self.env).execute_query
+
+        def execute_query(env, query):
+            if query.code.startswith("ANALYZE"):
+                analysed.append(query.code)
+            return real_execute(env, query)
+
+        with patch.object(type(self.env), "execute_query", execute_query):
+            with patch.object(crm_aftercare_item, "ANALYZE_MIN_JOBS", 6):
+                self.Item._sync_completed_jobs()
+            self.assertEqual(analysed, [], "a few jobs: the statistics are autovacuum's")
+            self._forget(jobs)
+            with patch.object(crm_aftercare_item, "ANALYZE_MIN_JOBS", 5):
+                self.Item._sync_completed_jobs()
+        self.assertEqual(analysed, ['ANALYZE "crm_aftercare_item"'])
+        [(estimated,)] = self.env.execute_query(
+            SQL("SELECT reltuples::int FROM pg_class WHERE oid = 'crm_aftercare_item'::regclass")
+        )
+        self.assertEqual(estimated, self.Item.search_count([]))
